@@ -1,0 +1,64 @@
+import { isUnavailableError } from '@hookrail/db';
+import type { Logger } from '@hookrail/logger';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ApiError, notFound } from './api-error.ts';
+
+/** Errors raised by express's body parser carry a `type`; map them to our codes. */
+function fromBodyParser(error: unknown): ApiError | undefined {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  const limit = 'limit' in error ? Number(error.limit) : undefined;
+  switch (error.type) {
+    case 'entity.too.large':
+      return new ApiError(
+        413,
+        'payload_too_large',
+        `The request body is larger than the limit of ${limit ?? 'the server'} bytes.`,
+      );
+    case 'entity.parse.failed':
+      return new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError(415, 'unsupported_media_type', 'Send the body as UTF-8 JSON.');
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new ApiError(400, 'bad_request', 'The request body was incomplete.');
+    default:
+      return undefined;
+  }
+}
+
+export const unknownRoute: RequestHandler = () => {
+  throw notFound('route');
+};
+
+/**
+ * Renders every error as `{code, detail}`. Unexpected errors become a 500 that names the
+ * request id (to find the logged stack) and never the stack itself.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const requestId = res.locals.requestId;
+    let apiError = error instanceof ApiError ? error : fromBodyParser(error);
+    if (apiError === undefined && isUnavailableError(error)) {
+      logger.warn({ requestId, err: error }, 'database unavailable');
+      apiError = new ApiError(503, 'unavailable', 'The database is unavailable; retry shortly.');
+    }
+    if (apiError === undefined) {
+      logger.error(
+        { requestId, err: error, method: req.method, path: req.path },
+        'unexpected error',
+      );
+      res.status(500).json({
+        code: 'internal',
+        detail: `Unexpected error. Quote request id ${requestId} when reporting it.`,
+      });
+      return;
+    }
+    if (apiError.status === 503) res.setHeader('retry-after', '5');
+    res.status(apiError.status).json({ code: apiError.code, detail: apiError.detail });
+  };
+}

@@ -1,0 +1,38 @@
+import type { Logger } from '@hookrail/logger';
+import type { RequestHandler } from 'express';
+import { randomBytes } from 'node:crypto';
+
+export const requestIdHeader = 'x-request-id';
+const acceptedId = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Gives every request an id (the caller's `X-Request-Id` when it is sane), echoes it in the
+ * response, and logs one line per request when it finishes. The line carries the path
+ * without its query string: query strings are where credentials end up by accident.
+ */
+export function requestContext(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const given = req.get(requestIdHeader);
+    const requestId =
+      given !== undefined && acceptedId.test(given)
+        ? given
+        : `req_${randomBytes(12).toString('base64url')}`;
+    res.locals.requestId = requestId;
+    res.setHeader(requestIdHeader, requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      logger.info(
+        {
+          requestId,
+          method: req.method,
+          path: req.originalUrl.split('?')[0],
+          status: res.statusCode,
+          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          tenantId: res.locals.auth?.tenantId,
+        },
+        'request',
+      );
+    });
+    next();
+  };
+}

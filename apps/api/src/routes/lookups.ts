@@ -1,0 +1,31 @@
+import {
+  findApplication,
+  findEndpoint,
+  type ApplicationRow,
+  type Db,
+  type EndpointRow,
+} from '@hookrail/db';
+import type { Id } from '@hookrail/ids';
+import { notFound } from '../http/api-error.ts';
+
+/** The tenant's application by id or uid; another tenant's is as absent as a missing one. */
+export async function requireApp(
+  db: Db,
+  tenantId: Id<'tenant'>,
+  ref: string,
+): Promise<ApplicationRow> {
+  const app = await findApplication(db, tenantId, ref);
+  if (app === undefined) throw notFound('application');
+  return app;
+}
+
+/** A live endpoint of the application by id or uid. */
+export async function requireEndpoint(
+  db: Db,
+  app: ApplicationRow,
+  ref: string,
+): Promise<EndpointRow> {
+  const endpoint = await findEndpoint(db, { tenantId: app.tenantId, appId: app.id }, ref);
+  if (endpoint === undefined) throw notFound('endpoint');
+  return endpoint;
+}

@@ -1,0 +1,62 @@
+import type { ApplicationRow } from '@hookrail/db';
+import { z } from 'zod';
+import { queryFlag } from '../http/list-query.ts';
+import { metadata, pickRate, rate, text, uid } from './common.ts';
+
+const fields = {
+  name: text({ min: 1, max: 256 }),
+  uid: uid('application').nullable(),
+  rateLimit: rate.nullable(),
+  throttleRate: rate.nullable(),
+  metadata,
+};
+
+/** POST /app and PUT /app/{app_id}: absent optional fields take their defaults. */
+export const applicationIn = z
+  .strictObject({
+    name: fields.name,
+    uid: fields.uid.optional(),
+    rateLimit: fields.rateLimit.optional(),
+    throttleRate: fields.throttleRate.optional(),
+    metadata: fields.metadata.optional(),
+  })
+  .transform((input, ctx) => ({
+    name: input.name,
+    uid: input.uid ?? null,
+    rateLimit: pickRate(input, ctx) ?? null,
+    metadata: input.metadata ?? {},
+  }));
+
+/** PATCH /app/{app_id}: only the fields present change. */
+export const applicationPatch = z
+  .strictObject({
+    name: fields.name.optional(),
+    uid: fields.uid.optional(),
+    rateLimit: fields.rateLimit.optional(),
+    throttleRate: fields.throttleRate.optional(),
+    metadata: fields.metadata.optional(),
+  })
+  .transform((input, ctx) => {
+    const rateLimit = pickRate(input, ctx);
+    return {
+      ...(input.name !== undefined && { name: input.name }),
+      ...(input.uid !== undefined && { uid: input.uid }),
+      ...(rateLimit !== undefined && { rateLimit }),
+      ...(input.metadata !== undefined && { metadata: input.metadata }),
+    };
+  });
+
+export const createApplicationQuery = z.object({ get_if_exists: queryFlag });
+
+export function applicationOut(app: ApplicationRow) {
+  return {
+    id: app.id,
+    uid: app.uid,
+    name: app.name,
+    rateLimit: app.rateLimit,
+    throttleRate: app.rateLimit,
+    metadata: app.metadata,
+    createdAt: app.createdAt,
+    updatedAt: app.updatedAt,
+  };
+}

@@ -1,0 +1,201 @@
+import type { EndpointFields, EndpointRow } from '@hookrail/db';
+import { parseSecret } from '@hookrail/signing';
+import { z } from 'zod';
+import {
+  channelName,
+  eventTypeName,
+  metadata,
+  nameList,
+  pickRate,
+  rate,
+  text,
+  uid,
+} from './common.ts';
+
+/**
+ * An http(s) URL with a host. Credentials in the URL are refused: URLs are shown in logs and
+ * dashboards, so a password belongs in a custom header instead.
+ */
+export const endpointUrl = z
+  .string({ error: 'must be a URL' })
+  .max(4096, { error: 'must be at most 4096 characters' })
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an absolute http:// or https:// URL' });
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: 'must use http or https' });
+    } else if (url.hostname === '') {
+      ctx.addIssue({ code: 'custom', message: 'must name a host' });
+    } else if (url.username !== '' || url.password !== '') {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must not contain credentials; send them in a custom header such as authorization',
+      });
+    }
+  });
+
+// Headers Hookrail sets itself, or that would break the request if overridden.
+const reservedHeaders = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'content-encoding',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'user-agent',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+]);
+const headerNamePattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
+
+/** Extra request headers: valid names, no reserved ones, values without line breaks. */
+export const customHeaders = z
+  .record(z.string(), z.string({ error: 'header values must be strings' }))
+  .superRefine((headers, ctx) => {
+    const names = Object.keys(headers);
+    if (names.length > 32) ctx.addIssue({ code: 'custom', message: 'may have at most 32 headers' });
+    for (const name of names) {
+      const lower = name.toLowerCase();
+      const value = headers[name] ?? '';
+      if (!headerNamePattern.test(name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid header name' });
+      } else if (
+        reservedHeaders.has(lower) ||
+        lower.startsWith('svix-') ||
+        lower.startsWith('proxy-')
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'is set by Hookrail and cannot be overridden',
+        });
+      } else if (/[\r\n\0]/.test(value) || value.length > 8192) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'must be at most 8192 characters without line breaks',
+        });
+      }
+    }
+  });
+
+const filterTypes = nameList(eventTypeName, 1000);
+const channels = nameList(channelName, 10);
+
+/** A secret the caller chose, as its key bytes. */
+const endpointSecret = z.string({ error: 'must be a string' }).transform((value, ctx) => {
+  const key = parseSecret(value);
+  if (key !== undefined) return key;
+  ctx.addIssue({
+    code: 'custom',
+    message:
+      'must be whsec_ followed by base64 of at least 24 random bytes, or null to generate one',
+  });
+  return z.NEVER;
+});
+
+/** Fields shared by create, replace and patch, each optional and (where it can be) nullable. */
+const shape = {
+  uid: uid('endpoint').nullable().optional(),
+  url: endpointUrl,
+  description: text({ max: 4096 }).optional(),
+  filterTypes: filterTypes.nullable().optional(),
+  /** The name the open-source Svix server used for filterTypes. */
+  eventTypes: filterTypes.nullable().optional(),
+  channels: channels.nullable().optional(),
+  disabled: z.boolean({ error: 'must be true or false' }).optional(),
+  rateLimit: rate.nullable().optional(),
+  throttleRate: rate.nullable().optional(),
+  metadata: metadata.optional(),
+  /** Accepted from Svix clients, which still send it; it has no effect. */
+  version: z.number().int().min(1).nullable().optional(),
+};
+
+type ShapeOutput = { [K in keyof typeof shape]?: z.output<(typeof shape)[K]> };
+
+function pickFilter(input: ShapeOutput, ctx: z.RefinementCtx): string[] | null | undefined {
+  if (input.filterTypes !== undefined && input.eventTypes !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['eventTypes'],
+      message: 'filterTypes and eventTypes are the same setting; send filterTypes',
+    });
+  }
+  return input.filterTypes !== undefined ? input.filterTypes : input.eventTypes;
+}
+
+/** Every replaceable field, with defaults for the absent ones (create and PUT). */
+function replaceFields(input: ShapeOutput & { url: string }, ctx: z.RefinementCtx) {
+  return {
+    uid: input.uid ?? null,
+    url: input.url,
+    description: input.description ?? '',
+    filterTypes: pickFilter(input, ctx) ?? null,
+    channels: input.channels ?? null,
+    disabled: input.disabled ?? false,
+    rateLimit: pickRate(input, ctx) ?? null,
+    metadata: input.metadata ?? {},
+  } satisfies Omit<EndpointFields, 'headers'>;
+}
+
+/** POST /app/{app}/endpoint: optional `secret` and `headers` besides the replaceable fields. */
+export const endpointIn = z
+  .strictObject({
+    ...shape,
+    secret: endpointSecret.nullable().optional(),
+    headers: customHeaders.optional(),
+  })
+  .transform((input, ctx) => ({
+    fields: { ...replaceFields(input, ctx), headers: input.headers ?? {} },
+    secret: input.secret ?? null,
+  }));
+
+/** PUT /app/{app}/endpoint/{endpoint}: replaces every field but the secret and headers. */
+export const endpointUpdate = z.strictObject(shape).transform(replaceFields);
+
+/** PATCH /app/{app}/endpoint/{endpoint}: only the fields present change. */
+export const endpointPatch = z
+  .strictObject({ ...shape, url: endpointUrl.optional() })
+  .transform((input, ctx): Partial<EndpointFields> => {
+    const filter = pickFilter(input, ctx);
+    const rateLimit = pickRate(input, ctx);
+    return {
+      ...(input.uid !== undefined && { uid: input.uid }),
+      ...(input.url !== undefined && { url: input.url }),
+      ...(input.description !== undefined && { description: input.description }),
+      ...(filter !== undefined && { filterTypes: filter }),
+      ...(input.channels !== undefined && { channels: input.channels }),
+      ...(input.disabled !== undefined && { disabled: input.disabled }),
+      ...(rateLimit !== undefined && { rateLimit }),
+      ...(input.metadata !== undefined && { metadata: input.metadata }),
+    };
+  });
+
+export function endpointOut(row: EndpointRow) {
+  return {
+    id: row.id,
+    uid: row.uid,
+    url: row.url,
+    description: row.description,
+    filterTypes: row.filterTypes,
+    channels: row.channels,
+    disabled: row.disabled,
+    rateLimit: row.rateLimit,
+    throttleRate: row.rateLimit,
+    metadata: row.metadata,
+    version: 1,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}

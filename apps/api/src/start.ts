@@ -1,0 +1,65 @@
+import { createDatabase } from '@hookrail/db';
+import type { Logger } from '@hookrail/logger';
+import { createRedis } from '@hookrail/queue';
+import { printAdminToken, resolveAdminTokenHash } from './admin-token.ts';
+import { createApp } from './app.ts';
+import type { ApiConfig } from './config.ts';
+import { listen } from './server.ts';
+
+export interface RunningApi {
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface StartApiOptions {
+  /** Receives a generated admin token. @defaultValue prints it once on stdout */
+  announceAdminToken?: (token: string) => void;
+  /** Interface to bind. @defaultValue all interfaces */
+  host?: string;
+}
+
+/** Opens the API's connections and starts serving; `close` undoes it in reverse order. */
+export async function startApi(
+  config: ApiConfig,
+  logger: Logger,
+  options: StartApiOptions = {},
+): Promise<RunningApi> {
+  const database = createDatabase({
+    url: config.databaseUrl,
+    applicationName: 'hookrail-api',
+    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+  });
+  const redis = createRedis({
+    url: config.redisUrl,
+    onError: (error) => logger.warn({ err: error }, 'redis connection error'),
+  });
+  try {
+    const adminTokenHash = await resolveAdminTokenHash(
+      database.db,
+      config.adminToken,
+      options.announceAdminToken ?? printAdminToken,
+    );
+    const app = createApp({
+      db: database.db,
+      pingDatabase: () => database.ping(),
+      redis,
+      logger,
+      adminTokenHash,
+      maxBodyBytes: config.maxBodyBytes,
+    });
+    const server = await listen(app, config.port, options.host);
+    logger.info({ port: server.port, publicUrl: config.publicUrl }, 'api listening');
+    return {
+      port: server.port,
+      async close() {
+        await server.close();
+        redis.disconnect();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    redis.disconnect();
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** An integer variable within bounds. */
+export function integer(min: number, max: number) {
+  return z.coerce
+    .number({ error: `must be an integer between ${min} and ${max}` })
+    .int({ error: `must be an integer between ${min} and ${max}` })
+    .min(min, { error: `must be an integer between ${min} and ${max}` })
+    .max(max, { error: `must be an integer between ${min} and ${max}` });
+}
+
+/** `true`/`false` (also `1`/`0`, `yes`/`no`). */
+export const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** An absolute URL with one of the given schemes. */
+export function url(schemes: readonly string[]) {
+  return z.string().refine(
+    (value) => {
+      try {
+        return schemes.includes(new URL(value).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    { error: `must be a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}` },
+  );
+}
+
+const sizeUnits: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** A size such as `512kb`, `1mb` or `1048576` (bytes), as a number of bytes. */
+export const byteSize = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { error: 'must be a size such as 512kb or 1mb' })
+  .transform((value) => {
+    const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value);
+    const amount = Number(match?.[1]);
+    const unit = (match?.[2] ?? '').toLowerCase() || 'b';
+    return Math.floor(amount * (sizeUnits[unit] ?? 1));
+  })
+  .refine((bytes) => bytes >= 1024, { error: 'must be at least 1kb' });
+
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+  error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+});
+
+/**
+ * The Redis key prefix. It is wrapped in a hash tag (`{prefix}`) wherever it is used, so all
+ * of Hookrail's keys land in one Redis Cluster slot; braces inside it would break that.
+ */
+export const redisPrefix = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, {
+  error: 'must be 1-64 letters, digits, dots, dashes or underscores',
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { baseEnv, byteSize, ConfigError, integer, parseEnv } from '../src/index.ts';
+
+const schema = z.object({
+  ...baseEnv,
+  PORT: integer(0, 65535).default(8080),
+  MAX: byteSize.prefault('1mb'),
+});
+
+describe('parseEnv', () => {
+  it('fills defaults for unset and empty variables', () => {
+    const env = parseEnv(schema, { PORT: '', REDIS_URL: '  ' });
+    expect(env.PORT).toBe(8080);
+    expect(env.MAX).toBe(1024 * 1024);
+    expect(env.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/hookrail');
+    expect(env.REDIS_URL).toBe('redis://127.0.0.1:6379');
+  });
+
+  it('names every invalid variable and the value it had', () => {
+    let error: unknown;
+    try {
+      parseEnv(schema, { PORT: 'eighty', DATABASE_URL: 'mysql://x/y', MAX: 'lots' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(3);
+    expect(problems.find((p) => p.startsWith('PORT:'))).toContain('"eighty"');
+    expect(problems.find((p) => p.startsWith('DATABASE_URL:'))).toContain('postgres://');
+    expect(problems.find((p) => p.startsWith('MAX:'))).toContain('512kb or 1mb');
+  });
+
+  it('reads sizes in bytes, kb and mb', () => {
+    expect(parseEnv(schema, { MAX: '512kb' }).MAX).toBe(512 * 1024);
+    expect(parseEnv(schema, { MAX: '2MB' }).MAX).toBe(2 * 1024 * 1024);
+    expect(parseEnv(schema, { MAX: '4096' }).MAX).toBe(4096);
+  });
+});

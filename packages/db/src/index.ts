@@ -1,0 +1,19 @@
+export {
+  createDatabase,
+  type Database,
+  type DatabaseOptions,
+  type Db,
+  type DbOrTx,
+  type Tx,
+} from './client.ts';
+export { ensureDatabase, migrateDatabase, migrationsFolder } from './migrate.ts';
+export { isUnavailableError, isUniqueViolation, pgErrorCode } from './errors.ts';
+export * from './schema/index.ts';
+export * from './queries/pagination.ts';
+export * from './queries/settings.ts';
+export * from './queries/tokens.ts';
+export * from './queries/tenants.ts';
+export * from './queries/api-keys.ts';
+export * from './queries/applications.ts';
+export * from './queries/event-types.ts';
+export * from './queries/endpoints.ts';

@@ -1,0 +1,62 @@
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { pgErrorCode } from './errors.ts';
+
+export const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url));
+
+// Arbitrary but fixed: every Hookrail process takes this advisory lock before migrating.
+const migrationLock = [0x686b726c, 1] as const;
+
+/**
+ * Creates the database named in `url` when it does not exist. Safe when several processes
+ * start at once: losing the race to create it is success.
+ */
+export async function ensureDatabase(url: string): Promise<void> {
+  const probe = new pg.Client({ connectionString: url });
+  try {
+    await probe.connect();
+    return;
+  } catch (error) {
+    if (pgErrorCode(error) !== '3D000') throw error; // anything but "database does not exist"
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: maintenance.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name.replaceAll('"', '""')}"`);
+  } catch (error) {
+    // 42P04 duplicate_database; 23505 when two creates race on pg_database's unique index.
+    const code = pgErrorCode(error);
+    if (code !== '42P04' && code !== '23505') throw error;
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * Brings the schema up to date with the SQL files in drizzle/. The advisory lock makes
+ * concurrent starts safe: one process migrates, the others wait and then find nothing to do.
+ * Each migration runs in a transaction, so a crash leaves the schema at the previous one.
+ */
+export async function migrateDatabase(url: string): Promise<void> {
+  await ensureDatabase(url);
+  const client = new pg.Client({ connectionString: url, application_name: 'hookrail-migrate' });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1, $2)', [...migrationLock]);
+    try {
+      await migrate(drizzle(client), { migrationsFolder });
+    } finally {
+      await client.query('select pg_advisory_unlock($1, $2)', [...migrationLock]);
+    }
+  } finally {
+    await client.end();
+  }
+}

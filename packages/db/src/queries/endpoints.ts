@@ -1,0 +1,176 @@
+import { isId, newId, type Id } from '@hookrail/ids';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../client.ts';
+import { isUniqueViolation } from '../errors.ts';
+import { endpointSecrets, endpoints, type EndpointRow } from '../schema/index.ts';
+import { missingEventTypes } from './event-types.ts';
+import { keyset, type Page, type PageRequest } from './pagination.ts';
+
+export interface EndpointFields {
+  uid: string | null;
+  url: string;
+  description: string;
+  filterTypes: string[] | null;
+  channels: string[] | null;
+  disabled: boolean;
+  rateLimit: number | null;
+  headers: Record<string, string>;
+  metadata: Record<string, string>;
+}
+
+export interface SecretMaterial {
+  kind: 'hmac';
+  /** Key bytes, base64. */
+  key: string;
+}
+
+export type EndpointWrite =
+  | { ok: true; endpoint: EndpointRow }
+  /** Another live endpoint of the application has this uid (409). */
+  | { ok: false; reason: 'uid_taken' }
+  /** The filter names event types the tenant does not have, or has archived (422). */
+  | { ok: false; reason: 'unknown_event_types'; names: string[] };
+
+const uidConstraint = 'endpoints_app_uid_key';
+
+function live(tenantId: Id<'tenant'>, appId: Id<'application'>) {
+  return and(
+    eq(endpoints.tenantId, tenantId),
+    eq(endpoints.appId, appId),
+    isNull(endpoints.deletedAt),
+  );
+}
+
+/**
+ * Creates the endpoint and its first signing secret in one transaction: an endpoint never
+ * exists without a secret. Checks of the filter happen first, so a refused create writes
+ * nothing.
+ */
+export async function createEndpoint(
+  db: Db,
+  scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
+  fields: EndpointFields,
+  secret: SecretMaterial,
+): Promise<EndpointWrite> {
+  try {
+    return await db.transaction(async (tx): Promise<EndpointWrite> => {
+      const unknown = await missingEventTypes(tx, scope.tenantId, fields.filterTypes ?? []);
+      if (unknown.length > 0) return { ok: false, reason: 'unknown_event_types', names: unknown };
+      const [endpoint] = await tx
+        .insert(endpoints)
+        .values({ id: newId('endpoint'), ...scope, ...fields })
+        .returning();
+      if (!endpoint) throw new Error('insert returned no endpoint row');
+      await tx.insert(endpointSecrets).values({
+        id: newId('endpointSecret'),
+        tenantId: scope.tenantId,
+        endpointId: endpoint.id,
+        ...secret,
+      });
+      return { ok: true, endpoint };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, uidConstraint)) return { ok: false, reason: 'uid_taken' };
+    throw error;
+  }
+}
+
+/** A live endpoint of the application, by id or uid. */
+export async function findEndpoint(
+  db: DbOrTx,
+  scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
+  ref: string,
+): Promise<EndpointRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(endpoints)
+    .where(
+      and(
+        live(scope.tenantId, scope.appId),
+        isId('endpoint', ref) ? eq(endpoints.id, ref) : eq(endpoints.uid, ref),
+      ),
+    )
+    .limit(1);
+  return row;
+}
+
+export async function listEndpoints(
+  db: DbOrTx,
+  scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
+  request: PageRequest,
+): Promise<Page<EndpointRow>> {
+  const page = keyset(endpoints.id, request);
+  const rows = await db
+    .select()
+    .from(endpoints)
+    .where(and(live(scope.tenantId, scope.appId), page.where))
+    .orderBy(page.orderBy)
+    .limit(page.limit);
+  return page.page(rows, (row) => row.id);
+}
+
+/** Sets the given fields of a live endpoint; undefined when there is none. */
+export async function updateEndpoint(
+  db: Db,
+  scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
+  id: Id<'endpoint'>,
+  fields: Partial<EndpointFields>,
+): Promise<EndpointWrite | undefined> {
+  try {
+    return await db.transaction(async (tx): Promise<EndpointWrite | undefined> => {
+      if (fields.filterTypes) {
+        const unknown = await missingEventTypes(tx, scope.tenantId, fields.filterTypes);
+        if (unknown.length > 0) return { ok: false, reason: 'unknown_event_types', names: unknown };
+      }
+      const [endpoint] = await tx
+        .update(endpoints)
+        .set({ ...fields, updatedAt: sql`now()` })
+        .where(and(live(scope.tenantId, scope.appId), eq(endpoints.id, id)))
+        .returning();
+      return endpoint === undefined ? undefined : { ok: true, endpoint };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, uidConstraint)) return { ok: false, reason: 'uid_taken' };
+    throw error;
+  }
+}
+
+/**
+ * Marks the endpoint deleted and drops its secrets, in one transaction. The row stays so that
+ * its past deliveries can still name it. False when there is no live endpoint of that id.
+ */
+export async function deleteEndpoint(
+  db: Db,
+  scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
+  id: Id<'endpoint'>,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const deleted = await tx
+      .update(endpoints)
+      .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(live(scope.tenantId, scope.appId), eq(endpoints.id, id)))
+      .returning({ id: endpoints.id });
+    if (deleted.length === 0) return false;
+    await tx.delete(endpointSecrets).where(eq(endpointSecrets.endpointId, id));
+    return true;
+  });
+}
+
+/** The secret that signs new deliveries (the one without an expiry). */
+export async function currentSecret(
+  db: DbOrTx,
+  tenantId: Id<'tenant'>,
+  endpointId: Id<'endpoint'>,
+): Promise<SecretMaterial | undefined> {
+  const [row] = await db
+    .select({ kind: endpointSecrets.kind, key: endpointSecrets.key })
+    .from(endpointSecrets)
+    .where(
+      and(
+        eq(endpointSecrets.tenantId, tenantId),
+        eq(endpointSecrets.endpointId, endpointId),
+        isNull(endpointSecrets.expiresAt),
+      ),
+    );
+  return row;
+}

@@ -1,0 +1,136 @@
+import type { Id } from '@hookrail/ids';
+import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../client.ts';
+import { eventTypes, type EventTypeRow } from '../schema/index.ts';
+import { keyset, type Page, type PageRequest } from './pagination.ts';
+
+export interface EventTypeFields {
+  description: string;
+  schemas: Record<string, unknown> | null;
+  archived: boolean;
+  deprecated: boolean;
+  featureFlag: string | null;
+  groupName: string | null;
+}
+
+function byName(tenantId: Id<'tenant'>, name: string) {
+  return and(eq(eventTypes.tenantId, tenantId), eq(eventTypes.name, name));
+}
+
+/** Undefined when the tenant already has an event type of that name (409). */
+export async function createEventType(
+  db: DbOrTx,
+  tenantId: Id<'tenant'>,
+  name: string,
+  fields: EventTypeFields,
+): Promise<EventTypeRow | undefined> {
+  const [row] = await db
+    .insert(eventTypes)
+    .values({ tenantId, name, ...fields })
+    .onConflictDoNothing()
+    .returning();
+  return row;
+}
+
+export async function getEventType(
+  db: DbOrTx,
+  tenantId: Id<'tenant'>,
+  name: string,
+): Promise<EventTypeRow | undefined> {
+  const [row] = await db.select().from(eventTypes).where(byName(tenantId, name));
+  return row;
+}
+
+export async function listEventTypes(
+  db: DbOrTx,
+  tenantId: Id<'tenant'>,
+  request: PageRequest & { includeArchived: boolean },
+): Promise<Page<EventTypeRow>> {
+  const page = keyset(eventTypes.name, request);
+  const rows = await db
+    .select()
+    .from(eventTypes)
+    .where(
+      and(
+        eq(eventTypes.tenantId, tenantId),
+        request.includeArchived ? undefined : eq(eventTypes.archived, false),
+        page.where,
+      ),
+    )
+    .orderBy(page.orderBy)
+    .limit(page.limit);
+  return page.page(rows, (row) => row.name);
+}
+
+/** Sets the given fields; undefined when there is no such event type. */
+export async function updateEventType(
+  db: DbOrTx,
+  tenantId: Id<'tenant'>,
+  name: string,
+  fields: Partial<EventTypeFields>,
+): Promise<EventTypeRow | undefined> {
+  const [row] = await db
+    .update(eventTypes)
+    .set({ ...fields, updatedAt: sql`now()` })
+    .where(byName(tenantId, name))
+    .returning();
+  return row;
+}
+
+/**
+ * Creates or replaces an event type in one statement, so concurrent PUTs of one name do not
+ * fail; `created` tells which happened.
+ */
+export async function upsertEventType(
+  db: DbOrTx,
+  tenantId: Id<'tenant'>,
+  name: string,
+  fields: EventTypeFields,
+): Promise<{ row: EventTypeRow; created: boolean }> {
+  const [result] = await db
+    .insert(eventTypes)
+    .values({ tenantId, name, ...fields })
+    .onConflictDoUpdate({
+      target: [eventTypes.tenantId, eventTypes.name],
+      set: { ...fields, updatedAt: sql`now()` },
+    })
+    // xmax is 0 on a freshly inserted row version and set on one that replaced another.
+    .returning({ ...getTableColumns(eventTypes), created: sql<boolean>`(xmax = 0)` });
+  if (!result) throw new Error('upsert returned no event type row');
+  const { created, ...row } = result;
+  return { row, created };
+}
+
+/** Removes the row for good. False when there is no such event type. */
+export async function expungeEventType(
+  db: DbOrTx,
+  tenantId: Id<'tenant'>,
+  name: string,
+): Promise<boolean> {
+  const deleted = await db
+    .delete(eventTypes)
+    .where(byName(tenantId, name))
+    .returning({ name: eventTypes.name });
+  return deleted.length > 0;
+}
+
+/** The names among `names` that are not live (missing or archived) event types of the tenant. */
+export async function missingEventTypes(
+  db: DbOrTx,
+  tenantId: Id<'tenant'>,
+  names: readonly string[],
+): Promise<string[]> {
+  if (names.length === 0) return [];
+  const found = await db
+    .select({ name: eventTypes.name })
+    .from(eventTypes)
+    .where(
+      and(
+        eq(eventTypes.tenantId, tenantId),
+        inArray(eventTypes.name, [...names]),
+        eq(eventTypes.archived, false),
+      ),
+    );
+  const live = new Set(found.map((row) => row.name));
+  return names.filter((name) => !live.has(name));
+}

@@ -1,0 +1,47 @@
+import { newId, type Id } from '@hookrail/ids';
+import { eq } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../client.ts';
+import { tenants, type ApiKeyRow, type TenantRow } from '../schema/index.ts';
+import { issueApiKey } from './api-keys.ts';
+import { keyset, type Page, type PageRequest } from './pagination.ts';
+
+/** Creates a tenant and its first API key together: a tenant is never left without one. */
+export async function createTenant(
+  db: Db,
+  input: { name: string },
+): Promise<{ tenant: TenantRow; apiKey: ApiKeyRow; key: string }> {
+  return db.transaction(async (tx) => {
+    const [tenant] = await tx
+      .insert(tenants)
+      .values({ id: newId('tenant'), name: input.name })
+      .returning();
+    if (!tenant) throw new Error('insert returned no tenant row');
+    const { row, key } = await issueApiKey(tx, { tenantId: tenant.id, name: 'default' });
+    return { tenant, apiKey: row, key };
+  });
+}
+
+export async function getTenant(db: DbOrTx, id: Id<'tenant'>): Promise<TenantRow | undefined> {
+  const [row] = await db.select().from(tenants).where(eq(tenants.id, id));
+  return row;
+}
+
+export async function listTenants(db: DbOrTx, request: PageRequest): Promise<Page<TenantRow>> {
+  const page = keyset(tenants.id, request);
+  const rows = await db
+    .select()
+    .from(tenants)
+    .where(page.where)
+    .orderBy(page.orderBy)
+    .limit(page.limit);
+  return page.page(rows, (row) => row.id);
+}
+
+/**
+ * Deletes a tenant and, through cascading foreign keys, everything it owns, in one statement:
+ * its keys stop working when it commits, and a crash before that leaves the tenant whole.
+ */
+export async function deleteTenant(db: DbOrTx, id: Id<'tenant'>): Promise<boolean> {
+  const deleted = await db.delete(tenants).where(eq(tenants.id, id)).returning({ id: tenants.id });
+  return deleted.length > 0;
+}

@@ -1,0 +1,31 @@
+import type { Id } from '@hookrail/ids';
+import { boolean, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { createdAt, sortableText, updatedAt } from './columns.ts';
+import { tenants } from './tenants.ts';
+
+/**
+ * A named kind of message (`invoice.paid`), unique per tenant. Deleting one archives it
+ * (hidden from lists, kept for history); expunging removes the row.
+ */
+export const eventTypes = pgTable(
+  'event_types',
+  {
+    tenantId: sortableText('tenant_id')
+      .$type<Id<'tenant'>>()
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    name: sortableText('name').notNull(),
+    description: text('description').notNull().default(''),
+    /** JSON Schemas by version (`{"1": {...}}`), as Svix stores them. */
+    schemas: jsonb('schemas').$type<Record<string, unknown>>(),
+    archived: boolean('archived').notNull().default(false),
+    deprecated: boolean('deprecated').notNull().default(false),
+    featureFlag: text('feature_flag'),
+    groupName: text('group_name'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ name: 'event_types_pkey', columns: [t.tenantId, t.name] })],
+);
+
+export type EventTypeRow = typeof eventTypes.$inferSelect;

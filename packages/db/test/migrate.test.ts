@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { migrateDatabase, migrationsFolder } from '../src/index.ts';
+
+function urlFor(database: string): string {
+  const url = new URL(inject('postgresUrl'));
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+const created: string[] = [];
+
+afterAll(async () => {
+  const admin = new pg.Client({ connectionString: urlFor('postgres') });
+  await admin.connect();
+  for (const name of created) await admin.query(`drop database if exists "${name}" with (force)`);
+  await admin.end();
+});
+
+describe('the migrator', () => {
+  it('creates a missing database and applies every migration, also when started several times at once', async () => {
+    const name = `${inject('runPrefix')}_migrate_${randomBytes(4).toString('hex')}`;
+    created.push(name);
+    await Promise.all([
+      migrateDatabase(urlFor(name)),
+      migrateDatabase(urlFor(name)),
+      migrateDatabase(urlFor(name)),
+    ]);
+
+    const journal = JSON.parse(
+      readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8'),
+    ) as {
+      entries: unknown[];
+    };
+    const client = new pg.Client({ connectionString: urlFor(name) });
+    await client.connect();
+    try {
+      const applied = await client.query(
+        'select count(*)::int as n from drizzle.__drizzle_migrations',
+      );
+      expect(applied.rows[0]).toEqual({ n: journal.entries.length });
+      const tables = await client.query<{ table_name: string }>(
+        "select table_name from information_schema.tables where table_schema = 'public' order by 1",
+      );
+      expect(tables.rows.map((r) => r.table_name)).toEqual(
+        expect.arrayContaining([
+          'tenants',
+          'api_keys',
+          'applications',
+          'event_types',
+          'endpoints',
+          'endpoint_secrets',
+        ]),
+      );
+    } finally {
+      await client.end();
+    }
+    // A later start finds nothing to do.
+    await migrateDatabase(urlFor(name));
+  });
+});

@@ -1,0 +1,44 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+export interface RedisConnectionOptions {
+  url: string;
+  /**
+   * Commands issued while disconnected wait for the reconnect instead of failing. BullMQ's
+   * blocking worker connections need this; request-path callers want a quick failure.
+   * @defaultValue false
+   */
+  waitWhileDisconnected?: boolean;
+  /** Called on connection errors (ioredis reconnects by itself). */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * One ioredis connection. It reconnects forever with a capped backoff; errors are reported
+ * through `onError` instead of crashing the process.
+ */
+export function createRedis(options: RedisConnectionOptions): Redis {
+  const waiting = options.waitWhileDisconnected ?? false;
+  const redisOptions: RedisOptions = {
+    lazyConnect: false,
+    enableOfflineQueue: waiting,
+    maxRetriesPerRequest: waiting ? null : 1,
+    connectTimeout: 5000,
+    retryStrategy: (times) => Math.min(100 * 2 ** times, 2000),
+  };
+  const redis = new Redis(options.url, redisOptions);
+  redis.on('error', (error: Error) => options.onError?.(error));
+  return redis;
+}
+
+/**
+ * The hash tag every key and queue carries: `{prefix}`. Redis Cluster hashes only the part in
+ * braces, so all of Hookrail's keys share one slot and multi-key scripts keep working.
+ */
+export function hashTag(prefix: string): string {
+  return `{${prefix}}`;
+}
+
+/** A key under the prefix: `{prefix}:part:part`. */
+export function redisKey(prefix: string, ...parts: string[]): string {
+  return [hashTag(prefix), ...parts].join(':');
+}

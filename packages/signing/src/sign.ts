@@ -1,0 +1,29 @@
+import { createHmac } from 'node:crypto';
+
+export interface SignInput {
+  /** The message id, sent as `webhook-id`. */
+  id: string;
+  /** Seconds since the epoch, sent as `webhook-timestamp`. */
+  timestamp: number;
+  /** The exact bytes that will be sent as the request body. */
+  body: string | Buffer;
+}
+
+/**
+ * One Standard Webhooks `v1` signature: base64 of HMAC-SHA256 over `id.timestamp.body`,
+ * keyed with the secret's bytes.
+ */
+export function signV1(key: Buffer, input: SignInput): string {
+  const mac = createHmac('sha256', key);
+  mac.update(`${input.id}.${input.timestamp}.`);
+  mac.update(input.body);
+  return `v1,${mac.digest('base64')}`;
+}
+
+/**
+ * The `webhook-signature` header value: one signature per live secret, space separated, so
+ * receivers verifying with either the old or the new secret accept it during a rotation.
+ */
+export function signatureHeader(keys: readonly Buffer[], input: SignInput): string {
+  return keys.map((key) => signV1(key, input)).join(' ');
+}

@@ -52,6 +52,8 @@ export function useTestEnv(): TestEnv {
     env.redisUrl = inject('redisUrl');
     env.redisPrefix = `hrtest-${suffix}`;
     env.sql = new pg.Pool({ connectionString: env.databaseUrl, max: 2 });
+    // Tests that cut the database off break idle connections; the pool replaces them.
+    env.sql.on('error', () => undefined);
   });
   afterAll(async () => {
     await env.sql.end();

@@ -1,6 +1,6 @@
 import { createDatabase } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
-import { createRedis } from '@hookrail/queue';
+import { createRedis, waitUntilReady } from '@hookrail/queue';
 import { printAdminToken, resolveAdminTokenHash } from './admin-token.ts';
 import { createApp } from './app.ts';
 import type { ApiConfig } from './config.ts';
@@ -47,6 +47,10 @@ export async function startApi(
       adminTokenHash,
       maxBodyBytes: config.maxBodyBytes,
     });
+    // The API serves without Redis (messages are durable in Postgres first), so an unreachable
+    // Redis delays the start by at most this wait.
+    if (!(await waitUntilReady(redis, 3000)))
+      logger.warn('redis is not reachable yet; starting anyway');
     const server = await listen(app, config.port, options.host);
     logger.info({ port: server.port, publicUrl: config.publicUrl }, 'api listening');
     return {

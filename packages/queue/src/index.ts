@@ -1,2 +1,8 @@
-export { createRedis, hashTag, redisKey, type RedisConnectionOptions } from './redis.ts';
+export {
+  createRedis,
+  hashTag,
+  redisKey,
+  waitUntilReady,
+  type RedisConnectionOptions,
+} from './redis.ts';
 export type { Redis } from 'ioredis';

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 
 export interface RedisConnectionOptions {
@@ -41,4 +42,18 @@ export function hashTag(prefix: string): string {
 /** A key under the prefix: `{prefix}:part:part`. */
 export function redisKey(prefix: string, ...parts: string[]): string {
   return [hashTag(prefix), ...parts].join(':');
+}
+
+/**
+ * Resolves true once the connection is ready, or false after `timeoutMs`. Start-up uses it so
+ * that a process does not report Redis as down merely because it is still connecting.
+ */
+export async function waitUntilReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return true;
+  try {
+    await once(redis, 'ready', { signal: AbortSignal.timeout(timeoutMs) });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,14 @@
+# One image for every Hookrail process; the compose file picks the entry point.
+FROM node:24-bookworm-slim
+
+WORKDIR /app
+ENV NODE_ENV=production
+
+COPY . .
+# Production dependencies only: the image's own Node 24 runs the TypeScript sources directly
+# (type stripping), so neither the pinned dev runtime nor the build tools are needed.
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+USER node
+EXPOSE 8080
+CMD ["node", "apps/standalone/src/main.ts"]

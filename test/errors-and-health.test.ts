@@ -90,4 +90,21 @@ describe('health with Redis unreachable', () => {
     const { client } = await noRedis.newTenant();
     expect((await client.get('/api/v1/app')).status).toBe(200);
   });
+
+  it('still accepts messages: 202 means the message and its deliveries are in Postgres', async () => {
+    const { client } = await noRedis.newTenant();
+    const app = (await client.post('/api/v1/app', { name: 'App' })).json<{ id: string }>();
+    await client.post(`/api/v1/app/${app.id}/endpoint`, { url: 'https://example.com/hook' });
+    const res = await client.post(`/api/v1/app/${app.id}/msg`, {
+      eventType: 'a.b',
+      payload: { n: 1 },
+    });
+    expect(res.status).toBe(202);
+    const msgId = res.json<{ id: string }>().id;
+    const { rows } = await env.sql.query<{ status: string; next_attempt_at: Date | null }>(
+      'select status, next_attempt_at from deliveries where message_id = $1',
+      [msgId],
+    );
+    expect(rows).toEqual([{ status: 'pending', next_attempt_at: expect.any(Date) }]);
+  });
 });

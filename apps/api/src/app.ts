@@ -1,20 +1,24 @@
 import type { Db } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
-import type { Redis } from '@hookrail/queue';
+import type { DeliveryQueue, Redis } from '@hookrail/queue';
 import express, { type Express } from 'express';
 import { adminAuth, tenantAuth } from './http/auth.ts';
 import { errorHandler, unknownRoute } from './http/error-handler.ts';
+import { losslessReviver } from './http/json.ts';
 import { requestContext } from './http/request-context.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { attemptRoutes } from './routes/attempts.ts';
 import { applicationRoutes } from './routes/applications.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
 import { eventTypeRoutes } from './routes/event-types.ts';
 import { healthRoutes } from './routes/health.ts';
+import { messageRoutes } from './routes/messages.ts';
 
 export interface AppDeps {
   db: Db;
   pingDatabase: () => Promise<void>;
   redis: Redis;
+  queue: DeliveryQueue;
   logger: Logger;
   adminTokenHash: string;
   maxBodyBytes: number;
@@ -29,8 +33,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps));
 
   // Every body is read as JSON whatever its content type (curl -d sends a form type), after
-  // authentication so that unauthenticated requests are not parsed at all.
-  const json = express.json({ limit: deps.maxBodyBytes, strict: false, type: () => true });
+  // authentication so that unauthenticated requests are not parsed at all. Numbers are kept
+  // digit for digit (see losslessReviver).
+  const json = express.json({
+    limit: deps.maxBodyBytes,
+    strict: false,
+    type: () => true,
+    reviver: losslessReviver,
+  });
 
   app.use('/api/v1/admin', adminAuth(deps.adminTokenHash), json, adminRoutes(deps.db));
   app.use(
@@ -40,6 +50,8 @@ export function createApp(deps: AppDeps): Express {
     applicationRoutes(deps.db),
     eventTypeRoutes(deps.db),
     endpointRoutes(deps.db),
+    messageRoutes(deps),
+    attemptRoutes(deps.db),
   );
 
   app.use(unknownRoute);

@@ -1,6 +1,6 @@
 import { createDatabase } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
-import { createRedis, waitUntilReady } from '@hookrail/queue';
+import { createDeliveryQueue, createRedis, waitUntilReady } from '@hookrail/queue';
 import { printAdminToken, resolveAdminTokenHash } from './admin-token.ts';
 import { createApp } from './app.ts';
 import type { ApiConfig } from './config.ts';
@@ -29,9 +29,13 @@ export async function startApi(
     applicationName: 'hookrail-api',
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
   });
-  const redis = createRedis({
-    url: config.redisUrl,
-    onError: (error) => logger.warn({ err: error }, 'redis connection error'),
+  const onRedisError = (error: Error) => logger.warn({ err: error }, 'redis connection error');
+  const redis = createRedis({ url: config.redisUrl, role: 'probe', onError: onRedisError });
+  const producer = createRedis({ url: config.redisUrl, role: 'producer', onError: onRedisError });
+  const queue = createDeliveryQueue({
+    connection: producer,
+    prefix: config.redisPrefix,
+    onError: onRedisError,
   });
   try {
     const adminTokenHash = await resolveAdminTokenHash(
@@ -43,6 +47,7 @@ export async function startApi(
       db: database.db,
       pingDatabase: () => database.ping(),
       redis,
+      queue,
       logger,
       adminTokenHash,
       maxBodyBytes: config.maxBodyBytes,
@@ -57,11 +62,15 @@ export async function startApi(
       port: server.port,
       async close() {
         await server.close();
+        await queue.close();
+        producer.disconnect();
         redis.disconnect();
         await database.close();
       },
     };
   } catch (error) {
+    await queue.close();
+    producer.disconnect();
     redis.disconnect();
     await database.close();
     throw error;

@@ -1,9 +1,41 @@
-import { baseConfig, baseEnv, parseEnv, type BaseConfig } from '@hookrail/config';
+import { baseConfig, baseEnv, integer, parseEnv, type BaseConfig } from '@hookrail/config';
+import { defaultRetryScheduleSeconds } from '@hookrail/delivery';
 import { z } from 'zod';
 
-const workerEnv = z.object({ ...baseEnv }).transform((env) => ({ ...baseConfig(env) }));
+const seconds = z.coerce
+  .number({ error: 'must be a number of seconds' })
+  .positive({ error: 'must be a positive number of seconds' })
+  .max(300, { error: 'must be at most 300 seconds' });
 
-export type WorkerConfig = BaseConfig;
+const schedule = z
+  .string()
+  .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, {
+    error: 'must be comma-separated delays in seconds, such as 5,300,1800',
+  })
+  .transform((value) => value.split(',').map((part) => Number(part.trim())));
+
+const workerEnv = z
+  .object({
+    ...baseEnv,
+    HOOKRAIL_REQUEST_TIMEOUT: seconds.default(15),
+    HOOKRAIL_RETRY_SCHEDULE: schedule.prefault(defaultRetryScheduleSeconds.join(',')),
+    HOOKRAIL_WORKER_CONCURRENCY: integer(1, 10_000).default(100),
+  })
+  .transform((env) => ({
+    ...baseConfig(env),
+    requestTimeoutMs: Math.round(env.HOOKRAIL_REQUEST_TIMEOUT * 1000),
+    retryScheduleSeconds: env.HOOKRAIL_RETRY_SCHEDULE,
+    concurrency: env.HOOKRAIL_WORKER_CONCURRENCY,
+  }));
+
+export interface WorkerConfig extends BaseConfig {
+  /** Bound on one HTTP attempt, connection to last byte read. */
+  requestTimeoutMs: number;
+  /** Delays before the 2nd, 3rd, ... attempt. */
+  retryScheduleSeconds: number[];
+  /** Deliveries in flight at once in this process. */
+  concurrency: number;
+}
 
 export function loadWorkerConfig(env?: Record<string, string | undefined>): WorkerConfig {
   return parseEnv(workerEnv, env);

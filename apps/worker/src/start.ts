@@ -1,32 +1,69 @@
 import { createDatabase } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
-import { createRedis } from '@hookrail/queue';
+import { createDeliveryQueue, createDeliveryWorker, createRedis } from '@hookrail/queue';
 import type { WorkerConfig } from './config.ts';
+import { createSender } from './delivery/http-sender.ts';
+import { createDeliveryProcessor } from './delivery/processor.ts';
 
 export interface RunningWorker {
   close(): Promise<void>;
 }
 
+/** A claim outlasts the longest possible attempt by this much before it may be taken over. */
+const leaseMarginMs = 30_000;
+
 /**
- * Opens the worker's connections. Delivery, reconciliation and retention workers attach
- * here; `close` stops them and closes connections in reverse order.
+ * Opens the worker's connections and starts taking delivery jobs; `close` stops taking jobs,
+ * lets the ones in flight finish (each is bounded by the request timeout), then closes
+ * connections in reverse order.
  */
 export async function startWorker(config: WorkerConfig, logger: Logger): Promise<RunningWorker> {
   const database = createDatabase({
     url: config.databaseUrl,
     applicationName: 'hookrail-worker',
+    max: Math.min(20, Math.max(4, Math.ceil(config.concurrency / 5))),
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
   });
-  const redis = createRedis({
-    url: config.redisUrl,
-    waitWhileDisconnected: true,
-    onError: (error) => logger.warn({ err: error }, 'redis connection error'),
+  const onRedisError = (error: Error) => logger.warn({ err: error }, 'redis connection error');
+  const producer = createRedis({ url: config.redisUrl, role: 'producer', onError: onRedisError });
+  const consumer = createRedis({ url: config.redisUrl, role: 'worker', onError: onRedisError });
+  const queue = createDeliveryQueue({
+    connection: producer,
+    prefix: config.redisPrefix,
+    onError: onRedisError,
   });
+  const sender = createSender({ timeoutMs: config.requestTimeoutMs });
+
   await database.ping();
-  logger.info('worker ready');
+  const worker = createDeliveryWorker({
+    connection: consumer,
+    prefix: config.redisPrefix,
+    concurrency: config.concurrency,
+    process: createDeliveryProcessor({
+      db: database.db,
+      queue,
+      sender,
+      logger,
+      retry: { scheduleSeconds: config.retryScheduleSeconds },
+      leaseMs: config.requestTimeoutMs + leaseMarginMs,
+      now: Date.now,
+      random: Math.random,
+    }),
+    onError: (error) => logger.warn({ err: error }, 'delivery worker error'),
+    onJobFailed: (job, error) =>
+      logger.warn({ err: error, job }, 'delivery job failed; it will be retried'),
+  });
+  logger.info({ concurrency: config.concurrency }, 'worker ready');
+
   return {
     async close() {
-      await redis.quit().catch(() => redis.disconnect());
+      await worker.close();
+      await queue.close();
+      await sender.close();
+      await Promise.all([
+        producer.quit().catch(() => producer.disconnect()),
+        consumer.quit().catch(() => consumer.disconnect()),
+      ]);
       await database.close();
     },
   };

@@ -17,3 +17,6 @@ export * from './queries/api-keys.ts';
 export * from './queries/applications.ts';
 export * from './queries/event-types.ts';
 export * from './queries/endpoints.ts';
+export * from './queries/messages.ts';
+export * from './queries/deliveries.ts';
+export * from './queries/attempts.ts';

@@ -1,14 +1,18 @@
 import { once } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 
+/**
+ * What a connection is for, which decides how it behaves while Redis is away:
+ * - `probe` (health checks): commands fail at once.
+ * - `producer` (queueing jobs): commands wait through a short reconnect, then fail, so a
+ *   caller is never stuck behind a Redis that stays down.
+ * - `worker` (BullMQ's blocking consumers): commands wait for as long as it takes.
+ */
+export type RedisRole = 'probe' | 'producer' | 'worker';
+
 export interface RedisConnectionOptions {
   url: string;
-  /**
-   * Commands issued while disconnected wait for the reconnect instead of failing. BullMQ's
-   * blocking worker connections need this; request-path callers want a quick failure.
-   * @defaultValue false
-   */
-  waitWhileDisconnected?: boolean;
+  role: RedisRole;
   /** Called on connection errors (ioredis reconnects by itself). */
   onError?: (error: Error) => void;
 }
@@ -18,11 +22,9 @@ export interface RedisConnectionOptions {
  * through `onError` instead of crashing the process.
  */
 export function createRedis(options: RedisConnectionOptions): Redis {
-  const waiting = options.waitWhileDisconnected ?? false;
   const redisOptions: RedisOptions = {
-    lazyConnect: false,
-    enableOfflineQueue: waiting,
-    maxRetriesPerRequest: waiting ? null : 1,
+    enableOfflineQueue: options.role !== 'probe',
+    maxRetriesPerRequest: options.role === 'worker' ? null : 1,
     connectTimeout: 5000,
     retryStrategy: (times) => Math.min(100 * 2 ** times, 2000),
   };

@@ -23,7 +23,24 @@ export function listQuery(defaultOrder: PageRequest['order']) {
 }
 
 /** `?flag=true` style booleans in query strings. */
-export const queryFlag = z
-  .enum(['true', 'false'], { error: 'must be true or false' })
-  .default('false')
-  .transform((v) => v === 'true');
+export function queryFlag(defaultValue: boolean) {
+  return z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default(defaultValue ? 'true' : 'false')
+    .transform((v) => v === 'true');
+}
+
+/** A list parameter, repeated (`?a=x&a=y`) or comma-separated (`?a=x,y`). */
+export function queryList(item: z.ZodType<string, string>) {
+  return z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) =>
+      (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).filter(Boolean),
+    )
+    .pipe(z.array(item).max(100, { error: 'may name at most 100 values' }));
+}
+
+/** An RFC 3339 date-time with an offset, as a Date. */
+export const queryDate = z.iso
+  .datetime({ offset: true, error: 'must be a date-time such as 2026-01-31T12:00:00Z' })
+  .transform((value) => new Date(value));

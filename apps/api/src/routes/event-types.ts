@@ -22,10 +22,10 @@ import {
 } from '../schemas/event-types.ts';
 
 const eventTypeList = listQuery('ascending').extend({
-  include_archived: queryFlag,
-  with_content: queryFlag,
+  include_archived: queryFlag(false),
+  with_content: queryFlag(false),
 });
-const deleteQuery = z.object({ expunge: queryFlag });
+const deleteQuery = z.object({ expunge: queryFlag(false) });
 const namePath = z.object({ event_type_name: eventTypeName });
 
 /** /api/v1/event-type: named kinds of message, keyed by name within the tenant. */

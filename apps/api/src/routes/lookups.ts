@@ -1,9 +1,11 @@
 import {
   findApplication,
   findEndpoint,
+  findMessage,
   type ApplicationRow,
   type Db,
   type EndpointRow,
+  type MessageRow,
 } from '@hookrail/db';
 import type { Id } from '@hookrail/ids';
 import { notFound } from '../http/api-error.ts';
@@ -28,4 +30,15 @@ export async function requireEndpoint(
   const endpoint = await findEndpoint(db, { tenantId: app.tenantId, appId: app.id }, ref);
   if (endpoint === undefined) throw notFound('endpoint');
   return endpoint;
+}
+
+/** A message of the application by id or by the tenant's eventId. */
+export async function requireMessage(
+  db: Db,
+  app: ApplicationRow,
+  ref: string,
+): Promise<MessageRow> {
+  const message = await findMessage(db, { tenantId: app.tenantId, appId: app.id }, ref);
+  if (message === undefined) throw notFound('message');
+  return message;
 }

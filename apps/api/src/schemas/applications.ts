@@ -46,7 +46,7 @@ export const applicationPatch = z
     };
   });
 
-export const createApplicationQuery = z.object({ get_if_exists: queryFlag });
+export const createApplicationQuery = z.object({ get_if_exists: queryFlag(false) });
 
 export function applicationOut(app: ApplicationRow) {
   return {

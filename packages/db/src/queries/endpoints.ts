@@ -3,6 +3,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.ts';
 import { isUniqueViolation } from '../errors.ts';
 import { endpointSecrets, endpoints, type EndpointRow } from '../schema/index.ts';
+import { cancelEndpointDeliveries } from './deliveries.ts';
 import { missingEventTypes } from './event-types.ts';
 import { keyset, type Page, type PageRequest } from './pagination.ts';
 
@@ -136,8 +137,9 @@ export async function updateEndpoint(
 }
 
 /**
- * Marks the endpoint deleted and drops its secrets, in one transaction. The row stays so that
- * its past deliveries can still name it. False when there is no live endpoint of that id.
+ * Marks the endpoint deleted, drops its secrets and cancels what it still had to send, in one
+ * transaction. The row stays so that its past deliveries can still name it. False when there
+ * is no live endpoint of that id.
  */
 export async function deleteEndpoint(
   db: Db,
@@ -152,6 +154,7 @@ export async function deleteEndpoint(
       .returning({ id: endpoints.id });
     if (deleted.length === 0) return false;
     await tx.delete(endpointSecrets).where(eq(endpointSecrets.endpointId, id));
+    await cancelEndpointDeliveries(tx, id);
     return true;
   });
 }

@@ -1,7 +1,6 @@
-import type { Id } from '@hookrail/ids';
 import { index, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { createdAt, sortableText, timestamptz } from './columns.ts';
-import { tenants } from './tenants.ts';
+import { createdAt, primaryId, timestamptz } from './columns.ts';
+import { tenantRef } from './tenants.ts';
 
 /**
  * Tenant API keys. Only a SHA-256 of the key is stored (keys carry 256 random bits, so a
@@ -10,11 +9,8 @@ import { tenants } from './tenants.ts';
 export const apiKeys = pgTable(
   'api_keys',
   {
-    id: sortableText('id').$type<Id<'apiKey'>>().primaryKey(),
-    tenantId: sortableText('tenant_id')
-      .$type<Id<'tenant'>>()
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    id: primaryId('apiKey'),
+    tenantId: tenantRef(),
     name: text('name').notNull(),
     prefix: text('prefix').notNull(),
     tokenHash: text('token_hash').notNull(),

@@ -1,17 +1,13 @@
-import type { Id } from '@hookrail/ids';
 import { index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { createdAt, sortableText, updatedAt } from './columns.ts';
-import { tenants } from './tenants.ts';
+import { createdAt, idOf, primaryId, updatedAt } from './columns.ts';
+import { tenantRef } from './tenants.ts';
 
 /** One customer of a tenant; `uid` is the tenant's own name for it, unique per tenant. */
 export const applications = pgTable(
   'applications',
   {
-    id: sortableText('id').$type<Id<'application'>>().primaryKey(),
-    tenantId: sortableText('tenant_id')
-      .$type<Id<'tenant'>>()
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    id: primaryId('application'),
+    tenantId: tenantRef(),
     uid: text('uid'),
     name: text('name').notNull(),
     /** Messages per second across the application's endpoints; null is unlimited. */
@@ -27,3 +23,9 @@ export const applications = pgTable(
 );
 
 export type ApplicationRow = typeof applications.$inferSelect;
+
+/** The application a row belongs to; deleting the application deletes the row. */
+export const applicationRef = () =>
+  idOf('application', 'app_id')
+    .notNull()
+    .references(() => applications.id, { onDelete: 'cascade' });

@@ -1,3 +1,4 @@
+import type { Id, IdKind } from '@hookrail/ids';
 import { customType, timestamp } from 'drizzle-orm/pg-core';
 
 /**
@@ -12,3 +13,10 @@ export const timestamptz = (name: string) => timestamp(name, { withTimezone: tru
 
 export const createdAt = () => timestamptz('created_at').notNull().defaultNow();
 export const updatedAt = () => timestamptz('updated_at').notNull().defaultNow();
+
+/** The primary key of a table whose rows have ids of `kind` (the argument only types it). */
+export const primaryId = <K extends IdKind>(_kind: K) =>
+  sortableText('id').$type<Id<K>>().primaryKey();
+
+/** A column holding an id of `kind` (the argument only types it). */
+export const idOf = <K extends IdKind>(_kind: K, name: string) => sortableText(name).$type<Id<K>>();

@@ -1,9 +1,8 @@
-import type { Id } from '@hookrail/ids';
 import { sql } from 'drizzle-orm';
 import { index, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { createdAt, sortableText, timestamptz } from './columns.ts';
+import { createdAt, idOf, primaryId, timestamptz } from './columns.ts';
 import { endpoints } from './endpoints.ts';
-import { tenants } from './tenants.ts';
+import { tenantRef } from './tenants.ts';
 
 /**
  * Signing secrets of an endpoint, kept apart so that rotation can hold several: the current
@@ -13,13 +12,9 @@ import { tenants } from './tenants.ts';
 export const endpointSecrets = pgTable(
   'endpoint_secrets',
   {
-    id: sortableText('id').$type<Id<'endpointSecret'>>().primaryKey(),
-    tenantId: sortableText('tenant_id')
-      .$type<Id<'tenant'>>()
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
-    endpointId: sortableText('endpoint_id')
-      .$type<Id<'endpoint'>>()
+    id: primaryId('endpointSecret'),
+    tenantId: tenantRef(),
+    endpointId: idOf('endpoint', 'endpoint_id')
       .notNull()
       .references(() => endpoints.id, { onDelete: 'cascade' }),
     /** `hmac` (Standard Webhooks `v1`). */

@@ -1,9 +1,8 @@
-import type { Id } from '@hookrail/ids';
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { applications } from './applications.ts';
-import { createdAt, sortableText, timestamptz, updatedAt } from './columns.ts';
-import { tenants } from './tenants.ts';
+import { applicationRef } from './applications.ts';
+import { createdAt, primaryId, timestamptz, updatedAt } from './columns.ts';
+import { tenantRef } from './tenants.ts';
 
 /**
  * A subscriber URL of an application. Deleting one sets `deleted_at` (its deliveries keep
@@ -12,15 +11,9 @@ import { tenants } from './tenants.ts';
 export const endpoints = pgTable(
   'endpoints',
   {
-    id: sortableText('id').$type<Id<'endpoint'>>().primaryKey(),
-    tenantId: sortableText('tenant_id')
-      .$type<Id<'tenant'>>()
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
-    appId: sortableText('app_id')
-      .$type<Id<'application'>>()
-      .notNull()
-      .references(() => applications.id, { onDelete: 'cascade' }),
+    id: primaryId('endpoint'),
+    tenantId: tenantRef(),
+    appId: applicationRef(),
     uid: text('uid'),
     url: text('url').notNull(),
     description: text('description').notNull().default(''),

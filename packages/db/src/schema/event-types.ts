@@ -1,7 +1,6 @@
-import type { Id } from '@hookrail/ids';
 import { boolean, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { createdAt, sortableText, updatedAt } from './columns.ts';
-import { tenants } from './tenants.ts';
+import { tenantRef } from './tenants.ts';
 
 /**
  * A named kind of message (`invoice.paid`), unique per tenant. Deleting one archives it
@@ -10,10 +9,7 @@ import { tenants } from './tenants.ts';
 export const eventTypes = pgTable(
   'event_types',
   {
-    tenantId: sortableText('tenant_id')
-      .$type<Id<'tenant'>>()
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantRef(),
     name: sortableText('name').notNull(),
     description: text('description').notNull().default(''),
     /** JSON Schemas by version (`{"1": {...}}`), as Svix stores them. */

@@ -5,3 +5,6 @@ export * from './event-types.ts';
 export * from './endpoints.ts';
 export * from './endpoint-secrets.ts';
 export * from './settings.ts';
+export * from './messages.ts';
+export * from './deliveries.ts';
+export * from './attempts.ts';

@@ -1,0 +1,81 @@
+import type { ClaimedDelivery, DeliveryResult } from '@hookrail/db';
+import { nextRetry, redactHeaders, webhookHeaders, type RetryPolicy } from '@hookrail/delivery';
+import type { Sender } from './http-sender.ts';
+
+export interface AttemptDeps {
+  sender: Sender;
+  retry: RetryPolicy;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  /** A number in [0, 1), for retry jitter. */
+  random: () => number;
+}
+
+/**
+ * Makes one attempt of a claimed delivery and decides what becomes of it. Deliveries of a
+ * deleted endpoint are canceled unsent; those of a disabled endpoint fail unsent, with an
+ * attempt saying why, so that recovering the endpoint later can send them again.
+ */
+export async function attemptDelivery(
+  deps: AttemptDeps,
+  delivery: ClaimedDelivery,
+): Promise<DeliveryResult> {
+  const startedAt = new Date(deps.now());
+  if (delivery.endpointDeleted) return { delivery, next: { status: 'canceled' } };
+  if (delivery.endpointDisabled || delivery.keys.length === 0) {
+    return {
+      delivery,
+      attempt: {
+        trigger: 'scheduled',
+        outcome: 'failed',
+        startedAt,
+        durationMs: 0,
+        requestHeaders: {},
+        statusCode: null,
+        response: null,
+        error: delivery.endpointDisabled
+          ? 'endpoint_disabled: the endpoint is disabled; the message was not sent'
+          : 'no_secret: the endpoint has no signing secret; the message was not sent',
+      },
+      next: { status: 'failed' },
+    };
+  }
+
+  const headers = webhookHeaders({
+    messageId: delivery.messageId,
+    timestamp: Math.floor(startedAt.getTime() / 1000),
+    body: delivery.payload,
+    keys: delivery.keys.map((key) => Buffer.from(key, 'base64')),
+    customHeaders: delivery.headers,
+  });
+  const outcome = await deps.sender.send(delivery.url, headers, delivery.payload);
+  const succeeded =
+    outcome.error === null &&
+    outcome.statusCode !== null &&
+    outcome.statusCode >= 200 &&
+    outcome.statusCode < 300;
+
+  let next: DeliveryResult['next'];
+  if (succeeded) {
+    next = { status: 'succeeded' };
+  } else {
+    const decision = nextRetry(deps.retry, delivery.attempt, deps.random());
+    next = decision.retry
+      ? { status: 'pending', nextAttemptAt: new Date(deps.now() + decision.delayMs) }
+      : { status: 'failed' };
+  }
+  return {
+    delivery,
+    attempt: {
+      trigger: 'scheduled',
+      outcome: succeeded ? 'succeeded' : 'failed',
+      startedAt,
+      durationMs: outcome.durationMs,
+      requestHeaders: redactHeaders(headers),
+      statusCode: outcome.statusCode,
+      response: outcome.excerpt,
+      error: outcome.error,
+    },
+    next,
+  };
+}

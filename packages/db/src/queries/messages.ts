@@ -1,0 +1,162 @@
+import { idFloor, isId, newId, type Id } from '@hookrail/ids';
+import {
+  and,
+  arrayContains,
+  arrayOverlaps,
+  eq,
+  gte,
+  inArray,
+  isNull,
+  lt,
+  or,
+  type SQL,
+} from 'drizzle-orm';
+import type { Db, DbOrTx } from '../client.ts';
+import { deliveries, endpoints, messages, type MessageRow } from '../schema/index.ts';
+import { keyset, type Page, type PageRequest } from './pagination.ts';
+
+export interface NewMessage {
+  tenantId: Id<'tenant'>;
+  appId: Id<'application'>;
+  eventType: string;
+  eventId: string | null;
+  channels: string[] | null;
+  tags: string[] | null;
+  /** The JSON text to sign and send, byte for byte. */
+  payload: string;
+}
+
+/** A delivery created with a message: what the queue needs to schedule its first attempt. */
+export interface NewDelivery {
+  id: Id<'delivery'>;
+  endpointId: Id<'endpoint'>;
+}
+
+export type MessageCreate =
+  | { ok: true; message: MessageRow; deliveries: NewDelivery[] }
+  /** The application already has a message with this eventId (409). */
+  | { ok: false; reason: 'duplicate_event_id' };
+
+/**
+ * Which live endpoints receive a message: enabled, with no type filter or one naming its type,
+ * and with no channels or at least one channel in common with the message. A message without
+ * channels reaches only endpoints without channels.
+ */
+function receives(
+  appId: Id<'application'>,
+  eventType: string,
+  channels: string[] | null,
+): SQL | undefined {
+  return and(
+    eq(endpoints.appId, appId),
+    isNull(endpoints.deletedAt),
+    eq(endpoints.disabled, false),
+    or(isNull(endpoints.filterTypes), arrayContains(endpoints.filterTypes, [eventType])),
+    channels === null
+      ? isNull(endpoints.channels)
+      : or(isNull(endpoints.channels), arrayOverlaps(endpoints.channels, channels)),
+  );
+}
+
+/**
+ * Writes the message and one pending delivery per receiving endpoint in ONE transaction: when
+ * this returns, both are durable, and a crash before the commit leaves neither. Queueing the
+ * deliveries is the caller's next step; if it never happens, the rows are still due.
+ */
+export async function createMessage(db: Db, input: NewMessage): Promise<MessageCreate> {
+  return db.transaction(async (tx): Promise<MessageCreate> => {
+    const [message] = await tx
+      .insert(messages)
+      .values({ id: newId('message'), ...input })
+      .onConflictDoNothing({ target: [messages.appId, messages.eventId] })
+      .returning();
+    if (message === undefined) return { ok: false, reason: 'duplicate_event_id' };
+    const targets = await tx
+      .select({ id: endpoints.id })
+      .from(endpoints)
+      .where(receives(input.appId, input.eventType, input.channels))
+      .orderBy(endpoints.id);
+    if (targets.length === 0) return { ok: true, message, deliveries: [] };
+    const rows = targets.map((target) => ({
+      id: newId('delivery'),
+      tenantId: input.tenantId,
+      appId: input.appId,
+      messageId: message.id,
+      endpointId: target.id,
+      nextAttemptAt: message.createdAt,
+    }));
+    await tx.insert(deliveries).values(rows);
+    return {
+      ok: true,
+      message,
+      deliveries: rows.map(({ id, endpointId }) => ({ id, endpointId })),
+    };
+  });
+}
+
+export async function findMessage(
+  db: DbOrTx,
+  scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
+  ref: string,
+): Promise<MessageRow | undefined> {
+  // A message is addressed by its id or by the tenant's eventId, as in Svix.
+  const [row] = await db
+    .select()
+    .from(messages)
+    .where(
+      and(
+        eq(messages.tenantId, scope.tenantId),
+        eq(messages.appId, scope.appId),
+        isId('message', ref) ? eq(messages.id, ref) : eq(messages.eventId, ref),
+      ),
+    )
+    .limit(1);
+  return row;
+}
+
+export interface MessageFilter {
+  eventTypes?: string[] | undefined;
+  channel?: string | undefined;
+  /** Only messages created before this time. */
+  before?: Date | undefined;
+  /** Only messages created after this time. */
+  after?: Date | undefined;
+}
+
+/** Time bounds as id bounds: ids sort by creation time, so the list index serves both. */
+export function idTimeBounds(
+  column: Parameters<typeof gte>[0],
+  kind: 'message' | 'attempt',
+  filter: { before?: Date | undefined; after?: Date | undefined },
+): SQL[] {
+  const bounds: SQL[] = [];
+  if (filter.after) bounds.push(gte(column, idFloor(kind, new Date(filter.after.getTime() + 1))));
+  if (filter.before) bounds.push(lt(column, idFloor(kind, filter.before)));
+  return bounds;
+}
+
+export async function listMessages(
+  db: DbOrTx,
+  scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
+  request: PageRequest & MessageFilter,
+): Promise<Page<MessageRow>> {
+  const page = keyset(messages.id, request);
+  const rows = await db
+    .select()
+    .from(messages)
+    .where(
+      and(
+        eq(messages.tenantId, scope.tenantId),
+        eq(messages.appId, scope.appId),
+        request.eventTypes?.length ? inArray(messages.eventType, request.eventTypes) : undefined,
+        request.channel === undefined
+          ? undefined
+          : arrayContains(messages.channels, [request.channel]),
+        ...idTimeBounds(messages.id, 'message', request),
+        page.where,
+      ),
+    )
+    .orderBy(page.orderBy)
+    .limit(page.limit);
+  return page.page(rows, (row) => row.id);
+}

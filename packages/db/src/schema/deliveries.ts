@@ -1,0 +1,50 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { applicationRef } from './applications.ts';
+import { createdAt, idOf, primaryId, timestamptz, updatedAt } from './columns.ts';
+import { endpoints } from './endpoints.ts';
+import { messages } from './messages.ts';
+import { tenantRef } from './tenants.ts';
+
+export const deliveryStatuses = ['pending', 'sending', 'succeeded', 'failed', 'canceled'] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
+
+/**
+ * One message to one endpoint. Its row is the source of truth for what is due: a delivery is
+ * `pending` with `next_attempt_at` until a worker claims it (`sending`, with `lease_until`),
+ * and ends `succeeded`, `failed` (schedule used up) or `canceled`. Claims and results are
+ * compare-and-set on (status, attempt_count), so no delivery is sent by two workers at once.
+ */
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: primaryId('delivery'),
+    tenantId: tenantRef(),
+    appId: applicationRef(),
+    messageId: idOf('message', 'message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    endpointId: idOf('endpoint', 'endpoint_id')
+      .notNull()
+      .references(() => endpoints.id, { onDelete: 'cascade' }),
+    status: text('status').$type<DeliveryStatus>().notNull().default('pending'),
+    /** Attempts made (or, while `sending`, being made). */
+    attemptCount: integer('attempt_count').notNull().default(0),
+    /** When the next attempt is due; null once the delivery is final. */
+    nextAttemptAt: timestamptz('next_attempt_at'),
+    /** While `sending`: when the claim expires and the delivery may be taken again. */
+    leaseUntil: timestamptz('lease_until'),
+    lastStatusCode: integer('last_status_code'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('deliveries_message_idx').on(t.messageId),
+    index('deliveries_endpoint_idx').on(t.endpointId, t.id),
+    index('deliveries_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} in ('pending', 'sending')`),
+  ],
+);
+
+export type DeliveryRow = typeof deliveries.$inferSelect;

@@ -1,0 +1,51 @@
+import { signatureHeader } from '@hookrail/signing';
+
+export const userAgent = 'Hookrail-Webhooks/0.1';
+
+export interface WebhookRequest {
+  /** The message id, the same on every attempt so receivers can de-duplicate. */
+  messageId: string;
+  /** Seconds since the epoch when this attempt is made. */
+  timestamp: number;
+  /** The exact bytes sent. */
+  body: string;
+  /** Every live secret's key; one signature each. */
+  keys: readonly Buffer[];
+  /** The endpoint's own extra headers. */
+  customHeaders: Readonly<Record<string, string>>;
+}
+
+/**
+ * The headers of a webhook request, per Standard Webhooks. The endpoint's custom headers go
+ * first so that none of ours can be shadowed (the API also refuses reserved names).
+ */
+export function webhookHeaders(request: WebhookRequest): Record<string, string> {
+  return {
+    ...request.customHeaders,
+    'content-type': 'application/json',
+    'user-agent': userAgent,
+    'webhook-id': request.messageId,
+    'webhook-timestamp': String(request.timestamp),
+    'webhook-signature': signatureHeader(request.keys, {
+      id: request.messageId,
+      timestamp: request.timestamp,
+      body: request.body,
+    }),
+  };
+}
+
+const sensitive =
+  /authorization|cookie|token|secret|password|passwd|api[-_]?key|credential|session/i;
+
+/**
+ * Headers as they may be stored or shown: values of headers that look like credentials are
+ * replaced. The signature is not a secret (it only proves knowledge of one) and is kept.
+ */
+export function redactHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] =
+      name.toLowerCase() !== 'webhook-signature' && sensitive.test(name) ? '[redacted]' : value;
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+import { isId, type Id } from '@hookrail/ids';
+import { z } from 'zod';
+
+const deliveryId = z.custom<Id<'delivery'>>((v) => typeof v === 'string' && isId('delivery', v), {
+  error: 'must be a delivery id',
+});
+
+/**
+ * Every job Hookrail queues: its queue, the schema of its data, and its options. Job data
+ * carries ids only; payloads and secrets are read from Postgres when the job runs.
+ */
+export const jobs = {
+  deliver: {
+    queue: 'deliver',
+    /** Make attempt number `attempt` of a delivery. */
+    data: z.object({ deliveryId, attempt: z.number().int().min(1) }),
+    options: {
+      /** Delivery state lives in Postgres; finished jobs are dropped so their ids can be reused. */
+      removeOnComplete: true,
+      removeOnFail: { count: 1000 },
+      /**
+       * Retries of the job itself, for infrastructure failures (Postgres down while recording).
+       * Failed HTTP attempts are not job failures: they schedule a new job.
+       */
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 1000 },
+    },
+  },
+} as const;
+
+export type DeliverJob = z.output<typeof jobs.deliver.data>;
+
+/**
+ * A delivery attempt's job id: the same (delivery, attempt) always makes the same id, so
+ * queueing it twice while the job exists is a no-op. BullMQ ids may not be integers or
+ * contain ':'; these are neither.
+ */
+export function deliverJobId(job: DeliverJob): string {
+  return `${job.deliveryId}-${job.attempt}`;
+}

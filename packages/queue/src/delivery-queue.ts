@@ -1,0 +1,101 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { deliverJobId, jobs, type DeliverJob } from './catalog.ts';
+import { hashTag } from './redis.ts';
+
+export interface ScheduledJob extends DeliverJob {
+  /** Run no sooner than this many milliseconds from now. @defaultValue 0 */
+  delayMs?: number;
+}
+
+export interface DeliveryQueue {
+  /** Adds the jobs in one round trip; fails fast when Redis is unreachable. */
+  enqueue(jobs: readonly ScheduledJob[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Thrown by `enqueue` when Redis is not connected; nothing was queued. */
+export class QueueUnavailableError extends Error {
+  constructor() {
+    super('Redis is not connected; the jobs were not queued');
+    this.name = 'QueueUnavailableError';
+  }
+}
+
+/**
+ * The producer side of the `deliver` queue. While Redis is not connected, `enqueue` fails at
+ * once instead of waiting: callers have the rows in Postgres, and the reconciler queues what
+ * was missed. The BullMQ queue is created on first use with a live connection, because one
+ * created while Redis is down stays broken after Redis returns.
+ */
+export function createDeliveryQueue(options: {
+  connection: Redis;
+  prefix: string;
+  onError?: (error: Error) => void;
+}): DeliveryQueue {
+  let queue: Queue<DeliverJob> | undefined;
+  const current = (): Queue<DeliverJob> => {
+    if (queue !== undefined) return queue;
+    queue = new Queue<DeliverJob>(jobs.deliver.queue, {
+      connection: options.connection,
+      prefix: hashTag(options.prefix),
+    });
+    queue.on('error', (error) => options.onError?.(error));
+    return queue;
+  };
+  return {
+    async enqueue(list) {
+      if (list.length === 0) return;
+      if (options.connection.status !== 'ready') throw new QueueUnavailableError();
+      await current().addBulk(
+        list.map((job) => ({
+          name: 'deliver',
+          data: { deliveryId: job.deliveryId, attempt: job.attempt },
+          opts: {
+            ...jobs.deliver.options,
+            jobId: deliverJobId(job),
+            ...(job.delayMs !== undefined && job.delayMs > 0 && { delay: job.delayMs }),
+          },
+        })),
+      );
+    },
+    async close() {
+      await queue?.close();
+    },
+  };
+}
+
+export interface DeliveryWorkerOptions {
+  /** A connection that waits while Redis is away (`maxRetriesPerRequest: null`). */
+  connection: Redis;
+  prefix: string;
+  /** Jobs processed at once by this process. */
+  concurrency: number;
+  /** Handles one job; throwing makes BullMQ retry the job with backoff. */
+  process: (job: DeliverJob) => Promise<void>;
+  onError?: (error: Error) => void;
+  onJobFailed?: (job: DeliverJob | undefined, error: Error) => void;
+}
+
+export interface DeliveryWorker {
+  /** Stops taking jobs and waits for the ones in flight to finish. */
+  close(): Promise<void>;
+}
+
+/** The consumer side of the `deliver` queue. */
+export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
+  const worker = new Worker<DeliverJob>(
+    jobs.deliver.queue,
+    async (job: Job<DeliverJob>) => {
+      await options.process(jobs.deliver.data.parse(job.data));
+    },
+    {
+      connection: options.connection,
+      prefix: hashTag(options.prefix),
+      concurrency: options.concurrency,
+    },
+  );
+  worker.on('error', (error) => options.onError?.(error));
+  worker.on('failed', (job, error) => options.onJobFailed?.(job?.data, error));
+  return { close: () => worker.close() };
+}

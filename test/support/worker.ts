@@ -1,0 +1,55 @@
+import { createLogger } from '@hookrail/logger';
+import {
+  loadWorkerConfig,
+  startWorker,
+  type RunningWorker,
+  type WorkerConfig,
+} from '@hookrail/worker';
+import { afterAll, beforeAll } from 'vitest';
+import type { TestEnv } from './env.ts';
+
+export function testWorkerConfig(
+  env: TestEnv,
+  overrides: Record<string, string> = {},
+): WorkerConfig {
+  return loadWorkerConfig({
+    DATABASE_URL: env.databaseUrl,
+    REDIS_URL: env.redisUrl,
+    HOOKRAIL_REDIS_PREFIX: env.redisPrefix,
+    HOOKRAIL_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    HOOKRAIL_WORKER_CONCURRENCY: '20',
+    ...overrides,
+  });
+}
+
+export interface TestWorker {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real worker, in this process, on the test file's own database and Redis prefix. It
+ * starts before the file's tests unless `autostart` is false, and stops after them.
+ */
+export function useTestWorker(
+  env: TestEnv,
+  overrides: Record<string, string> = {},
+  options: { autostart?: boolean } = {},
+): TestWorker {
+  let running: RunningWorker | undefined;
+  const worker: TestWorker = {
+    async start() {
+      if (running) return;
+      const config = testWorkerConfig(env, overrides);
+      running = await startWorker(config, createLogger({ name: 'worker', level: config.logLevel }));
+    },
+    async stop() {
+      const current = running;
+      running = undefined;
+      await current?.close();
+    },
+  };
+  if (options.autostart ?? true) beforeAll(() => worker.start());
+  afterAll(() => worker.stop());
+  return worker;
+}

@@ -63,7 +63,7 @@ describe('endpoint state and pending deliveries', () => {
     const after = await destinations(msgId);
     expect(after.find((d) => d.id === doomed)).toMatchObject({
       deliveryStatus: 'canceled',
-      status: 2,
+      status: 4,
       endpointDeleted: true,
     });
 

@@ -1,14 +1,24 @@
 import type { Db } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
-import type { DeliveryQueue, Redis } from '@hookrail/queue';
-import express, { type Express } from 'express';
+import type { DeliveryQueue, Redis, TaskQueue } from '@hookrail/queue';
+import express, { Router, type Express, type Response } from 'express';
+import { z } from 'zod';
 import { adminAuth, tenantAuth } from './http/auth.ts';
 import { errorHandler, unknownRoute } from './http/error-handler.ts';
+import { idempotency, recordBodyHash } from './http/idempotency.ts';
 import { losslessReviver } from './http/json.ts';
 import { requestContext } from './http/request-context.ts';
+import { RouteTable } from './http/routes.ts';
+import { openApiDocument, openApiOut } from './openapi/document.ts';
+import { referencePage } from './openapi/reference-page.ts';
+import { PayloadSchemas } from './payload-schemas.ts';
+import type { PortalTokens } from './portal-tokens.ts';
 import { adminRoutes } from './routes/admin.ts';
-import { attemptRoutes } from './routes/attempts.ts';
 import { applicationRoutes } from './routes/applications.ts';
+import { attemptRoutes } from './routes/attempts.ts';
+import { authRoutes } from './routes/auth.ts';
+import { bulkRetryRoutes } from './routes/bulk-retry.ts';
+import type { RouteDeps } from './routes/deps.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
 import { eventTypeRoutes } from './routes/event-types.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -19,18 +29,78 @@ export interface AppDeps {
   pingDatabase: () => Promise<void>;
   redis: Redis;
   queue: DeliveryQueue;
+  tasks: TaskQueue;
   logger: Logger;
+  portalTokens: PortalTokens;
   adminTokenHash: string;
   maxBodyBytes: number;
+  publicUrl: string;
+}
+
+export interface HookrailApp {
+  app: Express;
+  /** Every route, as the OpenAPI document describes it. */
+  routeTables: RouteTable[];
 }
 
 /** The HTTP application: routes and middleware, with every dependency passed in. */
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps): HookrailApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestContext(deps.logger));
-  app.use(healthRoutes(deps));
+
+  const publicRoutes = new RouteTable(Router(), '');
+  const adminRoutesTable = new RouteTable(Router(), '/api/v1/admin');
+  const tenantRoutes = new RouteTable(Router(), '/api/v1');
+  const routeTables = [publicRoutes, adminRoutesTable, tenantRoutes];
+
+  const routeDeps: RouteDeps = { ...deps };
+  healthRoutes(publicRoutes, deps, '/health', 'hookrail.health');
+  healthRoutes(publicRoutes, deps, '/api/v1/health', 'v1.health.get');
+  let document: Record<string, unknown> | undefined;
+  const documentOf = () =>
+    (document ??= openApiDocument(
+      routeTables.flatMap((table) => table.specs),
+      { version: '0.1.0', serverUrl: deps.publicUrl },
+    ));
+  publicRoutes.add(
+    {
+      method: 'get',
+      path: '/api/v1/openapi.json',
+      operationId: 'hookrail.openapi',
+      summary: 'This document (OpenAPI 3.1)',
+      tag: 'Reference',
+      access: 'public',
+      responses: { 200: openApiOut },
+    },
+    ({ res }) => {
+      res.json(documentOf());
+    },
+  );
+  publicRoutes.add(
+    {
+      method: 'get',
+      path: '/docs',
+      operationId: 'hookrail.reference',
+      summary: 'The API reference, as a web page',
+      tag: 'Reference',
+      access: 'public',
+      responses: { 200: z.string().meta({ description: 'text/html' }) },
+    },
+    ({ res }) => {
+      res.type('html').send(referencePage(documentOf()));
+    },
+  );
+
+  adminRoutes(adminRoutesTable, deps.db);
+  applicationRoutes(tenantRoutes, routeDeps);
+  eventTypeRoutes(tenantRoutes, routeDeps);
+  endpointRoutes(tenantRoutes, routeDeps);
+  messageRoutes(tenantRoutes, { ...routeDeps, payloadSchemas: new PayloadSchemas() });
+  attemptRoutes(tenantRoutes, routeDeps);
+  authRoutes(tenantRoutes, routeDeps);
+  bulkRetryRoutes(tenantRoutes, routeDeps);
 
   // Every body is read as JSON whatever its content type (curl -d sends a form type), after
   // authentication so that unauthenticated requests are not parsed at all. Numbers are kept
@@ -40,21 +110,19 @@ export function createApp(deps: AppDeps): Express {
     strict: false,
     type: () => true,
     reviver: losslessReviver,
+    verify: (_req, res, body) => recordBodyHash(res as Response, body),
   });
 
-  app.use('/api/v1/admin', adminAuth(deps.adminTokenHash), json, adminRoutes(deps.db));
+  app.use(publicRoutes.router);
+  app.use(adminRoutesTable.base, adminAuth(deps.adminTokenHash), json, adminRoutesTable.router);
   app.use(
-    '/api/v1',
-    tenantAuth(deps.db),
+    tenantRoutes.base,
+    tenantAuth(deps.db, deps.portalTokens),
     json,
-    applicationRoutes(deps.db),
-    eventTypeRoutes(deps.db),
-    endpointRoutes(deps.db),
-    messageRoutes(deps),
-    attemptRoutes(deps.db),
+    idempotency(deps.db, deps.logger),
+    tenantRoutes.router,
   );
-
   app.use(unknownRoute);
   app.use(errorHandler(deps.logger));
-  return app;
+  return { app, routeTables };
 }

@@ -19,6 +19,7 @@ const apiEnv = z
       .min(16, { error: 'must be at least 16 characters' })
       .optional(),
     HOOKRAIL_MAX_BODY: byteSize.prefault('1mb'),
+    HOOKRAIL_JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
   })
   .transform((env) => ({
     ...baseConfig(env),
@@ -26,6 +27,7 @@ const apiEnv = z
     publicUrl: (env.HOOKRAIL_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     adminToken: env.HOOKRAIL_ADMIN_TOKEN,
     maxBodyBytes: env.HOOKRAIL_MAX_BODY,
+    jwtSecret: env.HOOKRAIL_JWT_SECRET,
   }));
 
 export interface ApiConfig extends BaseConfig {
@@ -37,6 +39,8 @@ export interface ApiConfig extends BaseConfig {
   adminToken: string | undefined;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Signs app portal tokens; when unset, one is generated once and kept in the database. */
+  jwtSecret: string | undefined;
 }
 
 export function loadApiConfig(env?: Record<string, string | undefined>): ApiConfig {

@@ -1,7 +1,8 @@
 import { createDatabase } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
-import { createDeliveryQueue, createRedis, waitUntilReady } from '@hookrail/queue';
-import { printAdminToken, resolveAdminTokenHash } from './admin-token.ts';
+import { createDeliveryQueue, createRedis, createTaskQueue, waitUntilReady } from '@hookrail/queue';
+import { printAdminToken, resolveAdminTokenHash, resolveJwtSecret } from './admin-token.ts';
+import { PortalTokens } from './portal-tokens.ts';
 import { createApp } from './app.ts';
 import type { ApiConfig } from './config.ts';
 import { listen } from './server.ts';
@@ -37,20 +38,25 @@ export async function startApi(
     prefix: config.redisPrefix,
     onError: onRedisError,
   });
+  const tasks = createTaskQueue({ connection: producer, prefix: config.redisPrefix });
   try {
     const adminTokenHash = await resolveAdminTokenHash(
       database.db,
       config.adminToken,
       options.announceAdminToken ?? printAdminToken,
     );
-    const app = createApp({
+    const jwtSecret = await resolveJwtSecret(database.db, config.jwtSecret);
+    const { app } = createApp({
       db: database.db,
       pingDatabase: () => database.ping(),
       redis,
       queue,
+      tasks,
       logger,
+      portalTokens: new PortalTokens(jwtSecret),
       adminTokenHash,
       maxBodyBytes: config.maxBodyBytes,
+      publicUrl: config.publicUrl,
     });
     // The API serves without Redis (messages are durable in Postgres first), so an unreachable
     // Redis delays the start by at most this wait.
@@ -62,14 +68,14 @@ export async function startApi(
       port: server.port,
       async close() {
         await server.close();
-        await queue.close();
+        await Promise.all([queue.close(), tasks.close()]);
         producer.disconnect();
         redis.disconnect();
         await database.close();
       },
     };
   } catch (error) {
-    await queue.close();
+    await Promise.all([queue.close(), tasks.close()]);
     producer.disconnect();
     redis.disconnect();
     await database.close();

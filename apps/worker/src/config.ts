@@ -20,12 +20,14 @@ const workerEnv = z
     HOOKRAIL_REQUEST_TIMEOUT: seconds.default(15),
     HOOKRAIL_RETRY_SCHEDULE: schedule.prefault(defaultRetryScheduleSeconds.join(',')),
     HOOKRAIL_WORKER_CONCURRENCY: integer(1, 10_000).default(100),
+    HOOKRAIL_RECOVERY_RATE: integer(1, 100_000).default(100),
   })
   .transform((env) => ({
     ...baseConfig(env),
     requestTimeoutMs: Math.round(env.HOOKRAIL_REQUEST_TIMEOUT * 1000),
     retryScheduleSeconds: env.HOOKRAIL_RETRY_SCHEDULE,
     concurrency: env.HOOKRAIL_WORKER_CONCURRENCY,
+    recoveryRate: env.HOOKRAIL_RECOVERY_RATE,
   }));
 
 export interface WorkerConfig extends BaseConfig {
@@ -35,6 +37,8 @@ export interface WorkerConfig extends BaseConfig {
   retryScheduleSeconds: number[];
   /** Deliveries in flight at once in this process. */
   concurrency: number;
+  /** Deliveries a recovery or bulk-retry task re-queues per second, at most. */
+  recoveryRate: number;
 }
 
 export function loadWorkerConfig(env?: Record<string, string | undefined>): WorkerConfig {

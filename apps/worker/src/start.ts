@@ -1,6 +1,14 @@
 import { createDatabase } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
-import { createDeliveryQueue, createDeliveryWorker, createRedis } from '@hookrail/queue';
+import {
+  createDeliveryQueue,
+  createDeliveryWorker,
+  createRedis,
+  startBackgroundWorkers,
+} from '@hookrail/queue';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createHousekeeping } from './background/housekeeping.ts';
+import { createTaskRunner } from './background/run-task.ts';
 import type { WorkerConfig } from './config.ts';
 import { createSender } from './delivery/http-sender.ts';
 import { createDeliveryProcessor } from './delivery/processor.ts';
@@ -53,11 +61,25 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     onJobFailed: (job, error) =>
       logger.warn({ err: error, job }, 'delivery job failed; it will be retried'),
   });
+  const background = await startBackgroundWorkers({
+    connection: consumer,
+    prefix: config.redisPrefix,
+    runTask: createTaskRunner({
+      db: database.db,
+      queue,
+      logger,
+      ratePerSecond: config.recoveryRate,
+      sleep: (ms) => sleep(ms),
+    }),
+    maintain: createHousekeeping({ db: database.db, logger }),
+    maintenanceEveryMs: 60_000,
+    onError: (error) => logger.warn({ err: error }, 'background worker error'),
+  });
   logger.info({ concurrency: config.concurrency }, 'worker ready');
 
   return {
     async close() {
-      await worker.close();
+      await Promise.all([worker.close(), background.close()]);
       await queue.close();
       await sender.close();
       await Promise.all([

@@ -20,3 +20,6 @@ export * from './queries/endpoints.ts';
 export * from './queries/messages.ts';
 export * from './queries/deliveries.ts';
 export * from './queries/attempts.ts';
+export * from './queries/idempotency.ts';
+export * from './queries/secrets.ts';
+export * from './queries/tasks.ts';

@@ -13,6 +13,11 @@ export interface WebhookRequest {
   keys: readonly Buffer[];
   /** The endpoint's own extra headers. */
   customHeaders: Readonly<Record<string, string>>;
+  /**
+   * `webhook` (Standard Webhooks names) or `svix` (svix-id, svix-timestamp, svix-signature,
+   * for receivers written against Svix). @defaultValue 'webhook'
+   */
+  style?: 'webhook' | 'svix';
 }
 
 /**
@@ -20,13 +25,14 @@ export interface WebhookRequest {
  * first so that none of ours can be shadowed (the API also refuses reserved names).
  */
 export function webhookHeaders(request: WebhookRequest): Record<string, string> {
+  const prefix = request.style === 'svix' ? 'svix' : 'webhook';
   return {
     ...request.customHeaders,
     'content-type': 'application/json',
     'user-agent': userAgent,
-    'webhook-id': request.messageId,
-    'webhook-timestamp': String(request.timestamp),
-    'webhook-signature': signatureHeader(request.keys, {
+    [`${prefix}-id`]: request.messageId,
+    [`${prefix}-timestamp`]: String(request.timestamp),
+    [`${prefix}-signature`]: signatureHeader(request.keys, {
       id: request.messageId,
       timestamp: request.timestamp,
       body: request.body,

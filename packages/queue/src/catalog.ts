@@ -26,7 +26,26 @@ export const jobs = {
       backoff: { type: 'exponential', delay: 1000 },
     },
   },
+  runTask: {
+    queue: 'tasks',
+    /** Work through a bulk-retry task until it is done or canceled. */
+    data: z.object({ taskId: z.string().startsWith('task_') }),
+    options: {
+      removeOnComplete: true,
+      removeOnFail: { count: 1000 },
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 2000 },
+    },
+  },
+  maintenance: {
+    queue: 'maintenance',
+    /** Periodic housekeeping, scheduled once per installation by BullMQ's job scheduler. */
+    data: z.object({}),
+    options: { removeOnComplete: true, removeOnFail: { count: 100 } },
+  },
 } as const;
+
+export type RunTaskJob = z.output<typeof jobs.runTask.data>;
 
 export type DeliverJob = z.output<typeof jobs.deliver.data>;
 

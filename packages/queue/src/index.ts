@@ -6,7 +6,7 @@ export {
   type RedisConnectionOptions,
   type RedisRole,
 } from './redis.ts';
-export { deliverJobId, jobs, type DeliverJob } from './catalog.ts';
+export { deliverJobId, jobs, type DeliverJob, type RunTaskJob } from './catalog.ts';
 export {
   createDeliveryQueue,
   createDeliveryWorker,
@@ -16,4 +16,11 @@ export {
   type DeliveryWorkerOptions,
   type ScheduledJob,
 } from './delivery-queue.ts';
+export {
+  createTaskQueue,
+  startBackgroundWorkers,
+  type BackgroundWorkerOptions,
+  type BackgroundWorkers,
+  type TaskQueue,
+} from './task-queue.ts';
 export type { Redis } from 'ioredis';

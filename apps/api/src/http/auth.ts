@@ -1,6 +1,7 @@
-import { authenticateApiKey, hashToken, type Db } from '@hookrail/db';
+import { authenticateApiKey, getTenant, hashToken, type Db } from '@hookrail/db';
 import type { Request, RequestHandler } from 'express';
 import { timingSafeEqual } from 'node:crypto';
+import { looksLikeJwt, type PortalTokens } from '../portal-tokens.ts';
 import { unauthorized } from './api-error.ts';
 
 function bearerToken(req: Request): string | undefined {
@@ -10,14 +11,27 @@ function bearerToken(req: Request): string | undefined {
   return match?.[1];
 }
 
-/** Tenant API: `Authorization: Bearer <api key>`, looked up by hash on every request. */
-export function tenantAuth(db: Db): RequestHandler {
+/**
+ * Tenant API: `Authorization: Bearer <api key>` (looked up by hash on every request, so a
+ * revoked key or deleted tenant stops working at once), or an app portal token, which limits
+ * the caller to one application (routes enforce that).
+ */
+export function tenantAuth(db: Db, portalTokens: PortalTokens): RequestHandler {
   return async (req, res, next) => {
     const token = bearerToken(req);
     if (token === undefined) throw unauthorized();
-    const auth = await authenticateApiKey(db, token);
-    if (auth === undefined) throw unauthorized('The API key is unknown or has been revoked.');
-    res.locals.auth = auth;
+    if (looksLikeJwt(token)) {
+      const claims = await portalTokens.verify(token);
+      // The tenant must still exist: deleting it ends its portal sessions too.
+      if (claims === undefined || (await getTenant(db, claims.tenantId)) === undefined) {
+        throw unauthorized('The app portal token is invalid or has expired.');
+      }
+      res.locals.auth = claims;
+    } else {
+      const auth = await authenticateApiKey(db, token);
+      if (auth === undefined) throw unauthorized('The API key is unknown or has been revoked.');
+      res.locals.auth = auth;
+    }
     next();
   };
 }

@@ -1,10 +1,13 @@
 import type { Id } from '@hookrail/ids';
 import type { Response } from 'express';
 
-/** Who is calling, set by the auth middleware. */
+/** Who is calling, set by the auth middleware: a tenant key, or an app portal token. */
 export interface TenantAuth {
   tenantId: Id<'tenant'>;
-  keyId: Id<'apiKey'>;
+  /** The API key used, for a tenant key. */
+  keyId?: Id<'apiKey'>;
+  /** The one application an app portal token may act on. */
+  appId?: Id<'application'>;
 }
 
 declare global {
@@ -14,6 +17,8 @@ declare global {
     interface Locals {
       requestId: string;
       auth?: TenantAuth;
+      /** SHA-256 of the raw request body, when there was one. */
+      bodyHash?: string;
     }
   }
 }

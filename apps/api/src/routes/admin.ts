@@ -6,74 +6,177 @@ import {
   listApiKeys,
   listTenants,
   revokeApiKey,
+  updateTenant,
   type Db,
 } from '@hookrail/db';
 import { isId } from '@hookrail/ids';
-import { Router } from 'express';
 import { notFound } from '../http/api-error.ts';
 import { listQuery } from '../http/list-query.ts';
-import { parse } from '../http/validate.ts';
-import { apiKeyIn, apiKeyOut, tenantIn, tenantOut } from '../schemas/tenants.ts';
+import { pathParam, type RouteTable } from '../http/routes.ts';
+import {
+  apiKeyCreatedOut,
+  apiKeyIn,
+  apiKeyList,
+  apiKeyOut,
+  tenantCreatedOut,
+  tenantIn,
+  tenantList,
+  tenantOut,
+  tenantOutSchema,
+  tenantPatch,
+} from '../schemas/tenants.ts';
 
-const tenantList = listQuery('ascending');
+const tag = 'Operator';
 
 /** The operator API, mounted at /api/v1/admin behind the admin token. */
-export function adminRoutes(db: Db): Router {
-  const router = Router();
-
+export function adminRoutes(routes: RouteTable, db: Db): void {
   async function requireTenant(ref: string) {
     const tenant = isId('tenant', ref) ? await getTenant(db, ref) : undefined;
     if (tenant === undefined) throw notFound('tenant');
     return tenant;
   }
 
-  router.post('/tenants', async (req, res) => {
-    const input = parse('body', tenantIn, req.body);
-    const { tenant, apiKey, key } = await createTenant(db, input);
-    res.status(201).json({ ...tenantOut(tenant), apiKey: key, apiKeyId: apiKey.id });
-  });
+  routes.add(
+    {
+      method: 'post',
+      path: '/tenants',
+      operationId: 'hookrail.admin.create-tenant',
+      summary: 'Create a tenant and its first API key (shown once)',
+      tag,
+      access: 'admin',
+      body: tenantIn,
+      responses: { 201: tenantCreatedOut },
+    },
+    async ({ res, body }) => {
+      const { tenant, apiKey, key } = await createTenant(db, body);
+      res.status(201).json({ ...tenantOut(tenant), apiKey: key, apiKeyId: apiKey.id });
+    },
+  );
 
-  router.get('/tenants', async (req, res) => {
-    const query = parse('query', tenantList, req.query);
-    const page = await listTenants(db, query);
-    res.json({ ...page, data: page.data.map(tenantOut) });
-  });
+  routes.add(
+    {
+      method: 'get',
+      path: '/tenants',
+      operationId: 'hookrail.admin.list-tenants',
+      summary: 'List tenants',
+      tag,
+      access: 'admin',
+      query: listQuery('ascending'),
+      responses: { 200: tenantList },
+    },
+    async ({ res, query }) => {
+      const page = await listTenants(db, query);
+      res.json({ ...page, data: page.data.map(tenantOut) });
+    },
+  );
 
-  router.get('/tenants/:tenant_id', async (req, res) => {
-    res.json(tenantOut(await requireTenant(req.params.tenant_id)));
-  });
+  routes.add(
+    {
+      method: 'get',
+      path: '/tenants/:tenant_id',
+      operationId: 'hookrail.admin.get-tenant',
+      summary: 'Get a tenant and its settings',
+      tag,
+      access: 'admin',
+      responses: { 200: tenantOutSchema },
+    },
+    async ({ req, res }) => {
+      res.json(tenantOut(await requireTenant(pathParam(req, 'tenant_id'))));
+    },
+  );
 
-  router.delete('/tenants/:tenant_id', async (req, res) => {
-    const id = req.params.tenant_id;
-    if (!isId('tenant', id) || !(await deleteTenant(db, id))) throw notFound('tenant');
-    res.status(204).end();
-  });
+  routes.add(
+    {
+      method: 'patch',
+      path: '/tenants/:tenant_id',
+      operationId: 'hookrail.admin.update-tenant',
+      summary: 'Rename a tenant or change its settings (header names, schema validation)',
+      tag,
+      access: 'admin',
+      body: tenantPatch,
+      responses: { 200: tenantOutSchema },
+    },
+    async ({ req, res, body }) => {
+      const tenant = await requireTenant(pathParam(req, 'tenant_id'));
+      const updated = await updateTenant(db, tenant.id, { name: body.name, ...body.settings });
+      if (updated === undefined) throw notFound('tenant');
+      res.json(tenantOut(updated));
+    },
+  );
 
-  router.post('/tenants/:tenant_id/api-keys', async (req, res) => {
-    const tenant = await requireTenant(req.params.tenant_id);
-    const input = parse('body', apiKeyIn, req.body ?? {});
-    const { row, key } = await issueApiKey(db, {
-      tenantId: tenant.id,
-      name: input.name ?? 'unnamed',
-    });
-    res.status(201).json({ ...apiKeyOut(row), key });
-  });
+  routes.add(
+    {
+      method: 'delete',
+      path: '/tenants/:tenant_id',
+      operationId: 'hookrail.admin.delete-tenant',
+      summary: 'Delete a tenant: its keys stop working at once and its data is purged',
+      tag,
+      access: 'admin',
+      responses: { 204: null },
+    },
+    async ({ req, res }) => {
+      const id = pathParam(req, 'tenant_id');
+      if (!isId('tenant', id) || !(await deleteTenant(db, id))) throw notFound('tenant');
+      res.status(204).end();
+    },
+  );
 
-  router.get('/tenants/:tenant_id/api-keys', async (req, res) => {
-    const tenant = await requireTenant(req.params.tenant_id);
-    const query = parse('query', tenantList, req.query);
-    const page = await listApiKeys(db, tenant.id, query);
-    res.json({ ...page, data: page.data.map(apiKeyOut) });
-  });
+  routes.add(
+    {
+      method: 'post',
+      path: '/tenants/:tenant_id/api-keys',
+      operationId: 'hookrail.admin.create-api-key',
+      summary: 'Issue another API key for a tenant (shown once)',
+      tag,
+      access: 'admin',
+      body: apiKeyIn,
+      responses: { 201: apiKeyCreatedOut },
+    },
+    async ({ req, res, body }) => {
+      const tenant = await requireTenant(pathParam(req, 'tenant_id'));
+      const { row, key } = await issueApiKey(db, {
+        tenantId: tenant.id,
+        name: body.name ?? 'unnamed',
+      });
+      res.status(201).json({ ...apiKeyOut(row), key });
+    },
+  );
 
-  router.delete('/tenants/:tenant_id/api-keys/:key_id', async (req, res) => {
-    const tenant = await requireTenant(req.params.tenant_id);
-    const keyId = req.params.key_id;
-    if (!isId('apiKey', keyId) || !(await revokeApiKey(db, tenant.id, keyId))) {
-      throw notFound('API key');
-    }
-    res.status(204).end();
-  });
+  routes.add(
+    {
+      method: 'get',
+      path: '/tenants/:tenant_id/api-keys',
+      operationId: 'hookrail.admin.list-api-keys',
+      summary: "List a tenant's API keys (never the keys themselves)",
+      tag,
+      access: 'admin',
+      query: listQuery('ascending'),
+      responses: { 200: apiKeyList },
+    },
+    async ({ req, res, query }) => {
+      const tenant = await requireTenant(pathParam(req, 'tenant_id'));
+      const page = await listApiKeys(db, tenant.id, query);
+      res.json({ ...page, data: page.data.map(apiKeyOut) });
+    },
+  );
 
-  return router;
+  routes.add(
+    {
+      method: 'delete',
+      path: '/tenants/:tenant_id/api-keys/:key_id',
+      operationId: 'hookrail.admin.revoke-api-key',
+      summary: 'Revoke an API key at once',
+      tag,
+      access: 'admin',
+      responses: { 204: null },
+    },
+    async ({ req, res }) => {
+      const tenant = await requireTenant(pathParam(req, 'tenant_id'));
+      const keyId = pathParam(req, 'key_id');
+      if (!isId('apiKey', keyId) || !(await revokeApiKey(db, tenant.id, keyId))) {
+        throw notFound('API key');
+      }
+      res.status(204).end();
+    },
+  );
 }

@@ -5,93 +5,154 @@ import {
   listApplications,
   updateApplication,
   type ApplicationWrite,
-  type Db,
 } from '@hookrail/db';
 import { isId } from '@hookrail/ids';
-import { Router } from 'express';
 import { conflict, notFound } from '../http/api-error.ts';
 import { listQuery } from '../http/list-query.ts';
 import { tenantOf } from '../http/locals.ts';
-import { fieldError, parse } from '../http/validate.ts';
+import { pathParam, type RouteTable } from '../http/routes.ts';
+import { fieldError } from '../http/validate.ts';
 import {
   applicationIn,
+  applicationList,
   applicationOut,
+  applicationOutSchema,
   applicationPatch,
   createApplicationQuery,
 } from '../schemas/applications.ts';
+import type { RouteDeps } from './deps.ts';
 import { requireApp } from './lookups.ts';
-
-const appList = listQuery('ascending');
 
 function written(result: ApplicationWrite) {
   if (!result.ok) throw conflict('Another application already has this uid.');
   return applicationOut(result.app);
 }
 
-/** /api/v1/app: the tenant's applications; `{app_id}` is an id or the tenant's uid. */
-export function applicationRoutes(db: Db): Router {
-  const router = Router();
+const tag = 'Application';
 
-  router.post('/app', async (req, res) => {
-    const tenantId = tenantOf(res);
-    const { get_if_exists: getIfExists } = parse('query', createApplicationQuery, req.query);
-    const fields = parse('body', applicationIn, req.body);
-    const result = await createApplication(db, tenantId, fields);
-    if (!result.ok && getIfExists && fields.uid !== null) {
-      // get_if_exists: the application with this uid is the answer, unchanged.
-      const existing = await findApplication(db, tenantId, fields.uid);
+/** /api/v1/app: the tenant's applications; `{app_id}` is an id or the tenant's uid. */
+export function applicationRoutes(routes: RouteTable, { db }: RouteDeps): void {
+  routes.add(
+    {
+      method: 'post',
+      path: '/app',
+      operationId: 'v1.application.create',
+      summary: 'Create an application',
+      tag,
+      access: 'tenant',
+      query: createApplicationQuery,
+      body: applicationIn,
+      responses: { 201: applicationOutSchema, 200: applicationOutSchema },
+    },
+    async ({ res, query, body }) => {
+      const tenantId = tenantOf(res);
+      const result = await createApplication(db, tenantId, body);
+      if (!result.ok && query.get_if_exists && body.uid !== null) {
+        // get_if_exists: the application with this uid is the answer, unchanged.
+        const existing = await findApplication(db, tenantId, body.uid);
+        if (existing !== undefined) {
+          res.status(200).json(applicationOut(existing));
+          return;
+        }
+      }
+      res.status(201).json(written(result));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/app',
+      operationId: 'v1.application.list',
+      summary: 'List applications',
+      tag,
+      access: 'tenant',
+      query: listQuery('ascending'),
+      responses: { 200: applicationList },
+    },
+    async ({ res, query }) => {
+      const page = await listApplications(db, tenantOf(res), query);
+      res.json({ ...page, data: page.data.map(applicationOut) });
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/app/:app_id',
+      operationId: 'v1.application.get',
+      summary: 'Get an application',
+      tag,
+      access: 'app',
+      responses: { 200: applicationOutSchema },
+    },
+    async ({ req, res }) => {
+      res.json(applicationOut(await requireApp(db, res, pathParam(req, 'app_id'))));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'put',
+      path: '/app/:app_id',
+      operationId: 'v1.application.update',
+      summary: 'Replace an application (creates it when addressed by a new uid)',
+      tag,
+      access: 'tenant',
+      body: applicationIn,
+      responses: { 200: applicationOutSchema, 201: applicationOutSchema },
+    },
+    async ({ req, res, body }) => {
+      const tenantId = tenantOf(res);
+      const ref = pathParam(req, 'app_id');
+      const existing = await findApplication(db, tenantId, ref);
       if (existing !== undefined) {
-        res.status(200).json(applicationOut(existing));
+        const result = await updateApplication(db, tenantId, existing.id, body);
+        if (result === undefined) throw notFound('application');
+        res.json(written(result));
         return;
       }
-    }
-    res.status(201).json(written(result));
-  });
+      if (isId('application', ref)) throw notFound('application');
+      if (body.uid !== null && body.uid !== ref) {
+        throw fieldError(['body', 'uid'], 'must match the uid in the path when creating by uid');
+      }
+      res.status(201).json(written(await createApplication(db, tenantId, { ...body, uid: ref })));
+    },
+  );
 
-  router.get('/app', async (req, res) => {
-    const page = await listApplications(db, tenantOf(res), parse('query', appList, req.query));
-    res.json({ ...page, data: page.data.map(applicationOut) });
-  });
-
-  router.get('/app/:app_id', async (req, res) => {
-    res.json(applicationOut(await requireApp(db, tenantOf(res), req.params.app_id)));
-  });
-
-  // PUT replaces the application; addressed by a uid that does not exist yet, it creates one
-  // with that uid (201), as Svix does.
-  router.put('/app/:app_id', async (req, res) => {
-    const tenantId = tenantOf(res);
-    const ref = req.params.app_id;
-    const fields = parse('body', applicationIn, req.body);
-    const existing = await findApplication(db, tenantId, ref);
-    if (existing !== undefined) {
-      const result = await updateApplication(db, tenantId, existing.id, fields);
+  routes.add(
+    {
+      method: 'patch',
+      path: '/app/:app_id',
+      operationId: 'v1.application.patch',
+      summary: 'Change some fields of an application',
+      tag,
+      access: 'tenant',
+      body: applicationPatch,
+      responses: { 200: applicationOutSchema },
+    },
+    async ({ req, res, body }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const result = await updateApplication(db, app.tenantId, app.id, body);
       if (result === undefined) throw notFound('application');
       res.json(written(result));
-      return;
-    }
-    if (isId('application', ref)) throw notFound('application');
-    if (fields.uid !== null && fields.uid !== ref) {
-      throw fieldError(['body', 'uid'], 'must match the uid in the path when creating by uid');
-    }
-    res.status(201).json(written(await createApplication(db, tenantId, { ...fields, uid: ref })));
-  });
+    },
+  );
 
-  router.patch('/app/:app_id', async (req, res) => {
-    const tenantId = tenantOf(res);
-    const app = await requireApp(db, tenantId, req.params.app_id);
-    const fields = parse('body', applicationPatch, req.body);
-    const result = await updateApplication(db, tenantId, app.id, fields);
-    if (result === undefined) throw notFound('application');
-    res.json(written(result));
-  });
-
-  router.delete('/app/:app_id', async (req, res) => {
-    const tenantId = tenantOf(res);
-    const app = await requireApp(db, tenantId, req.params.app_id);
-    if (!(await deleteApplication(db, tenantId, app.id))) throw notFound('application');
-    res.status(204).end();
-  });
-
-  return router;
+  routes.add(
+    {
+      method: 'delete',
+      path: '/app/:app_id',
+      operationId: 'v1.application.delete',
+      summary: 'Delete an application, its endpoints and messages',
+      tag,
+      access: 'tenant',
+      responses: { 204: null },
+    },
+    async ({ req, res }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      if (!(await deleteApplication(db, app.tenantId, app.id))) throw notFound('application');
+      res.status(204).end();
+    },
+  );
 }

@@ -1,21 +1,31 @@
-import { findEndpoint, listAttempts, type Db } from '@hookrail/db';
-import type { Id } from '@hookrail/ids';
-import { Router, type Response } from 'express';
+import {
+  findEndpoint,
+  getAttempt,
+  listAttempts,
+  messagesById,
+  resendDelivery,
+  type AttemptRow,
+  type MessageRow,
+} from '@hookrail/db';
+import { isId, type Id } from '@hookrail/ids';
+import type { Response } from 'express';
 import { z } from 'zod';
 import { notFound } from '../http/api-error.ts';
 import { listQuery, queryDate, queryFlag, queryList } from '../http/list-query.ts';
-import { tenantOf } from '../http/locals.ts';
-import { parse } from '../http/validate.ts';
-import { eventTypeName, token } from '../schemas/common.ts';
-import { attemptOut } from '../schemas/messages.ts';
+import { pathParam, type RouteTable } from '../http/routes.ts';
+import { channelName, emptyOut, eventTypeName, token } from '../schemas/common.ts';
+import { attemptList, attemptOut, attemptOutSchema } from '../schemas/messages.ts';
+import { queueAfterCommit, type RouteDeps } from './deps.ts';
 import { requireApp, requireEndpoint, requireMessage } from './lookups.ts';
 
-const attemptList = listQuery('descending').extend({
-  /** Svix's MessageStatus: 0 success, 1 pending, 2 fail, 3 sending. */
+const tag = 'Message Attempt';
+
+const attemptQuery = listQuery('descending').extend({
   status: z
-    .enum(['0', '1', '2', '3'], { error: 'must be 0, 1, 2 or 3' })
+    .enum(['0', '1', '2', '3', '4'], { error: 'must be 0, 1, 2, 3 or 4' })
     .transform(Number)
-    .optional(),
+    .optional()
+    .meta({ description: '0 success, 1 pending, 2 fail, 3 sending, 4 canceled' }),
   status_code_class: z
     .enum(['0', '100', '200', '300', '400', '500'], {
       error: 'must be 0, 100, 200, 300, 400 or 500',
@@ -23,28 +33,30 @@ const attemptList = listQuery('descending').extend({
     .transform(Number)
     .optional(),
   event_types: queryList(eventTypeName).optional(),
+  channel: channelName.optional(),
+  tag: token(128).optional(),
   before: queryDate.optional(),
   after: queryDate.optional(),
   with_content: queryFlag(true),
+  with_msg: queryFlag(false),
+  /** Accepted from Svix clients; statuses are always the expanded set. */
+  expanded_statuses: queryFlag(true),
 });
-const byMessageQuery = attemptList.extend({ endpoint_id: token(256).optional() });
+type AttemptQuery = z.output<typeof attemptQuery>;
 
-type AttemptQuery = z.output<typeof attemptList>;
-
-/** /api/v1/app/{app_id}/attempt/...: the attempt log, by message or by endpoint. */
-export function attemptRoutes(db: Db): Router {
-  const router = Router();
+/** /api/v1/app/{app_id}/attempt/... and resend: the attempt log. */
+export function attemptRoutes(routes: RouteTable, deps: RouteDeps): void {
+  const { db } = deps;
 
   async function respond(
     res: Response,
     tenantId: Id<'tenant'>,
-    by: Parameters<typeof listAttempts>[2],
+    by: { messageId: Id<'message'> } | { endpointId: Id<'endpoint'> },
     query: AttemptQuery,
     endpointId?: Id<'endpoint'>,
   ) {
-    // Recorded attempts either succeeded or failed; pending and sending deliveries have no
-    // attempt row yet, so those two statuses match nothing.
-    if (query.status === 1 || query.status === 3) {
+    // Recorded attempts either succeeded or failed: the other statuses match none.
+    if (query.status !== undefined && query.status !== 0 && query.status !== 2) {
       res.json({ data: [], iterator: query.iterator ?? null, prevIterator: null, done: true });
       return;
     }
@@ -55,36 +67,115 @@ export function attemptRoutes(db: Db): Router {
       eventTypes: query.event_types,
       endpointId,
     });
-    res.json({ ...page, data: page.data.map((row) => attemptOut(row, query.with_content)) });
+    const messages = query.with_msg
+      ? await messagesById(
+          db,
+          tenantId,
+          page.data.map((a) => a.messageId),
+        )
+      : new Map<string, MessageRow>();
+    const out = (row: AttemptRow) => {
+      const message = messages.get(row.messageId);
+      return attemptOut(row, { withContent: query.with_content, ...(message && { message }) });
+    };
+    res.json({ ...page, data: page.data.map(out) });
   }
 
-  router.get('/app/:app_id/attempt/msg/:msg_id', async (req, res) => {
-    const app = await requireApp(db, tenantOf(res), req.params.app_id);
-    const message = await requireMessage(db, app, req.params.msg_id);
-    const query = parse('query', byMessageQuery, req.query);
-    let endpointId: Id<'endpoint'> | undefined;
-    if (query.endpoint_id !== undefined) {
-      const endpoint = await findEndpoint(
-        db,
-        { tenantId: app.tenantId, appId: app.id },
-        query.endpoint_id,
-      );
-      if (endpoint === undefined) throw notFound('endpoint');
-      endpointId = endpoint.id;
-    }
-    await respond(res, app.tenantId, { messageId: message.id }, query, endpointId);
-  });
+  routes.add(
+    {
+      method: 'get',
+      path: '/app/:app_id/attempt/msg/:msg_id',
+      operationId: 'v1.message-attempt.list-by-msg',
+      summary: "A message's attempts, newest first",
+      tag,
+      access: 'app',
+      query: attemptQuery.extend({ endpoint_id: token(256).optional() }),
+      responses: { 200: attemptList },
+    },
+    async ({ req, res, query }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const message = await requireMessage(db, app, pathParam(req, 'msg_id'));
+      let endpointId: Id<'endpoint'> | undefined;
+      if (query.endpoint_id !== undefined) {
+        const endpoint = await findEndpoint(
+          db,
+          { tenantId: app.tenantId, appId: app.id },
+          query.endpoint_id,
+        );
+        if (endpoint === undefined) throw notFound('endpoint');
+        endpointId = endpoint.id;
+      }
+      await respond(res, app.tenantId, { messageId: message.id }, query, endpointId);
+    },
+  );
 
-  router.get('/app/:app_id/attempt/endpoint/:endpoint_id', async (req, res) => {
-    const app = await requireApp(db, tenantOf(res), req.params.app_id);
-    const endpoint = await requireEndpoint(db, app, req.params.endpoint_id);
-    await respond(
-      res,
-      app.tenantId,
-      { endpointId: endpoint.id },
-      parse('query', attemptList, req.query),
-    );
-  });
+  routes.add(
+    {
+      method: 'get',
+      path: '/app/:app_id/attempt/endpoint/:endpoint_id',
+      operationId: 'v1.message-attempt.list-by-endpoint',
+      summary: "An endpoint's attempts, newest first",
+      tag,
+      access: 'app',
+      query: attemptQuery,
+      responses: { 200: attemptList },
+    },
+    async ({ req, res, query }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
+      await respond(res, app.tenantId, { endpointId: endpoint.id }, query);
+    },
+  );
 
-  return router;
+  routes.add(
+    {
+      method: 'get',
+      path: '/app/:app_id/msg/:msg_id/attempt/:attempt_id',
+      operationId: 'v1.message-attempt.get',
+      summary: 'Get one attempt',
+      tag,
+      access: 'app',
+      query: z.object({ expanded_statuses: queryFlag(true) }),
+      responses: { 200: attemptOutSchema },
+    },
+    async ({ req, res }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const message = await requireMessage(db, app, pathParam(req, 'msg_id'));
+      const id = pathParam(req, 'attempt_id');
+      const attempt = isId('attempt', id)
+        ? await getAttempt(db, { tenantId: app.tenantId, messageId: message.id }, id)
+        : undefined;
+      if (attempt === undefined) throw notFound('attempt');
+      res.json(attemptOut(attempt));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/app/:app_id/msg/:msg_id/endpoint/:endpoint_id/resend',
+      operationId: 'v1.message-attempt.resend',
+      summary: 'Send a message to an endpoint once more (a manual attempt, not retried)',
+      tag,
+      access: 'app',
+      responses: { 202: emptyOut },
+    },
+    async ({ req, res }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const message = await requireMessage(db, app, pathParam(req, 'msg_id'));
+      const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
+      const resend = await resendDelivery(db, {
+        tenantId: app.tenantId,
+        appId: app.id,
+        messageId: message.id,
+        endpointId: endpoint.id,
+      });
+      if (resend.queued) {
+        await queueAfterCommit(deps, [{ deliveryId: resend.deliveryId, attempt: resend.attempt }], {
+          deliveryId: resend.deliveryId,
+        });
+      }
+      res.status(202).json({});
+    },
+  );
 }

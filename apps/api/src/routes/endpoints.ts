@@ -1,26 +1,52 @@
 import {
+  countRetryable,
   createEndpoint,
-  findEndpoint,
+  createMessage,
+  createTask,
   currentSecret,
   deleteEndpoint,
+  endpointStats,
+  findEndpoint,
+  getEventType,
   listEndpoints,
+  patchEndpointHeaders,
+  rotateSecret,
   updateEndpoint,
   type ApplicationRow,
-  type Db,
   type EndpointFields,
   type EndpointWrite,
 } from '@hookrail/db';
 import { isId } from '@hookrail/ids';
 import { formatSecret, generateSecret, parseSecret } from '@hookrail/signing';
-import { Router } from 'express';
 import { conflict, notFound } from '../http/api-error.ts';
 import { listQuery } from '../http/list-query.ts';
-import { tenantOf } from '../http/locals.ts';
-import { fieldError, parse } from '../http/validate.ts';
-import { endpointIn, endpointOut, endpointPatch, endpointUpdate } from '../schemas/endpoints.ts';
+import { pathParam, type RouteTable } from '../http/routes.ts';
+import { fieldError } from '../http/validate.ts';
+import {
+  endpointHeadersIn,
+  endpointHeadersOut,
+  endpointHeadersOutSchema,
+  endpointHeadersPatchIn,
+  endpointIn,
+  endpointList,
+  endpointOut,
+  endpointOutSchema,
+  endpointPatch,
+  endpointSecretOut,
+  endpointStatsOut,
+  endpointStatsQuery,
+  endpointUpdate,
+  eventExampleIn,
+  recoverIn,
+  secretRotateIn,
+} from '../schemas/endpoints.ts';
+import { messageOut, messageOutSchema } from '../schemas/messages.ts';
+import { taskOut, taskOutSchema } from '../schemas/tasks.ts';
+import { queueAfterCommit, type RouteDeps } from './deps.ts';
 import { requireApp, requireEndpoint } from './lookups.ts';
 
-const endpointList = listQuery('ascending');
+const tag = 'Endpoint';
+const defaultGraceMs = 24 * 60 * 60 * 1000;
 
 function written(result: EndpointWrite) {
   if (result.ok) return endpointOut(result.endpoint);
@@ -32,87 +58,375 @@ function written(result: EndpointWrite) {
   );
 }
 
-/** /api/v1/app/{app_id}/endpoint: the application's subscriber URLs. */
-export function endpointRoutes(db: Db): Router {
-  const router = Router();
+/** Key bytes for a new secret: the caller's, or freshly generated. */
+function secretMaterial(key: Buffer | null | undefined) {
+  const bytes = key ?? parseSecret(generateSecret());
+  if (bytes === undefined) throw new Error('a generated secret failed to parse');
+  return { kind: 'hmac' as const, key: bytes.toString('base64') };
+}
 
-  /** `key` is the secret's bytes when the caller chose one; otherwise one is generated. */
+/** /api/v1/app/{app_id}/endpoint: the application's subscriber URLs. */
+export function endpointRoutes(routes: RouteTable, deps: RouteDeps): void {
+  const { db } = deps;
+  const scopeOf = (app: ApplicationRow) => ({ tenantId: app.tenantId, appId: app.id });
+
   async function create(app: ApplicationRow, fields: EndpointFields, key: Buffer | null) {
-    const bytes = key ?? parseSecret(generateSecret());
-    if (bytes === undefined) throw new Error('a generated secret failed to parse');
-    const secret = { kind: 'hmac' as const, key: bytes.toString('base64') };
-    return createEndpoint(db, { tenantId: app.tenantId, appId: app.id }, fields, secret);
+    return createEndpoint(db, scopeOf(app), fields, secretMaterial(key));
   }
 
-  router.post('/app/:app_id/endpoint', async (req, res) => {
-    const app = await requireApp(db, tenantOf(res), req.params.app_id);
-    const input = parse('body', endpointIn, req.body);
-    res.status(201).json(written(await create(app, input.fields, input.secret)));
-  });
+  routes.add(
+    {
+      method: 'post',
+      path: '/app/:app_id/endpoint',
+      operationId: 'v1.endpoint.create',
+      summary: 'Create an endpoint',
+      tag,
+      access: 'app',
+      body: endpointIn,
+      responses: { 201: endpointOutSchema },
+    },
+    async ({ req, res, body }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      res.status(201).json(written(await create(app, body.fields, body.secret)));
+    },
+  );
 
-  router.get('/app/:app_id/endpoint', async (req, res) => {
-    const app = await requireApp(db, tenantOf(res), req.params.app_id);
-    const query = parse('query', endpointList, req.query);
-    const page = await listEndpoints(db, { tenantId: app.tenantId, appId: app.id }, query);
-    res.json({ ...page, data: page.data.map(endpointOut) });
-  });
+  routes.add(
+    {
+      method: 'get',
+      path: '/app/:app_id/endpoint',
+      operationId: 'v1.endpoint.list',
+      summary: 'List endpoints',
+      tag,
+      access: 'app',
+      query: listQuery('ascending'),
+      responses: { 200: endpointList },
+    },
+    async ({ req, res, query }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const page = await listEndpoints(db, scopeOf(app), query);
+      res.json({ ...page, data: page.data.map(endpointOut) });
+    },
+  );
 
-  router.get('/app/:app_id/endpoint/:endpoint_id', async (req, res) => {
-    const app = await requireApp(db, tenantOf(res), req.params.app_id);
-    res.json(endpointOut(await requireEndpoint(db, app, req.params.endpoint_id)));
-  });
+  routes.add(
+    {
+      method: 'get',
+      path: '/app/:app_id/endpoint/:endpoint_id',
+      operationId: 'v1.endpoint.get',
+      summary: 'Get an endpoint',
+      tag,
+      access: 'app',
+      responses: { 200: endpointOutSchema },
+    },
+    async ({ req, res }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      res.json(endpointOut(await requireEndpoint(db, app, pathParam(req, 'endpoint_id'))));
+    },
+  );
 
-  // PUT replaces the endpoint (not its secret or headers); addressed by a uid that does not
-  // exist yet, it creates one with that uid (201), as Svix does.
-  router.put('/app/:app_id/endpoint/:endpoint_id', async (req, res) => {
-    const app = await requireApp(db, tenantOf(res), req.params.app_id);
-    const ref = req.params.endpoint_id;
-    const fields = parse('body', endpointUpdate, req.body);
-    const scope = { tenantId: app.tenantId, appId: app.id };
-    const existing = await findEndpoint(db, scope, ref);
-    if (existing !== undefined) {
-      const result = await updateEndpoint(db, scope, existing.id, fields);
+  routes.add(
+    {
+      method: 'put',
+      path: '/app/:app_id/endpoint/:endpoint_id',
+      operationId: 'v1.endpoint.update',
+      summary:
+        'Replace an endpoint (not its secret or headers); creates it when addressed by a new uid',
+      tag,
+      access: 'app',
+      body: endpointUpdate,
+      responses: { 200: endpointOutSchema, 201: endpointOutSchema },
+    },
+    async ({ req, res, body }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const ref = pathParam(req, 'endpoint_id');
+      const existing = await findEndpoint(db, scopeOf(app), ref);
+      if (existing !== undefined) {
+        const result = await updateEndpoint(db, scopeOf(app), existing.id, body);
+        if (result === undefined) throw notFound('endpoint');
+        res.json(written(result));
+        return;
+      }
+      if (isId('endpoint', ref)) throw notFound('endpoint');
+      if (body.uid !== null && body.uid !== ref) {
+        throw fieldError(['body', 'uid'], 'must match the uid in the path when creating by uid');
+      }
+      res.status(201).json(written(await create(app, { ...body, uid: ref, headers: {} }, null)));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'patch',
+      path: '/app/:app_id/endpoint/:endpoint_id',
+      operationId: 'v1.endpoint.patch',
+      summary: 'Change some fields of an endpoint',
+      tag,
+      access: 'app',
+      body: endpointPatch,
+      responses: { 200: endpointOutSchema },
+    },
+    async ({ req, res, body }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
+      const result = await updateEndpoint(db, scopeOf(app), endpoint.id, body.fields);
       if (result === undefined) throw notFound('endpoint');
-      res.json(written(result));
-      return;
-    }
-    if (isId('endpoint', ref)) throw notFound('endpoint');
-    if (fields.uid !== null && fields.uid !== ref) {
-      throw fieldError(['body', 'uid'], 'must match the uid in the path when creating by uid');
-    }
-    res.status(201).json(written(await create(app, { ...fields, uid: ref, headers: {} }, null)));
-  });
+      const out = written(result);
+      if (body.secret !== undefined) {
+        await rotateSecret(
+          db,
+          { tenantId: app.tenantId, endpointId: endpoint.id },
+          secretMaterial(body.secret),
+          0,
+        );
+      }
+      res.json(out);
+    },
+  );
 
-  router.patch('/app/:app_id/endpoint/:endpoint_id', async (req, res) => {
-    const app = await requireApp(db, tenantOf(res), req.params.app_id);
-    const endpoint = await requireEndpoint(db, app, req.params.endpoint_id);
-    const fields = parse('body', endpointPatch, req.body);
-    const result = await updateEndpoint(
-      db,
-      { tenantId: app.tenantId, appId: app.id },
-      endpoint.id,
-      fields,
-    );
-    if (result === undefined) throw notFound('endpoint');
-    res.json(written(result));
-  });
+  routes.add(
+    {
+      method: 'delete',
+      path: '/app/:app_id/endpoint/:endpoint_id',
+      operationId: 'v1.endpoint.delete',
+      summary: 'Delete an endpoint; its pending deliveries are canceled',
+      tag,
+      access: 'app',
+      responses: { 204: null },
+    },
+    async ({ req, res }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
+      if (!(await deleteEndpoint(db, scopeOf(app), endpoint.id))) throw notFound('endpoint');
+      res.status(204).end();
+    },
+  );
 
-  router.delete('/app/:app_id/endpoint/:endpoint_id', async (req, res) => {
-    const app = await requireApp(db, tenantOf(res), req.params.app_id);
-    const endpoint = await requireEndpoint(db, app, req.params.endpoint_id);
-    if (!(await deleteEndpoint(db, { tenantId: app.tenantId, appId: app.id }, endpoint.id))) {
-      throw notFound('endpoint');
-    }
-    res.status(204).end();
-  });
+  routes.add(
+    {
+      method: 'get',
+      path: '/app/:app_id/endpoint/:endpoint_id/secret',
+      operationId: 'v1.endpoint.get-secret',
+      summary: "Get the endpoint's current signing secret",
+      tag,
+      access: 'app',
+      responses: { 200: endpointSecretOut },
+    },
+    async ({ req, res }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
+      const secret = await currentSecret(db, app.tenantId, endpoint.id);
+      if (secret === undefined) throw notFound('endpoint');
+      res.json({ key: formatSecret(Buffer.from(secret.key, 'base64')) });
+    },
+  );
 
-  router.get('/app/:app_id/endpoint/:endpoint_id/secret', async (req, res) => {
-    const app = await requireApp(db, tenantOf(res), req.params.app_id);
-    const endpoint = await requireEndpoint(db, app, req.params.endpoint_id);
-    const secret = await currentSecret(db, app.tenantId, endpoint.id);
-    if (secret === undefined) throw notFound('endpoint');
-    res.json({ key: formatSecret(Buffer.from(secret.key, 'base64')) });
-  });
+  routes.add(
+    {
+      method: 'post',
+      path: '/app/:app_id/endpoint/:endpoint_id/secret/rotate',
+      operationId: 'v1.endpoint.rotate-secret',
+      summary: 'Make a new secret current; the old one keeps signing for a grace period',
+      tag,
+      access: 'app',
+      body: secretRotateIn,
+      responses: { 204: null },
+    },
+    async ({ req, res, body }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
+      const graceMs =
+        body.gracePeriodSeconds == null ? defaultGraceMs : body.gracePeriodSeconds * 1000;
+      await rotateSecret(
+        db,
+        { tenantId: app.tenantId, endpointId: endpoint.id },
+        secretMaterial(body.key),
+        graceMs,
+      );
+      res.status(204).end();
+    },
+  );
 
-  return router;
+  routes.add(
+    {
+      method: 'get',
+      path: '/app/:app_id/endpoint/:endpoint_id/headers',
+      operationId: 'v1.endpoint.get-headers',
+      summary: "Get the endpoint's custom headers (sensitive values hidden)",
+      tag,
+      access: 'app',
+      responses: { 200: endpointHeadersOutSchema },
+    },
+    async ({ req, res }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
+      res.json(endpointHeadersOut(endpoint.headers));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'put',
+      path: '/app/:app_id/endpoint/:endpoint_id/headers',
+      operationId: 'v1.endpoint.update-headers',
+      summary: "Replace the endpoint's custom headers",
+      tag,
+      access: 'app',
+      body: endpointHeadersIn,
+      responses: { 204: null },
+    },
+    async ({ req, res, body }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
+      await updateEndpoint(db, scopeOf(app), endpoint.id, { headers: body.headers });
+      res.status(204).end();
+    },
+  );
+
+  routes.add(
+    {
+      method: 'patch',
+      path: '/app/:app_id/endpoint/:endpoint_id/headers',
+      operationId: 'v1.endpoint.patch-headers',
+      summary: 'Set some custom headers and remove others',
+      tag,
+      access: 'app',
+      body: endpointHeadersPatchIn,
+      responses: { 204: null },
+    },
+    async ({ req, res, body }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
+      await patchEndpointHeaders(db, scopeOf(app), endpoint.id, {
+        set: body.headers,
+        remove: body.deleteHeaders ?? [],
+      });
+      res.status(204).end();
+    },
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/app/:app_id/endpoint/:endpoint_id/recover',
+      operationId: 'v1.endpoint.recover',
+      summary: 'Re-send every failed delivery of the endpoint since a time, as a background task',
+      tag,
+      access: 'app',
+      body: recoverIn,
+      responses: { 202: taskOutSchema },
+    },
+    async ({ req, res, body }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
+      const scope = {
+        tenantId: app.tenantId,
+        appId: app.id,
+        endpointId: endpoint.id,
+        since: new Date(body.since),
+        until: body.until == null ? undefined : new Date(body.until),
+      };
+      const task = await createTask(db, 'endpoint.recover', scope, await countRetryable(db, scope));
+      await deps.tasks.start(task.id).catch((error: unknown) => {
+        deps.logger.warn({ err: error, taskId: task.id }, 'task created but not queued');
+      });
+      res.status(202).json(taskOut(task));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/app/:app_id/endpoint/:endpoint_id/send-example',
+      operationId: 'v1.endpoint.send-example',
+      summary:
+        "Send an example message of an event type to this endpoint only (from its schema's examples)",
+      tag,
+      access: 'app',
+      body: eventExampleIn,
+      responses: { 202: messageOutSchema },
+    },
+    async ({ req, res, body }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
+      const eventType = await getEventType(db, app.tenantId, body.eventType);
+      if (eventType === undefined)
+        throw fieldError(['body', 'eventType'], 'is not an event type of yours');
+      const created = await createMessage(
+        db,
+        {
+          tenantId: app.tenantId,
+          appId: app.id,
+          eventType: eventType.name,
+          eventId: null,
+          channels: null,
+          tags: ['example'],
+          payload: JSON.stringify(examplePayload(eventType.schemas, body.exampleIndex ?? 0)),
+          deliverAt: null,
+        },
+        endpoint.id,
+      );
+      if (!created.ok) throw new Error('an example message without eventId cannot be a duplicate');
+      await queueAfterCommit(
+        deps,
+        created.deliveries.map((d) => ({ deliveryId: d.id, attempt: 1 })),
+        { messageId: created.message.id },
+      );
+      res.status(202).json(messageOut(created.message));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/app/:app_id/endpoint/:endpoint_id/stats',
+      operationId: 'v1.endpoint.get-stats',
+      summary: "Count the endpoint's deliveries by status",
+      tag,
+      access: 'app',
+      query: endpointStatsQuery,
+      responses: { 200: endpointStatsOut },
+    },
+    async ({ req, res, query }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
+      const stats = await endpointStats(
+        db,
+        { tenantId: app.tenantId, endpointId: endpoint.id },
+        {
+          since: query.since === undefined ? undefined : new Date(query.since),
+          until: query.until === undefined ? undefined : new Date(query.until),
+        },
+      );
+      res.json({
+        success: stats.succeeded,
+        pending: stats.pending,
+        sending: stats.sending,
+        fail: stats.failed,
+        canceled: stats.canceled,
+      });
+    },
+  );
+}
+
+/**
+ * The example payload of an event type: `examples[index]` of its newest schema version when
+ * there is one, else an object naming the type.
+ */
+function examplePayload(schemas: Record<string, unknown> | null, index: number): object {
+  const versions = Object.keys(schemas ?? {}).sort(
+    (a, b) => Number(a) - Number(b) || a.localeCompare(b),
+  );
+  const newest = versions.at(-1);
+  const schema = newest === undefined ? undefined : schemas?.[newest];
+  if (
+    typeof schema === 'object' &&
+    schema !== null &&
+    'examples' in schema &&
+    Array.isArray(schema.examples)
+  ) {
+    const example: unknown = schema.examples[index];
+    if (typeof example === 'object' && example !== null && !Array.isArray(example)) return example;
+  }
+  return { example: true };
 }

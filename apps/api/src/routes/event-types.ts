@@ -5,90 +5,156 @@ import {
   listEventTypes,
   updateEventType,
   upsertEventType,
-  type Db,
 } from '@hookrail/db';
-import { Router } from 'express';
 import { z } from 'zod';
 import { conflict, notFound } from '../http/api-error.ts';
 import { listQuery, queryFlag } from '../http/list-query.ts';
 import { tenantOf } from '../http/locals.ts';
-import { parse } from '../http/validate.ts';
-import { eventTypeName } from '../schemas/common.ts';
+import type { RouteTable } from '../http/routes.ts';
 import {
   eventTypeIn,
+  eventTypeList,
   eventTypeOut,
+  eventTypeOutSchema,
   eventTypePatch,
+  eventTypePath,
   eventTypeUpdate,
 } from '../schemas/event-types.ts';
+import type { RouteDeps } from './deps.ts';
 
-const eventTypeList = listQuery('ascending').extend({
-  include_archived: queryFlag(false),
-  with_content: queryFlag(false),
-});
-const deleteQuery = z.object({ expunge: queryFlag(false) });
-const namePath = z.object({ event_type_name: eventTypeName });
+const tag = 'Event Type';
 
 /** /api/v1/event-type: named kinds of message, keyed by name within the tenant. */
-export function eventTypeRoutes(db: Db): Router {
-  const router = Router();
+export function eventTypeRoutes(routes: RouteTable, { db }: RouteDeps): void {
+  routes.add(
+    {
+      method: 'post',
+      path: '/event-type',
+      operationId: 'v1.event-type.create',
+      summary: 'Create an event type',
+      tag,
+      access: 'tenant',
+      body: eventTypeIn,
+      responses: { 201: eventTypeOutSchema },
+    },
+    async ({ res, body: { name, fields } }) => {
+      const tenantId = tenantOf(res);
+      const row = await createEventType(db, tenantId, name, fields);
+      if (row === undefined) {
+        const existing = await getEventType(db, tenantId, name);
+        throw conflict(
+          existing?.archived === true
+            ? `Event type ${name} exists and is archived; update it with "archived": false to restore it.`
+            : `Event type ${name} already exists.`,
+        );
+      }
+      res.status(201).json(eventTypeOut(row));
+    },
+  );
 
-  router.post('/event-type', async (req, res) => {
-    const tenantId = tenantOf(res);
-    const { name, fields } = parse('body', eventTypeIn, req.body);
-    const row = await createEventType(db, tenantId, name, fields);
-    if (row === undefined) {
-      const existing = await getEventType(db, tenantId, name);
-      throw conflict(
-        existing?.archived === true
-          ? `Event type ${name} exists and is archived; update it with "archived": false to restore it.`
-          : `Event type ${name} already exists.`,
+  routes.add(
+    {
+      method: 'get',
+      path: '/event-type',
+      operationId: 'v1.event-type.list',
+      summary: 'List event types',
+      tag,
+      access: 'tenant',
+      query: listQuery('ascending').extend({
+        include_archived: queryFlag(false),
+        with_content: queryFlag(false),
+      }),
+      responses: { 200: eventTypeList },
+    },
+    async ({ res, query }) => {
+      const page = await listEventTypes(db, tenantOf(res), {
+        ...query,
+        includeArchived: query.include_archived,
+      });
+      res.json({ ...page, data: page.data.map((row) => eventTypeOut(row, query.with_content)) });
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/event-type/:event_type_name',
+      operationId: 'v1.event-type.get',
+      summary: 'Get an event type',
+      tag,
+      access: 'tenant',
+      params: eventTypePath,
+      responses: { 200: eventTypeOutSchema },
+    },
+    async ({ res, params }) => {
+      const row = await getEventType(db, tenantOf(res), params.event_type_name);
+      if (row === undefined) throw notFound('event type');
+      res.json(eventTypeOut(row));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'put',
+      path: '/event-type/:event_type_name',
+      operationId: 'v1.event-type.update',
+      summary: 'Replace an event type (creates it when the name is new)',
+      tag,
+      access: 'tenant',
+      params: eventTypePath,
+      body: eventTypeUpdate,
+      responses: { 200: eventTypeOutSchema, 201: eventTypeOutSchema },
+    },
+    async ({ res, params, body }) => {
+      const { row, created } = await upsertEventType(
+        db,
+        tenantOf(res),
+        params.event_type_name,
+        body,
       );
-    }
-    res.status(201).json(eventTypeOut(row));
-  });
+      res.status(created ? 201 : 200).json(eventTypeOut(row));
+    },
+  );
 
-  router.get('/event-type', async (req, res) => {
-    const query = parse('query', eventTypeList, req.query);
-    const page = await listEventTypes(db, tenantOf(res), {
-      ...query,
-      includeArchived: query.include_archived,
-    });
-    res.json({ ...page, data: page.data.map((row) => eventTypeOut(row, query.with_content)) });
-  });
+  routes.add(
+    {
+      method: 'patch',
+      path: '/event-type/:event_type_name',
+      operationId: 'v1.event-type.patch',
+      summary: 'Change some fields of an event type',
+      tag,
+      access: 'tenant',
+      params: eventTypePath,
+      body: eventTypePatch,
+      responses: { 200: eventTypeOutSchema },
+    },
+    async ({ res, params, body }) => {
+      const row = await updateEventType(db, tenantOf(res), params.event_type_name, body);
+      if (row === undefined) throw notFound('event type');
+      res.json(eventTypeOut(row));
+    },
+  );
 
-  router.get('/event-type/:event_type_name', async (req, res) => {
-    const row = await getEventType(db, tenantOf(res), req.params.event_type_name);
-    if (row === undefined) throw notFound('event type');
-    res.json(eventTypeOut(row));
-  });
-
-  // PUT replaces the event type, creating it (201) when the name is new, as Svix does.
-  router.put('/event-type/:event_type_name', async (req, res) => {
-    const { event_type_name: name } = parse('path', namePath, req.params);
-    const fields = parse('body', eventTypeUpdate, req.body);
-    const { row, created } = await upsertEventType(db, tenantOf(res), name, fields);
-    res.status(created ? 201 : 200).json(eventTypeOut(row));
-  });
-
-  router.patch('/event-type/:event_type_name', async (req, res) => {
-    const fields = parse('body', eventTypePatch, req.body);
-    const row = await updateEventType(db, tenantOf(res), req.params.event_type_name, fields);
-    if (row === undefined) throw notFound('event type');
-    res.json(eventTypeOut(row));
-  });
-
-  // DELETE archives (the type disappears from lists, and from new endpoint filters); with
-  // ?expunge=true the row is removed.
-  router.delete('/event-type/:event_type_name', async (req, res) => {
-    const tenantId = tenantOf(res);
-    const { expunge } = parse('query', deleteQuery, req.query);
-    const name = req.params.event_type_name;
-    const found = expunge
-      ? await expungeEventType(db, tenantId, name)
-      : (await updateEventType(db, tenantId, name, { archived: true })) !== undefined;
-    if (!found) throw notFound('event type');
-    res.status(204).end();
-  });
-
-  return router;
+  routes.add(
+    {
+      method: 'delete',
+      path: '/event-type/:event_type_name',
+      operationId: 'v1.event-type.delete',
+      summary: 'Archive an event type (or remove it with expunge=true)',
+      tag,
+      access: 'tenant',
+      params: eventTypePath,
+      query: z.object({ expunge: queryFlag(false) }),
+      responses: { 204: null },
+    },
+    async ({ res, params, query }) => {
+      const tenantId = tenantOf(res);
+      const name = params.event_type_name;
+      const found = query.expunge
+        ? await expungeEventType(db, tenantId, name)
+        : (await updateEventType(db, tenantId, name, { archived: true })) !== undefined;
+      if (!found) throw notFound('event type');
+      res.status(204).end();
+    },
+  );
 }

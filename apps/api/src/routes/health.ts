@@ -1,5 +1,6 @@
 import type { Redis } from '@hookrail/queue';
-import { Router } from 'express';
+import { z } from 'zod';
+import type { RouteTable } from '../http/routes.ts';
 
 export interface HealthDeps {
   pingDatabase: () => Promise<void>;
@@ -23,16 +24,38 @@ async function check(probe: () => Promise<unknown>): Promise<'ok' | 'down'> {
   }
 }
 
-/** GET /health: 200 when Postgres and Redis both answer, 503 (naming which is down) otherwise. */
-export function healthRoutes(deps: HealthDeps): Router {
-  const router = Router();
-  router.get('/health', async (_req, res) => {
-    const [postgres, redis] = await Promise.all([
-      check(deps.pingDatabase),
-      check(() => deps.redis.ping()),
-    ]);
-    const ok = postgres === 'ok' && redis === 'ok';
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', postgres, redis });
-  });
-  return router;
+const healthOut = z
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    postgres: z.enum(['ok', 'down']),
+    redis: z.enum(['ok', 'down']),
+  })
+  .meta({ id: 'HealthOut' });
+
+/** GET /health (and Svix's /api/v1/health): whether Postgres and Redis answer. */
+export function healthRoutes(
+  routes: RouteTable,
+  deps: HealthDeps,
+  path: string,
+  operationId: string,
+): void {
+  routes.add(
+    {
+      method: 'get',
+      path,
+      operationId,
+      summary: 'Health: 200 when Postgres and Redis answer, 503 naming the one that does not',
+      tag: 'Health',
+      access: 'public',
+      responses: { 200: healthOut, 503: healthOut },
+    },
+    async ({ res }) => {
+      const [postgres, redis] = await Promise.all([
+        check(deps.pingDatabase),
+        check(() => deps.redis.ping()),
+      ]);
+      const ok = postgres === 'ok' && redis === 'ok';
+      res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', postgres, redis });
+    },
+  );
 }

@@ -7,17 +7,18 @@ import {
   type EndpointRow,
   type MessageRow,
 } from '@hookrail/db';
-import type { Id } from '@hookrail/ids';
+import type { Response } from 'express';
 import { notFound } from '../http/api-error.ts';
+import { tenantOf } from '../http/locals.ts';
 
-/** The tenant's application by id or uid; another tenant's is as absent as a missing one. */
-export async function requireApp(
-  db: Db,
-  tenantId: Id<'tenant'>,
-  ref: string,
-): Promise<ApplicationRow> {
-  const app = await findApplication(db, tenantId, ref);
-  if (app === undefined) throw notFound('application');
+/**
+ * The caller's application by id or uid. Another tenant's, or (for an app portal token)
+ * another application than the token's, is as absent as a missing one.
+ */
+export async function requireApp(db: Db, res: Response, ref: string): Promise<ApplicationRow> {
+  const app = await findApplication(db, tenantOf(res), ref);
+  const only = res.locals.auth?.appId;
+  if (app === undefined || (only !== undefined && app.id !== only)) throw notFound('application');
   return app;
 }
 

@@ -1,107 +1,172 @@
-import { createMessage, listDestinations, listMessages, type Db } from '@hookrail/db';
-import type { Logger } from '@hookrail/logger';
-import type { DeliveryQueue } from '@hookrail/queue';
-import { Router } from 'express';
-import { conflict } from '../http/api-error.ts';
+import {
+  createApplication,
+  createMessage,
+  findApplication,
+  getEventType,
+  getTenant,
+  listDestinations,
+  listMessages,
+  type ApplicationRow,
+} from '@hookrail/db';
+import { isId } from '@hookrail/ids';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { conflict, notFound } from '../http/api-error.ts';
 import { listQuery, queryDate, queryFlag, queryList } from '../http/list-query.ts';
 import { tenantOf } from '../http/locals.ts';
-import { parse } from '../http/validate.ts';
-import { channelName, eventTypeName } from '../schemas/common.ts';
-import { destinationOut, messageIn, messageOut } from '../schemas/messages.ts';
+import { pathParam, type RouteTable } from '../http/routes.ts';
+import { fieldError } from '../http/validate.ts';
+import type { PayloadSchemas } from '../payload-schemas.ts';
+import { channelName, eventTypeName, token } from '../schemas/common.ts';
+import {
+  destinationList,
+  destinationOut,
+  messageIn,
+  messageList,
+  messageOut,
+  messageOutSchema,
+} from '../schemas/messages.ts';
+import { queueAfterCommit, type RouteDeps } from './deps.ts';
 import { requireApp, requireMessage } from './lookups.ts';
 
-const messageList = listQuery('descending').extend({
-  event_types: queryList(eventTypeName).optional(),
-  channel: channelName.optional(),
-  before: queryDate.optional(),
-  after: queryDate.optional(),
-  with_content: queryFlag(true),
-});
-const destinationList = listQuery('ascending');
-
-/** Queueing waits at most this long; past it the delivery rows wait for the reconciler. */
-const enqueueTimeoutMs = 2000;
-
-export interface MessageRouteDeps {
-  db: Db;
-  queue: DeliveryQueue;
-  logger: Logger;
-}
+const tag = 'Message';
+const withContent = z.object({ with_content: queryFlag(true) });
 
 /** /api/v1/app/{app_id}/msg: sending messages and reading them back. */
-export function messageRoutes({ db, queue, logger }: MessageRouteDeps): Router {
-  const router = Router();
+export function messageRoutes(
+  routes: RouteTable,
+  deps: RouteDeps & { payloadSchemas: PayloadSchemas },
+): void {
+  const { db } = deps;
 
-  /**
-   * Commits the message and its deliveries, then queues the first attempts. A 202 means the
-   * commit happened; queueing is best effort (bounded in time), because a delivery that is
-   * due in Postgres and missing from the queue is queued again by the reconciler.
-   */
-  router.post('/app/:app_id/msg', async (req, res) => {
-    const app = await requireApp(db, tenantOf(res), req.params.app_id);
-    const input = parse('body', messageIn, req.body);
-    const created = await createMessage(db, {
-      tenantId: app.tenantId,
-      appId: app.id,
-      eventType: input.eventType,
-      eventId: input.eventId ?? null,
-      channels: input.channels ?? null,
-      tags: input.tags ?? null,
-      payload: JSON.stringify(input.payload),
-    });
-    if (!created.ok)
-      throw conflict('A message with this eventId was already sent to this application.');
-    const jobs = created.deliveries.map((d) => ({ deliveryId: d.id, attempt: 1 }));
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        queue.enqueue(jobs),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`queueing took over ${enqueueTimeoutMs} ms`)),
-            enqueueTimeoutMs,
-          );
-        }),
-      ]);
-    } catch (error) {
-      logger.warn(
-        { err: error, messageId: created.message.id, deliveries: jobs.length },
-        'message accepted but not queued',
-      );
-    } finally {
-      clearTimeout(timer);
+  /** The application in the path, created from `application` when it does not exist yet. */
+  async function targetApp(
+    res: Response,
+    ref: string,
+    inline: z.output<typeof messageIn>['application'],
+  ): Promise<ApplicationRow> {
+    const tenantId = tenantOf(res);
+    const existing = await findApplication(db, tenantId, ref);
+    if (existing !== undefined || inline == null || res.locals.auth?.appId !== undefined) {
+      return requireApp(db, res, ref);
     }
-    res.status(202).json(messageOut(created.message));
-  });
+    if (isId('application', ref)) throw notFound('application');
+    const created = await createApplication(db, tenantId, { ...inline, uid: ref });
+    if (created.ok) return created.app;
+    return requireApp(db, res, ref); // created meanwhile by a concurrent request
+  }
 
-  router.get('/app/:app_id/msg', async (req, res) => {
-    const app = await requireApp(db, tenantOf(res), req.params.app_id);
-    const query = parse('query', messageList, req.query);
-    const page = await listMessages(
-      db,
-      { tenantId: app.tenantId, appId: app.id },
-      { ...query, eventTypes: query.event_types },
-    );
-    res.json({ ...page, data: page.data.map((row) => messageOut(row, query.with_content)) });
-  });
+  routes.add(
+    {
+      method: 'post',
+      path: '/app/:app_id/msg',
+      operationId: 'v1.message.create',
+      summary: 'Send a message: stored with its deliveries, then queued',
+      tag,
+      access: 'tenant',
+      query: withContent,
+      body: messageIn,
+      responses: { 202: messageOutSchema },
+    },
+    async ({ req, res, query, body }) => {
+      const app = await targetApp(res, pathParam(req, 'app_id'), body.application);
+      const tenant = await getTenant(db, app.tenantId);
+      if (tenant?.validateSchemas === true) {
+        const eventType = await getEventType(db, app.tenantId, body.eventType);
+        const problem = eventType && deps.payloadSchemas.check(eventType, body.payload);
+        if (problem)
+          throw fieldError(['body', 'payload', ...problem.path], problem.message, 'schema');
+      }
+      const created = await createMessage(db, {
+        tenantId: app.tenantId,
+        appId: app.id,
+        eventType: body.eventType,
+        eventId: body.eventId ?? null,
+        channels: body.channels ?? null,
+        tags: body.tags ?? null,
+        payload: JSON.stringify(body.payload),
+        deliverAt: body.deliverAt == null ? null : new Date(body.deliverAt),
+      });
+      if (!created.ok)
+        throw conflict('A message with this eventId was already sent to this application.');
+      const delayMs = Math.max(0, (created.message.deliverAt?.getTime() ?? 0) - Date.now());
+      await queueAfterCommit(
+        deps,
+        created.deliveries.map((d) => ({ deliveryId: d.id, attempt: 1, delayMs })),
+        { messageId: created.message.id },
+      );
+      res.status(202).json(messageOut(created.message, query.with_content));
+    },
+  );
 
-  router.get('/app/:app_id/msg/:msg_id', async (req, res) => {
-    const app = await requireApp(db, tenantOf(res), req.params.app_id);
-    res.json(messageOut(await requireMessage(db, app, req.params.msg_id)));
-  });
+  routes.add(
+    {
+      method: 'get',
+      path: '/app/:app_id/msg',
+      operationId: 'v1.message.list',
+      summary: 'List messages, newest first',
+      tag,
+      access: 'app',
+      query: listQuery('descending').extend({
+        event_types: queryList(eventTypeName).optional(),
+        channel: channelName.optional(),
+        tag: token(128).optional(),
+        before: queryDate.optional(),
+        after: queryDate.optional(),
+        with_content: queryFlag(true),
+      }),
+      responses: { 200: messageList },
+    },
+    async ({ req, res, query }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const page = await listMessages(
+        db,
+        { tenantId: app.tenantId, appId: app.id },
+        { ...query, eventTypes: query.event_types },
+      );
+      res.json({ ...page, data: page.data.map((row) => messageOut(row, query.with_content)) });
+    },
+  );
 
-  /** The endpoints a message went to, each with its delivery's status (Svix's destinations). */
-  router.get('/app/:app_id/msg/:msg_id/endpoint', async (req, res) => {
-    const app = await requireApp(db, tenantOf(res), req.params.app_id);
-    const message = await requireMessage(db, app, req.params.msg_id);
-    const query = parse('query', destinationList, req.query);
-    const page = await listDestinations(
-      db,
-      { tenantId: app.tenantId, messageId: message.id },
-      query,
-    );
-    res.json({ ...page, data: page.data.map(destinationOut) });
-  });
+  routes.add(
+    {
+      method: 'get',
+      path: '/app/:app_id/msg/:msg_id',
+      operationId: 'v1.message.get',
+      summary: 'Get a message by id or eventId',
+      tag,
+      access: 'app',
+      query: withContent,
+      responses: { 200: messageOutSchema },
+    },
+    async ({ req, res, query }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      res.json(
+        messageOut(await requireMessage(db, app, pathParam(req, 'msg_id')), query.with_content),
+      );
+    },
+  );
 
-  return router;
+  routes.add(
+    {
+      method: 'get',
+      path: '/app/:app_id/msg/:msg_id/endpoint',
+      operationId: 'v1.message-attempt.list-attempted-destinations',
+      summary: "The endpoints a message went to, each with its delivery's status",
+      tag: 'Message Attempt',
+      access: 'app',
+      query: listQuery('ascending'),
+      responses: { 200: destinationList },
+    },
+    async ({ req, res, query }) => {
+      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      const message = await requireMessage(db, app, pathParam(req, 'msg_id'));
+      const page = await listDestinations(
+        db,
+        { tenantId: app.tenantId, messageId: message.id },
+        query,
+      );
+      res.json({ ...page, data: page.data.map(destinationOut) });
+    },
+  );
 }

@@ -80,3 +80,52 @@ export function nameList(item: z.ZodType<string>, max: number) {
     .refine((list) => new Set(list).size === list.length, { error: 'must not repeat a name' })
     .transform((list) => (list.length === 0 ? null : list));
 }
+
+/** An RFC 3339 timestamp in a response. */
+export const dateTime = z
+  .string()
+  .meta({ format: 'date-time', example: '2026-01-31T12:00:00.000Z' });
+
+/** Svix's list envelope around `item`. */
+export function listOf<T extends z.ZodType>(item: T, name: string) {
+  return z
+    .object({
+      data: z.array(item),
+      iterator: z
+        .string()
+        .nullable()
+        .meta({ description: 'Pass as `iterator` to get the next page.' }),
+      prevIterator: z
+        .string()
+        .nullable()
+        .meta({ description: 'Pass as `iterator` to get the previous page.' }),
+      done: z.boolean().meta({ description: 'No more items in the direction just listed.' }),
+    })
+    .meta({ id: `ListResponse_${name}_` });
+}
+
+export const errorOut = z
+  .object({
+    code: z
+      .string()
+      .meta({ description: 'Stable, for programs: not_found, conflict, unauthorized...' }),
+    detail: z.string().meta({ description: 'For people: what went wrong and what to do.' }),
+  })
+  .meta({ id: 'HttpErrorOut' });
+
+export const validationErrorOut = z
+  .object({
+    code: z.literal('validation'),
+    detail: z.array(
+      z.object({
+        loc: z
+          .array(z.union([z.string(), z.number()]))
+          .meta({ description: 'e.g. ["body", "url"]' }),
+        msg: z.string(),
+        type: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'HTTPValidationError' });
+
+export const emptyOut = z.object({}).meta({ id: 'EmptyResponse' });

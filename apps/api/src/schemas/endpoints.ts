@@ -3,7 +3,9 @@ import { parseSecret } from '@hookrail/signing';
 import { z } from 'zod';
 import {
   channelName,
+  dateTime,
   eventTypeName,
+  listOf,
   metadata,
   nameList,
   pickRate,
@@ -159,18 +161,26 @@ export const endpointIn = z
   .transform((input, ctx) => ({
     fields: { ...replaceFields(input, ctx), headers: input.headers ?? {} },
     secret: input.secret ?? null,
-  }));
+  }))
+  .meta({ id: 'EndpointIn' });
 
 /** PUT /app/{app}/endpoint/{endpoint}: replaces every field but the secret and headers. */
-export const endpointUpdate = z.strictObject(shape).transform(replaceFields);
+export const endpointUpdate = z
+  .strictObject(shape)
+  .transform(replaceFields)
+  .meta({ id: 'EndpointUpdate' });
 
 /** PATCH /app/{app}/endpoint/{endpoint}: only the fields present change. */
 export const endpointPatch = z
-  .strictObject({ ...shape, url: endpointUrl.optional() })
-  .transform((input, ctx): Partial<EndpointFields> => {
+  .strictObject({
+    ...shape,
+    url: endpointUrl.optional(),
+    secret: endpointSecret.nullable().optional(),
+  })
+  .transform((input, ctx) => {
     const filter = pickFilter(input, ctx);
     const rateLimit = pickRate(input, ctx);
-    return {
+    const fields: Partial<EndpointFields> = {
       ...(input.uid !== undefined && { uid: input.uid }),
       ...(input.url !== undefined && { url: input.url }),
       ...(input.description !== undefined && { description: input.description }),
@@ -180,9 +190,33 @@ export const endpointPatch = z
       ...(rateLimit !== undefined && { rateLimit }),
       ...(input.metadata !== undefined && { metadata: input.metadata }),
     };
-  });
+    // A secret given here replaces the current one at once (rotate-secret keeps the old one
+    // signing for a grace period).
+    return { fields, secret: input.secret };
+  })
+  .meta({ id: 'EndpointPatch' });
 
-export function endpointOut(row: EndpointRow) {
+export const endpointOutSchema = z
+  .object({
+    id: z.string().meta({ example: 'ep_01m812deav3ykp2txdrvc3tqbg' }),
+    uid: z.string().nullable(),
+    url: z.string(),
+    description: z.string(),
+    filterTypes: z.array(z.string()).nullable(),
+    channels: z.array(z.string()).nullable(),
+    disabled: z.boolean(),
+    rateLimit: z.number().int().nullable(),
+    throttleRate: z.number().int().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    version: z.number().int(),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  })
+  .meta({ id: 'EndpointOut' });
+
+export const endpointList = listOf(endpointOutSchema, 'EndpointOut');
+
+export function endpointOut(row: EndpointRow): z.input<typeof endpointOutSchema> {
   return {
     id: row.id,
     uid: row.uid,
@@ -195,7 +229,101 @@ export function endpointOut(row: EndpointRow) {
     throttleRate: row.rateLimit,
     metadata: row.metadata,
     version: 1,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
   };
 }
+
+export const endpointSecretOut = z
+  .object({ key: z.string().meta({ example: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD' }) })
+  .meta({ id: 'EndpointSecretOut' });
+
+/** The longest a rotated-out secret may keep signing. */
+const maxGraceSeconds = 7 * 24 * 60 * 60;
+
+export const secretRotateIn = z
+  .strictObject({
+    key: endpointSecret.nullable().optional(),
+    gracePeriodSeconds: z
+      .number({ error: `must be a number of seconds from 0 to ${maxGraceSeconds}` })
+      .int({ error: `must be a number of seconds from 0 to ${maxGraceSeconds}` })
+      .min(0, { error: `must be a number of seconds from 0 to ${maxGraceSeconds}` })
+      .max(maxGraceSeconds, { error: `must be a number of seconds from 0 to ${maxGraceSeconds}` })
+      .nullable()
+      .optional()
+      .meta({ description: 'How long the old secret keeps signing too; default 86400 (24 h).' }),
+  })
+  .meta({ id: 'EndpointSecretRotateIn' });
+
+/** Header names whose values are not shown once set (they usually carry credentials). */
+const sensitiveHeader =
+  /authorization|cookie|token|secret|password|passwd|api[-_]?key|credential|session/i;
+
+export const endpointHeadersIn = z
+  .strictObject({ headers: customHeaders })
+  .meta({ id: 'EndpointHeadersIn' });
+
+export const endpointHeadersPatchIn = z
+  .strictObject({
+    headers: customHeaders,
+    deleteHeaders: z.array(z.string().max(256)).max(32).optional(),
+  })
+  .meta({ id: 'EndpointHeadersPatchIn' });
+
+export const endpointHeadersOutSchema = z
+  .object({
+    headers: z
+      .record(z.string(), z.string())
+      .meta({ description: 'Headers whose values may be shown.' }),
+    sensitive: z
+      .array(z.string())
+      .meta({ description: 'Headers that are set but whose values are hidden.' }),
+  })
+  .meta({ id: 'EndpointHeadersOut' });
+
+export function endpointHeadersOut(
+  headers: Record<string, string>,
+): z.input<typeof endpointHeadersOutSchema> {
+  const shown: Record<string, string> = {};
+  const sensitive: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (sensitiveHeader.test(name)) sensitive.push(name);
+    else shown[name] = value;
+  }
+  return { headers: shown, sensitive };
+}
+
+export const recoverIn = z
+  .strictObject({
+    since: z.iso.datetime({
+      offset: true,
+      error: 'must be a date-time such as 2026-01-31T12:00:00Z',
+    }),
+    until: z.iso
+      .datetime({ offset: true, error: 'must be a date-time such as 2026-01-31T12:00:00Z' })
+      .nullable()
+      .optional(),
+  })
+  .meta({ id: 'RecoverIn' });
+
+export const endpointStatsQuery = z.object({
+  since: z.iso.datetime({ offset: true, error: 'must be a date-time' }).optional(),
+  until: z.iso.datetime({ offset: true, error: 'must be a date-time' }).optional(),
+});
+
+export const endpointStatsOut = z
+  .object({
+    success: z.number().int(),
+    pending: z.number().int(),
+    sending: z.number().int(),
+    fail: z.number().int(),
+    canceled: z.number().int(),
+  })
+  .meta({ id: 'EndpointStats' });
+
+export const eventExampleIn = z
+  .strictObject({
+    eventType: eventTypeName,
+    exampleIndex: z.number().int().min(0).optional(),
+  })
+  .meta({ id: 'EventExampleIn' });

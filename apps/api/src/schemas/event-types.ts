@@ -1,6 +1,6 @@
 import type { EventTypeFields, EventTypeRow } from '@hookrail/db';
 import { z } from 'zod';
-import { eventTypeName, text, token } from './common.ts';
+import { dateTime, eventTypeName, listOf, nameList, text, token } from './common.ts';
 
 /** JSON Schemas by version, `{"1": {...}}`; each must be an object. */
 const schemas = z.record(
@@ -16,6 +16,7 @@ const optionalFields = {
   deprecated: z.boolean({ error: 'must be true or false' }).optional(),
   schemas: schemas.nullable().optional(),
   featureFlag: token(256).nullable().optional(),
+  featureFlags: nameList(token(256), 20).nullable().optional(),
   groupName: token(256).nullable().optional(),
 };
 
@@ -30,6 +31,7 @@ function withDefaults(input: Given): EventTypeFields {
     deprecated: input.deprecated ?? false,
     schemas: input.schemas ?? null,
     featureFlag: input.featureFlag ?? null,
+    featureFlags: input.featureFlags ?? null,
     groupName: input.groupName ?? null,
   };
 }
@@ -37,21 +39,44 @@ function withDefaults(input: Given): EventTypeFields {
 /** PUT /event-type/{name}: the full set of fields (absent optional ones take defaults). */
 export const eventTypeUpdate = z
   .strictObject({ description, ...optionalFields })
-  .transform(withDefaults);
+  .transform(withDefaults)
+  .meta({ id: 'EventTypeUpdate' });
 
 /** POST /event-type. */
 export const eventTypeIn = z
   .strictObject({ name: eventTypeName, description, ...optionalFields })
-  .transform(({ name, ...rest }) => ({ name, fields: withDefaults(rest) }));
+  .transform(({ name, ...rest }) => ({ name, fields: withDefaults(rest) }))
+  .meta({ id: 'EventTypeIn' });
 
 /** PATCH /event-type/{name}: only the fields present change. */
-export const eventTypePatch = z.strictObject({
-  description: description.optional(),
-  ...optionalFields,
-});
+export const eventTypePatch = z
+  .strictObject({ description: description.optional(), ...optionalFields })
+  .meta({ id: 'EventTypePatch' });
+
+export const eventTypePath = z.object({ event_type_name: eventTypeName });
+
+export const eventTypeOutSchema = z
+  .object({
+    name: z.string().meta({ example: 'invoice.paid' }),
+    description: z.string(),
+    archived: z.boolean(),
+    deprecated: z.boolean(),
+    schemas: z.record(z.string(), z.unknown()).nullable(),
+    featureFlag: z.string().nullable(),
+    featureFlags: z.array(z.string()).nullable(),
+    groupName: z.string().nullable(),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  })
+  .meta({ id: 'EventTypeOut' });
+
+export const eventTypeList = listOf(eventTypeOutSchema, 'EventTypeOut');
 
 /** Lists leave schemas out unless `with_content=true`, as Svix does. */
-export function eventTypeOut(row: EventTypeRow, withContent = true) {
+export function eventTypeOut(
+  row: EventTypeRow,
+  withContent = true,
+): z.input<typeof eventTypeOutSchema> {
   return {
     name: row.name,
     description: row.description,
@@ -59,8 +84,9 @@ export function eventTypeOut(row: EventTypeRow, withContent = true) {
     deprecated: row.deprecated,
     schemas: withContent ? row.schemas : null,
     featureFlag: row.featureFlag,
+    featureFlags: row.featureFlags,
     groupName: row.groupName,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
   };
 }

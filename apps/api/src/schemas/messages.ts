@@ -1,69 +1,170 @@
 import type { AttemptRow, Destination, MessageRow } from '@hookrail/db';
 import { z } from 'zod';
 import { parseLossless } from '../http/json.ts';
-import { channelName, eventTypeName, nameList, token, uid } from './common.ts';
+import { applicationIn } from './applications.ts';
+import { channelName, dateTime, eventTypeName, listOf, nameList, token, uid } from './common.ts';
 
 /** A JSON object (not an array, string or number). */
-const jsonObject = z.custom<Record<string, unknown>>(
-  (value) =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) && !JSON.isRawJSON(value),
-  { error: 'must be a JSON object' },
-);
+const jsonObject = z
+  .custom<Record<string, unknown>>(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      !JSON.isRawJSON(value),
+    { error: 'must be a JSON object' },
+  )
+  .meta({ type: 'object', additionalProperties: true });
 
 /** POST /app/{app_id}/msg. */
-export const messageIn = z.strictObject({
-  eventType: eventTypeName,
-  /** The tenant's own id for the event; a second message with it is refused (409). */
-  eventId: uid('message').nullable().optional(),
-  payload: jsonObject,
-  channels: nameList(channelName, 5).nullable().optional(),
-  tags: nameList(token(128), 5).nullable().optional(),
-  /** Accepted for compatibility with Svix clients; retention is installation-wide. */
-  payloadRetentionPeriod: z.number().int().min(1).max(365).nullable().optional(),
-});
+export const messageIn = z
+  .strictObject({
+    eventType: eventTypeName,
+    eventId: uid('message')
+      .nullable()
+      .optional()
+      .meta({ description: 'Your id for the event; a second message with it answers 409.' }),
+    payload: jsonObject,
+    channels: nameList(channelName, 5).nullable().optional(),
+    tags: nameList(token(128), 5).nullable().optional(),
+    deliverAt: z.iso
+      .datetime({ offset: true, error: 'must be a date-time such as 2026-01-31T12:00:00Z' })
+      .nullable()
+      .optional()
+      .meta({ description: 'Send no sooner than this.' }),
+    application: applicationIn.nullable().optional().meta({
+      description: 'Created with the message when the application in the path does not exist.',
+    }),
+    /** Accepted for compatibility with Svix clients; retention is installation-wide. */
+    payloadRetentionPeriod: z.number().int().min(1).max(365).nullable().optional(),
+    payloadRetentionHours: z.number().int().min(1).nullable().optional(),
+  })
+  .meta({ id: 'MessageIn' });
 
-export function messageOut(row: MessageRow, withContent = true) {
+export const messageOutSchema = z
+  .object({
+    id: z.string().meta({ example: 'msg_01m813tja2qcmerffxqjegkrth' }),
+    eventType: z.string(),
+    eventId: z.string().nullable(),
+    payload: z.record(z.string(), z.unknown()),
+    channels: z.array(z.string()).nullable(),
+    tags: z.array(z.string()).nullable(),
+    deliverAt: dateTime.nullable(),
+    timestamp: dateTime,
+  })
+  .meta({ id: 'MessageOut' });
+
+export const messageList = listOf(messageOutSchema, 'MessageOut');
+
+export function messageOut(row: MessageRow, withContent = true): z.input<typeof messageOutSchema> {
   return {
     id: row.id,
     eventType: row.eventType,
     eventId: row.eventId,
-    payload: withContent ? parseLossless(row.payload) : {},
+    // The payload's numbers are kept as written (parseLossless), so it is typed loosely here.
+    payload: withContent ? (parseLossless(row.payload) as Record<string, unknown>) : {},
     channels: row.channels,
     tags: row.tags,
-    timestamp: row.createdAt,
+    deliverAt: row.deliverAt?.toISOString() ?? null,
+    timestamp: row.createdAt.toISOString(),
   };
 }
 
-/** Svix's numeric status: 0 success, 1 pending, 2 fail, 3 sending. */
-const statusCodes = { succeeded: 0, pending: 1, failed: 2, sending: 3, canceled: 2 } as const;
-const statusTexts = { 0: 'success', 1: 'pending', 2: 'fail', 3: 'sending' } as const;
+/** Svix's numeric status: 0 success, 1 pending, 2 fail, 3 sending, 4 canceled. */
+const statusCodes = { succeeded: 0, pending: 1, failed: 2, sending: 3, canceled: 4 } as const;
+const statusTexts = { 0: 'success', 1: 'pending', 2: 'fail', 3: 'sending', 4: 'canceled' } as const;
+const messageStatus = z.union([0, 1, 2, 3, 4].map((n) => z.literal(n))).meta({
+  description: '0 success, 1 pending, 2 fail, 3 sending, 4 canceled',
+});
+const messageStatusText = z.enum(['success', 'pending', 'fail', 'sending', 'canceled']);
 
-export function attemptOut(row: AttemptRow, withContent = true) {
+export const attemptOutSchema = z
+  .object({
+    id: z.string().meta({ example: 'atmpt_01m813tr4ax7y9sgh8am8md7ha' }),
+    msgId: z.string(),
+    endpointId: z.string(),
+    url: z.string(),
+    timestamp: dateTime,
+    responseStatusCode: z.number().int().meta({ description: '0 when no response arrived.' }),
+    response: z.string().meta({ description: 'The first 4 KiB of the response body.' }),
+    responseDurationMs: z.number().int(),
+    status: messageStatus,
+    statusText: messageStatusText,
+    triggerType: z
+      .union([z.literal(0), z.literal(1)])
+      .meta({ description: '0 scheduled, 1 manual' }),
+    attemptNumber: z
+      .number()
+      .int()
+      .meta({ description: 'Which attempt of the delivery this was.' }),
+    error: z
+      .string()
+      .nullable()
+      .meta({ description: 'Why the attempt failed without a response.' }),
+    msg: messageOutSchema.optional(),
+  })
+  .meta({ id: 'MessageAttemptOut' });
+
+export const attemptList = listOf(attemptOutSchema, 'MessageAttemptOut');
+
+export function attemptOut(
+  row: AttemptRow,
+  options: { withContent?: boolean; message?: MessageRow } = {},
+): z.input<typeof attemptOutSchema> {
   const status = statusCodes[row.outcome];
   return {
     id: row.id,
     msgId: row.messageId,
     endpointId: row.endpointId,
     url: row.url,
-    timestamp: row.startedAt,
+    timestamp: row.startedAt.toISOString(),
     responseStatusCode: row.statusCode ?? 0,
-    response: withContent ? (row.response ?? '') : '',
+    response: (options.withContent ?? true) ? (row.response ?? '') : '',
     responseDurationMs: row.durationMs,
     status,
     statusText: statusTexts[status],
     triggerType: row.trigger === 'manual' ? 1 : 0,
-    /** Hookrail: which attempt of the delivery this was, and why it failed without a response. */
     attemptNumber: row.attemptNumber,
     error: row.error,
+    ...(options.message && { msg: messageOut(options.message, false) }),
   };
 }
 
+export const destinationOutSchema = z
+  .object({
+    id: z.string(),
+    uid: z.string().nullable(),
+    url: z.string(),
+    description: z.string(),
+    channels: z.array(z.string()).nullable(),
+    filterTypes: z.array(z.string()).nullable(),
+    disabled: z.boolean(),
+    rateLimit: z.number().int().nullable(),
+    throttleRate: z.number().int().nullable(),
+    version: z.number().int(),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+    status: messageStatus,
+    statusText: messageStatusText,
+    nextAttempt: dateTime.nullable(),
+    deliveryId: z.string(),
+    deliveryStatus: z.enum(['pending', 'sending', 'succeeded', 'failed', 'canceled']),
+    attemptCount: z.number().int(),
+    lastStatusCode: z.number().int().nullable(),
+    endpointDeleted: z.boolean(),
+  })
+  .meta({ id: 'MessageEndpointOut' });
+
+export const destinationList = listOf(destinationOutSchema, 'MessageEndpointOut');
+
 /**
- * A message's delivery to one endpoint, in Svix's shape (the endpoint, with the delivery's
- * status and next attempt). `deliveryStatus` is Hookrail's finer status; a `canceled`
- * delivery has Svix status 2 (fail).
+ * A message's delivery to one endpoint, in Svix's shape: the endpoint, with the delivery's
+ * status and next attempt. `deliveryStatus`, `attemptCount` and `lastStatusCode` are Hookrail's.
  */
-export function destinationOut({ delivery, endpoint }: Destination) {
+export function destinationOut({
+  delivery,
+  endpoint,
+}: Destination): z.input<typeof destinationOutSchema> {
   const status = statusCodes[delivery.status];
   return {
     id: endpoint.id,
@@ -75,11 +176,12 @@ export function destinationOut({ delivery, endpoint }: Destination) {
     disabled: endpoint.disabled,
     rateLimit: endpoint.rateLimit,
     throttleRate: endpoint.rateLimit,
-    createdAt: endpoint.createdAt,
-    updatedAt: endpoint.updatedAt,
+    version: 1,
+    createdAt: endpoint.createdAt.toISOString(),
+    updatedAt: endpoint.updatedAt.toISOString(),
     status,
     statusText: statusTexts[status],
-    nextAttempt: delivery.nextAttemptAt,
+    nextAttempt: delivery.nextAttemptAt?.toISOString() ?? null,
     deliveryId: delivery.id,
     deliveryStatus: delivery.status,
     attemptCount: delivery.attemptCount,

@@ -12,21 +12,23 @@ export interface AttemptDeps {
 }
 
 /**
- * Makes one attempt of a claimed delivery and decides what becomes of it. Deliveries of a
- * deleted endpoint are canceled unsent; those of a disabled endpoint fail unsent, with an
- * attempt saying why, so that recovering the endpoint later can send them again.
+ * Makes one attempt of a claimed delivery and decides what becomes of it: a failure is
+ * retried on the schedule, unless the attempt was manual (a resend or recovery). Deliveries
+ * of a deleted endpoint are canceled unsent; those of a disabled endpoint fail unsent, with
+ * an attempt saying why, so that recovering the endpoint later can send them again.
  */
 export async function attemptDelivery(
   deps: AttemptDeps,
   delivery: ClaimedDelivery,
 ): Promise<DeliveryResult> {
   const startedAt = new Date(deps.now());
+  const trigger = delivery.manual ? 'manual' : 'scheduled';
   if (delivery.endpointDeleted) return { delivery, next: { status: 'canceled' } };
   if (delivery.endpointDisabled || delivery.keys.length === 0) {
     return {
       delivery,
       attempt: {
-        trigger: 'scheduled',
+        trigger,
         outcome: 'failed',
         startedAt,
         durationMs: 0,
@@ -47,6 +49,7 @@ export async function attemptDelivery(
     body: delivery.payload,
     keys: delivery.keys.map((key) => Buffer.from(key, 'base64')),
     customHeaders: delivery.headers,
+    style: delivery.headerStyle,
   });
   const outcome = await deps.sender.send(delivery.url, headers, delivery.payload);
   const succeeded =
@@ -58,6 +61,9 @@ export async function attemptDelivery(
   let next: DeliveryResult['next'];
   if (succeeded) {
     next = { status: 'succeeded' };
+  } else if (delivery.manual) {
+    // A person asked for this one attempt; it is not retried on its own.
+    next = { status: 'failed' };
   } else {
     const decision = nextRetry(deps.retry, delivery.attempt, deps.random());
     next = decision.retry
@@ -67,7 +73,7 @@ export async function attemptDelivery(
   return {
     delivery,
     attempt: {
-      trigger: 'scheduled',
+      trigger,
       outcome: succeeded ? 'succeeded' : 'failed',
       startedAt,
       durationMs: outcome.durationMs,

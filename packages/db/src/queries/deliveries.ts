@@ -1,5 +1,5 @@
-import { newId, type Id } from '@hookrail/ids';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { idFloor, newId, type Id } from '@hookrail/ids';
+import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.ts';
 import {
   attempts,
@@ -28,6 +28,10 @@ export interface ClaimedDelivery {
   endpointDeleted: boolean;
   /** Live secrets' key bytes (base64), newest first. */
   keys: string[];
+  /** Asked for by a person: recorded as manual and not retried. */
+  manual: boolean;
+  /** The tenant's choice of header names. */
+  headerStyle: 'webhook' | 'svix';
 }
 
 interface ClaimRow extends Record<string, unknown> {
@@ -44,6 +48,8 @@ interface ClaimRow extends Record<string, unknown> {
   disabled: boolean;
   deleted: boolean;
   keys: string[];
+  manual: boolean;
+  header_style: 'webhook' | 'svix';
 }
 
 /**
@@ -72,17 +78,18 @@ export async function claimDeliveries(
              updated_at = now()
         from wanted w
        where d.id = w.id and d.status = 'pending' and d.attempt_count = w.attempt - 1
-      returning d.id, d.tenant_id, d.app_id, d.message_id, d.endpoint_id, d.attempt_count
+      returning d.id, d.tenant_id, d.app_id, d.message_id, d.endpoint_id, d.attempt_count, d.manual
     )
     select c.*, m.event_type, m.payload, e.url, e.headers, e.disabled,
-           e.deleted_at is not null as deleted,
+           e.deleted_at is not null as deleted, t.header_style,
            coalesce((select array_agg(s.key order by s.created_at desc)
                        from endpoint_secrets s
                       where s.endpoint_id = c.endpoint_id
                         and (s.expires_at is null or s.expires_at > now())), '{}') as keys
       from claimed c
       join messages m on m.id = c.message_id
-      join endpoints e on e.id = c.endpoint_id`);
+      join endpoints e on e.id = c.endpoint_id
+      join tenants t on t.id = c.tenant_id`);
   return result.rows.map((row) => ({
     id: row.id,
     tenantId: row.tenant_id,
@@ -97,6 +104,8 @@ export async function claimDeliveries(
     endpointDisabled: row.disabled,
     endpointDeleted: row.deleted,
     keys: row.keys,
+    manual: row.manual,
+    headerStyle: row.header_style,
   }));
 }
 
@@ -161,6 +170,7 @@ export async function recordResults(db: Db, results: readonly DeliveryResult[]):
          set status = v.status,
              next_attempt_at = v.next_at,
              lease_until = null,
+             manual = false,
              last_status_code = coalesce(v.code, d.last_status_code),
              updated_at = now()
         from (values ${values}) as v(id, attempt, status, next_at, code)
@@ -187,6 +197,74 @@ export async function cancelEndpointDeliveries(
     )
     .returning({ id: deliveries.id });
   return canceled.length;
+}
+
+export type Resend =
+  /** Queued: make attempt `attempt` of the delivery. */
+  | { queued: true; deliveryId: Id<'delivery'>; attempt: number }
+  /** The delivery is already pending or being sent; nothing more to do. */
+  | { queued: false };
+
+/**
+ * Sends a message to an endpoint once more, by hand: a final delivery goes back to pending as
+ * a manual attempt (made once, not retried); a message the endpoint never had gets a new
+ * delivery. One statement each, so concurrent resends queue one attempt.
+ */
+export async function resendDelivery(
+  db: DbOrTx,
+  target: {
+    tenantId: Id<'tenant'>;
+    appId: Id<'application'>;
+    messageId: Id<'message'>;
+    endpointId: Id<'endpoint'>;
+  },
+): Promise<Resend> {
+  const [inserted] = await db
+    .insert(deliveries)
+    .values({ id: newId('delivery'), ...target, manual: true, nextAttemptAt: sql`now()` })
+    .onConflictDoNothing({ target: [deliveries.messageId, deliveries.endpointId] })
+    .returning({ id: deliveries.id });
+  if (inserted) return { queued: true, deliveryId: inserted.id, attempt: 1 };
+  const [updated] = await db
+    .update(deliveries)
+    .set({ status: 'pending', manual: true, nextAttemptAt: sql`now()`, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(deliveries.tenantId, target.tenantId),
+        eq(deliveries.messageId, target.messageId),
+        eq(deliveries.endpointId, target.endpointId),
+        inArray(deliveries.status, ['succeeded', 'failed', 'canceled']),
+      ),
+    )
+    .returning({ id: deliveries.id, attemptCount: deliveries.attemptCount });
+  return updated
+    ? { queued: true, deliveryId: updated.id, attempt: updated.attemptCount + 1 }
+    : { queued: false };
+}
+
+export type EndpointStats = Record<DeliveryStatus, number>;
+
+/** How many of the endpoint's deliveries created in the window are in each status. */
+export async function endpointStats(
+  db: DbOrTx,
+  scope: { tenantId: Id<'tenant'>; endpointId: Id<'endpoint'> },
+  window: { since?: Date | undefined; until?: Date | undefined },
+): Promise<EndpointStats> {
+  const rows = await db
+    .select({ status: deliveries.status, n: sql<number>`count(*)::int` })
+    .from(deliveries)
+    .where(
+      and(
+        eq(deliveries.tenantId, scope.tenantId),
+        eq(deliveries.endpointId, scope.endpointId),
+        window.since && gte(deliveries.id, idFloor('delivery', window.since)),
+        window.until && lt(deliveries.id, idFloor('delivery', window.until)),
+      ),
+    )
+    .groupBy(deliveries.status);
+  const stats: EndpointStats = { pending: 0, sending: 0, succeeded: 0, failed: 0, canceled: 0 };
+  for (const row of rows) stats[row.status] = row.n;
+  return stats;
 }
 
 export interface Destination {

@@ -177,3 +177,24 @@ export async function currentSecret(
     );
   return row;
 }
+
+/**
+ * Sets and removes custom headers in one statement (jsonb merge, then key removal); returns
+ * the resulting headers, or undefined when there is no live endpoint of that id.
+ */
+export async function patchEndpointHeaders(
+  db: DbOrTx,
+  scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
+  id: Id<'endpoint'>,
+  change: { set: Record<string, string>; remove: string[] },
+): Promise<Record<string, string> | undefined> {
+  const [row] = await db
+    .update(endpoints)
+    .set({
+      headers: sql`(${endpoints.headers} || ${JSON.stringify(change.set)}::jsonb) - ${change.remove}::text[]`,
+      updatedAt: sql`now()`,
+    })
+    .where(and(live(scope.tenantId, scope.appId), eq(endpoints.id, id)))
+    .returning({ headers: endpoints.headers });
+  return row?.headers;
+}

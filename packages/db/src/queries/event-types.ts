@@ -10,6 +10,7 @@ export interface EventTypeFields {
   archived: boolean;
   deprecated: boolean;
   featureFlag: string | null;
+  featureFlags: string[] | null;
   groupName: string | null;
 }
 

@@ -24,6 +24,8 @@ export interface NewMessage {
   tags: string[] | null;
   /** The JSON text to sign and send, byte for byte. */
   payload: string;
+  /** Send no sooner than this; null sends at once. */
+  deliverAt: Date | null;
 }
 
 /** A delivery created with a message: what the queue needs to schedule its first attempt. */
@@ -63,7 +65,12 @@ function receives(
  * this returns, both are durable, and a crash before the commit leaves neither. Queueing the
  * deliveries is the caller's next step; if it never happens, the rows are still due.
  */
-export async function createMessage(db: Db, input: NewMessage): Promise<MessageCreate> {
+export async function createMessage(
+  db: Db,
+  input: NewMessage,
+  /** Deliver only to this endpoint (if it would receive the message at all). */
+  only?: Id<'endpoint'>,
+): Promise<MessageCreate> {
   return db.transaction(async (tx): Promise<MessageCreate> => {
     const [message] = await tx
       .insert(messages)
@@ -74,7 +81,12 @@ export async function createMessage(db: Db, input: NewMessage): Promise<MessageC
     const targets = await tx
       .select({ id: endpoints.id })
       .from(endpoints)
-      .where(receives(input.appId, input.eventType, input.channels))
+      .where(
+        and(
+          receives(input.appId, input.eventType, input.channels),
+          only === undefined ? undefined : eq(endpoints.id, only),
+        ),
+      )
       .orderBy(endpoints.id);
     if (targets.length === 0) return { ok: true, message, deliveries: [] };
     const rows = targets.map((target) => ({
@@ -83,7 +95,7 @@ export async function createMessage(db: Db, input: NewMessage): Promise<MessageC
       appId: input.appId,
       messageId: message.id,
       endpointId: target.id,
-      nextAttemptAt: message.createdAt,
+      nextAttemptAt: message.deliverAt ?? message.createdAt,
     }));
     await tx.insert(deliveries).values(rows);
     return {
@@ -117,6 +129,7 @@ export async function findMessage(
 export interface MessageFilter {
   eventTypes?: string[] | undefined;
   channel?: string | undefined;
+  tag?: string | undefined;
   /** Only messages created before this time. */
   before?: Date | undefined;
   /** Only messages created after this time. */

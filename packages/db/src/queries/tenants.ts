@@ -1,5 +1,5 @@
 import { newId, type Id } from '@hookrail/ids';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.ts';
 import { tenants, type ApiKeyRow, type TenantRow } from '../schema/index.ts';
 import { issueApiKey } from './api-keys.ts';
@@ -44,4 +44,23 @@ export async function listTenants(db: DbOrTx, request: PageRequest): Promise<Pag
 export async function deleteTenant(db: DbOrTx, id: Id<'tenant'>): Promise<boolean> {
   const deleted = await db.delete(tenants).where(eq(tenants.id, id)).returning({ id: tenants.id });
   return deleted.length > 0;
+}
+
+export interface TenantSettings {
+  headerStyle: 'webhook' | 'svix';
+  validateSchemas: boolean;
+}
+
+/** Changes the name and the given settings; undefined when there is no such tenant. */
+export async function updateTenant(
+  db: DbOrTx,
+  id: Id<'tenant'>,
+  change: { name?: string | undefined } & Partial<TenantSettings>,
+): Promise<TenantRow | undefined> {
+  const [row] = await db
+    .update(tenants)
+    .set({ ...change, updatedAt: sql`now()` })
+    .where(eq(tenants.id, id))
+    .returning();
+  return row;
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { applicationRef } from './applications.ts';
 import { createdAt, idOf, primaryId, timestamptz, updatedAt } from './columns.ts';
 import { endpoints } from './endpoints.ts';
@@ -35,12 +35,22 @@ export const deliveries = pgTable(
     /** While `sending`: when the claim expires and the delivery may be taken again. */
     leaseUntil: timestamptz('lease_until'),
     lastStatusCode: integer('last_status_code'),
+    /**
+     * The next attempt was asked for by a person (a resend or a recovery): it is recorded as
+     * manual and, if it fails, not retried.
+     */
+    manual: boolean('manual').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
-    index('deliveries_message_idx').on(t.messageId),
+    // One delivery per message and endpoint; also the index of a message's deliveries.
+    uniqueIndex('deliveries_message_endpoint_key').on(t.messageId, t.endpointId),
     index('deliveries_endpoint_idx').on(t.endpointId, t.id),
+    // Recovery tasks look for failed deliveries of a tenant within a window of ids (time).
+    index('deliveries_failed_idx')
+      .on(t.tenantId, t.id)
+      .where(sql`${t.status} = 'failed'`),
     index('deliveries_due_idx')
       .on(t.nextAttemptAt)
       .where(sql`${t.status} in ('pending', 'sending')`),

@@ -17,6 +17,7 @@ export const eventTypes = pgTable(
     archived: boolean('archived').notNull().default(false),
     deprecated: boolean('deprecated').notNull().default(false),
     featureFlag: text('feature_flag'),
+    featureFlags: text('feature_flags').array(),
     groupName: text('group_name'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -8,3 +8,5 @@ export * from './settings.ts';
 export * from './messages.ts';
 export * from './deliveries.ts';
 export * from './attempts.ts';
+export * from './idempotency-keys.ts';
+export * from './tasks.ts';

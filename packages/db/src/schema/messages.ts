@@ -1,6 +1,6 @@
 import { index, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { applicationRef } from './applications.ts';
-import { createdAt, primaryId } from './columns.ts';
+import { createdAt, primaryId, timestamptz } from './columns.ts';
 import { tenantRef } from './tenants.ts';
 
 /**
@@ -19,6 +19,8 @@ export const messages = pgTable(
     channels: text('channels').array(),
     tags: text('tags').array(),
     payload: text('payload').notNull(),
+    /** When the tenant asked for the message to be sent; null is at once. */
+    deliverAt: timestamptz('deliver_at'),
     createdAt: createdAt(),
   },
   (t) => [

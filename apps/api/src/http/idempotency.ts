@@ -1,0 +1,100 @@
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  releaseIdempotencyKey,
+  type Db,
+} from '@hookrail/db';
+import type { Logger } from '@hookrail/logger';
+import type { RequestHandler, Response } from 'express';
+import { createHash } from 'node:crypto';
+import { ApiError } from './api-error.ts';
+import { tenantOf } from './locals.ts';
+
+/** How long a key's first response is kept and replayed. */
+const keyTtlMs = 24 * 60 * 60 * 1000;
+/** How long a request waits for another one holding the same key. */
+const waitForHolderMs = 15_000;
+const keyPattern = /^[\x21-\x7e]{1,255}$/;
+
+/** SHA-256 of the raw request body, taken by the JSON parser as it reads it. */
+export function recordBodyHash(res: Response, body: Buffer): void {
+  res.locals.bodyHash = createHash('sha256').update(body).digest('hex');
+}
+
+/**
+ * Idempotency-Key on POST: the first request with a key (per tenant, for 24 hours) does the
+ * work and its response is stored; the same key with the same request gets that response
+ * again without the work being done twice, also when both arrive at once (the second waits
+ * for the first). The same key with a different request answers 409. A 5xx response is not
+ * stored, so a retry after a failure does the work.
+ */
+export function idempotency(db: Db, logger: Logger): RequestHandler {
+  return async (req, res, next) => {
+    const key = req.get('idempotency-key');
+    if (req.method !== 'POST' || key === undefined) {
+      next();
+      return;
+    }
+    if (!keyPattern.test(key)) {
+      throw new ApiError(
+        400,
+        'invalid_idempotency_key',
+        'Idempotency-Key must be 1 to 255 printable ASCII characters.',
+      );
+    }
+    const tenantId = tenantOf(res);
+    const fingerprint = createHash('sha256')
+      .update(`${req.method} ${req.originalUrl} ${res.locals.bodyHash ?? ''}`)
+      .digest('hex');
+
+    const deadline = Date.now() + waitForHolderMs;
+    for (;;) {
+      const claim = await claimIdempotencyKey(db, { tenantId, key, fingerprint, ttlMs: keyTtlMs });
+      if (claim.kind === 'mismatch') {
+        throw new ApiError(
+          409,
+          'idempotency_key_reused',
+          'This Idempotency-Key was already used with a different request; use a new key for a new request.',
+        );
+      }
+      if (claim.kind === 'replay') {
+        res.status(claim.status).setHeader('idempotent-replayed', 'true');
+        if (claim.body === '') res.end();
+        else res.type('application/json').send(claim.body);
+        return;
+      }
+      if (claim.kind === 'claimed') break;
+      if (Date.now() > deadline) {
+        throw new ApiError(
+          409,
+          'idempotency_key_in_use',
+          'A request with this Idempotency-Key is still running; retry shortly.',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+
+    // Store the response before it leaves, so that a request racing this one and waiting
+    // for the key sees exactly what this one answers.
+    const end = res.end.bind(res) as (chunk?: unknown, encoding?: BufferEncoding) => Response;
+    const storeThenEnd = (chunk?: unknown, encoding?: unknown) => {
+      const body =
+        typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
+      const settled =
+        res.statusCode >= 500
+          ? releaseIdempotencyKey(db, { tenantId, key })
+          : completeIdempotencyKey(db, { tenantId, key, status: res.statusCode, body });
+      settled
+        .catch((error: unknown) =>
+          logger.warn({ err: error, requestId: res.locals.requestId }, 'idempotency record failed'),
+        )
+        .finally(() =>
+          end(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : undefined),
+        );
+      return res;
+    };
+    // res.end has several overloads; every one of them reaches this with (chunk?, encoding?).
+    res.end = storeThenEnd as Response['end'];
+    next();
+  };
+}

@@ -1,0 +1,46 @@
+import type { Db } from '@hookrail/db';
+import type { Logger } from '@hookrail/logger';
+import type { DeliveryQueue, ScheduledJob, TaskQueue } from '@hookrail/queue';
+import type { PortalTokens } from '../portal-tokens.ts';
+
+/** What the tenant routes need; built once in createApp. */
+export interface RouteDeps {
+  db: Db;
+  queue: DeliveryQueue;
+  tasks: TaskQueue;
+  logger: Logger;
+  portalTokens: PortalTokens;
+  publicUrl: string;
+}
+
+/** Queueing waits at most this long; past it, the rows in Postgres wait for the reconciler. */
+const enqueueTimeoutMs = 2000;
+
+/**
+ * Queues delivery jobs after their rows are committed. Best effort and bounded in time: a
+ * delivery that is due in Postgres but missing from the queue is queued again later, so a
+ * slow or absent Redis never turns an accepted request into a failed one.
+ */
+export async function queueAfterCommit(
+  deps: RouteDeps,
+  jobs: ScheduledJob[],
+  context: object,
+): Promise<void> {
+  if (jobs.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      deps.queue.enqueue(jobs),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`queueing took over ${enqueueTimeoutMs} ms`)),
+          enqueueTimeoutMs,
+        );
+      }),
+    ]);
+  } catch (error) {
+    deps.logger.warn({ err: error, ...context, jobs: jobs.length }, 'committed but not queued');
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,78 @@
+import type { TaskRow } from '@hookrail/db';
+import { z } from 'zod';
+import { dateTime, eventTypeName, listOf } from './common.ts';
+
+export const taskOutSchema = z
+  .object({
+    id: z.string().meta({ example: 'task_01m8150b3xb0m9e2v0wq4kkd4z' }),
+    status: z.enum(['running', 'finished', 'failed', 'canceled']),
+    task: z.enum(['endpoint.recover', 'bulk-retry']),
+    updatedAt: dateTime,
+    createdAt: dateTime,
+    scope: z.object({ appId: z.string().nullable(), endpointId: z.string().nullable() }),
+    since: dateTime,
+    until: dateTime.nullable(),
+    eventTypes: z.array(z.string()).nullable(),
+    total: z
+      .number()
+      .int()
+      .meta({ description: 'Failed deliveries in scope when the task started.' }),
+    queued: z.number().int().meta({ description: 'Deliveries queued again so far.' }),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'BackgroundTaskOut' });
+
+export const taskList = listOf(taskOutSchema, 'BackgroundTaskOut');
+
+/** Svix's RecoverOut (`id`, `status`, `task`, `updatedAt`), with Hookrail's progress counts. */
+export function taskOut(task: TaskRow): z.input<typeof taskOutSchema> {
+  return {
+    id: task.id,
+    status: task.status,
+    task: task.kind,
+    updatedAt: task.updatedAt.toISOString(),
+    createdAt: task.createdAt.toISOString(),
+    scope: { appId: task.appId, endpointId: task.endpointId },
+    since: task.since.toISOString(),
+    until: task.until?.toISOString() ?? null,
+    eventTypes: task.eventTypes,
+    total: task.total,
+    queued: task.queued,
+    error: task.error,
+  };
+}
+
+const dateTimeIn = z.iso.datetime({
+  offset: true,
+  error: 'must be a date-time such as 2026-01-31T12:00:00Z',
+});
+
+export const bulkRetryIn = z
+  .strictObject({
+    scope: z
+      .strictObject({
+        appId: z.string().max(256).optional().meta({ description: 'An application id or uid.' }),
+        endpointId: z
+          .string()
+          .max(256)
+          .optional()
+          .meta({ description: 'An endpoint id or uid (needs appId).' }),
+      })
+      .refine((s) => s.endpointId === undefined || s.appId !== undefined, {
+        error: 'endpointId needs appId',
+        path: ['endpointId'],
+      })
+      .optional()
+      .meta({ description: 'Empty for every application of the tenant.' }),
+    since: dateTimeIn,
+    until: dateTimeIn.nullable().optional(),
+    eventTypes: z.array(eventTypeName).max(100).optional(),
+    dryRun: z.boolean().optional().meta({ description: 'Only count what would be re-sent.' }),
+  })
+  .meta({ id: 'BulkRetryIn' });
+
+export const bulkRetryCount = z
+  .object({
+    count: z.number().int().meta({ description: 'Deliveries a retry would re-send now.' }),
+  })
+  .meta({ id: 'BulkRetryCount' });

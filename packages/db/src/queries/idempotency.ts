@@ -1,0 +1,107 @@
+import type { Id } from '@hookrail/ids';
+import { and, eq, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../client.ts';
+import { idempotencyKeys } from '../schema/index.ts';
+
+export type IdempotencyClaim =
+  /** This request holds the key: do the work, then `completeIdempotencyKey` or release it. */
+  | { kind: 'claimed' }
+  /** The key's first request finished: answer with its response. */
+  | { kind: 'replay'; status: number; body: string }
+  /** The key was used with a different request (409). */
+  | { kind: 'mismatch' }
+  /** Another request with this key is still running. */
+  | { kind: 'in_progress' };
+
+/**
+ * A claim that is still `in_progress` after this long belongs to a request that died (its
+ * process crashed); the key may be claimed again.
+ */
+const abandonedAfterSeconds = 60;
+
+export async function claimIdempotencyKey(
+  db: DbOrTx,
+  input: { tenantId: Id<'tenant'>; key: string; fingerprint: string; ttlMs: number },
+): Promise<IdempotencyClaim> {
+  // Insert, or take over an expired or abandoned record, in one statement: two racing
+  // requests cannot both claim the key.
+  const claimed = await db
+    .insert(idempotencyKeys)
+    .values({
+      tenantId: input.tenantId,
+      key: input.key,
+      fingerprint: input.fingerprint,
+      status: 'in_progress',
+      expiresAt: sql`now() + ${input.ttlMs} * interval '1 millisecond'`,
+    })
+    .onConflictDoUpdate({
+      target: [idempotencyKeys.tenantId, idempotencyKeys.key],
+      set: {
+        fingerprint: input.fingerprint,
+        status: 'in_progress',
+        responseStatus: null,
+        responseBody: null,
+        createdAt: sql`now()`,
+        expiresAt: sql`excluded.expires_at`,
+      },
+      setWhere: sql`${idempotencyKeys.expiresAt} < now() or (${idempotencyKeys.status} = 'in_progress'
+        and ${idempotencyKeys.createdAt} < now() - ${abandonedAfterSeconds} * interval '1 second')`,
+    })
+    .returning({ key: idempotencyKeys.key });
+  if (claimed.length > 0) return { kind: 'claimed' };
+
+  const [existing] = await db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.tenantId, input.tenantId), eq(idempotencyKeys.key, input.key)));
+  // Released between the two statements: the caller tries again.
+  if (existing === undefined) return { kind: 'in_progress' };
+  if (existing.fingerprint !== input.fingerprint) return { kind: 'mismatch' };
+  if (existing.status === 'in_progress') return { kind: 'in_progress' };
+  return {
+    kind: 'replay',
+    status: existing.responseStatus ?? 200,
+    body: existing.responseBody ?? '',
+  };
+}
+
+/** Stores the response of the request that holds the key. */
+export async function completeIdempotencyKey(
+  db: DbOrTx,
+  input: { tenantId: Id<'tenant'>; key: string; status: number; body: string },
+): Promise<void> {
+  await db
+    .update(idempotencyKeys)
+    .set({ status: 'completed', responseStatus: input.status, responseBody: input.body })
+    .where(
+      and(
+        eq(idempotencyKeys.tenantId, input.tenantId),
+        eq(idempotencyKeys.key, input.key),
+        eq(idempotencyKeys.status, 'in_progress'),
+      ),
+    );
+}
+
+/** Gives the key up after a failure (5xx), so that a retry with it does the work. */
+export async function releaseIdempotencyKey(
+  db: DbOrTx,
+  input: { tenantId: Id<'tenant'>; key: string },
+): Promise<void> {
+  await db
+    .delete(idempotencyKeys)
+    .where(
+      and(
+        eq(idempotencyKeys.tenantId, input.tenantId),
+        eq(idempotencyKeys.key, input.key),
+        eq(idempotencyKeys.status, 'in_progress'),
+      ),
+    );
+}
+
+/** Deletes up to `limit` expired records (a bounded statement); returns how many. */
+export async function deleteExpiredIdempotencyKeys(db: DbOrTx, limit = 10_000): Promise<number> {
+  const result = await db.execute(sql`
+    delete from ${idempotencyKeys} where (tenant_id, key) in (
+      select tenant_id, key from ${idempotencyKeys} where expires_at < now() limit ${limit})`);
+  return result.rowCount ?? 0;
+}

@@ -1,0 +1,182 @@
+import { idFloor, newId, type Id } from '@hookrail/ids';
+import { and, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../client.ts';
+import { deliveries, messages, tasks, type TaskRow } from '../schema/index.ts';
+import { keyset, type Page, type PageRequest } from './pagination.ts';
+
+export interface RetryScope {
+  tenantId: Id<'tenant'>;
+  appId?: Id<'application'> | undefined;
+  endpointId?: Id<'endpoint'> | undefined;
+  since: Date;
+  until?: Date | undefined;
+  eventTypes?: string[] | undefined;
+}
+
+/**
+ * Deliveries a retry task re-sends: failed for good (their schedule used up, or refused
+ * while their endpoint was disabled), in scope, created within the window. A delivery
+ * re-queued by another task is `pending` again and no longer matches, so two tasks over
+ * the same window never queue one delivery twice.
+ */
+function retryable(scope: RetryScope): SQL | undefined {
+  return and(
+    eq(deliveries.tenantId, scope.tenantId),
+    eq(deliveries.status, 'failed'),
+    scope.appId === undefined ? undefined : eq(deliveries.appId, scope.appId),
+    scope.endpointId === undefined ? undefined : eq(deliveries.endpointId, scope.endpointId),
+    sql`${deliveries.id} >= ${idFloor('delivery', scope.since)}`,
+    scope.until === undefined ? undefined : lt(deliveries.id, idFloor('delivery', scope.until)),
+    scope.eventTypes?.length
+      ? inArray(
+          deliveries.messageId,
+          sql`(select ${messages.id} from ${messages} where ${messages.tenantId} = ${scope.tenantId}
+                and ${inArray(messages.eventType, scope.eventTypes)})`,
+        )
+      : undefined,
+  );
+}
+
+/** How many deliveries a retry over `scope` would re-send now. */
+export async function countRetryable(db: DbOrTx, scope: RetryScope): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(deliveries)
+    .where(retryable(scope));
+  return row?.n ?? 0;
+}
+
+export async function createTask(
+  db: DbOrTx,
+  kind: TaskRow['kind'],
+  scope: RetryScope,
+  total: number,
+): Promise<TaskRow> {
+  const [task] = await db
+    .insert(tasks)
+    .values({
+      id: newId('task'),
+      kind,
+      tenantId: scope.tenantId,
+      appId: scope.appId ?? null,
+      endpointId: scope.endpointId ?? null,
+      since: scope.since,
+      until: scope.until ?? null,
+      eventTypes: scope.eventTypes ?? null,
+      total,
+    })
+    .returning();
+  if (!task) throw new Error('insert returned no task row');
+  return task;
+}
+
+export async function getTask(
+  db: DbOrTx,
+  tenantId: Id<'tenant'>,
+  id: Id<'task'>,
+): Promise<TaskRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.tenantId, tenantId), eq(tasks.id, id)));
+  return row;
+}
+
+export async function listTasks(
+  db: DbOrTx,
+  tenantId: Id<'tenant'>,
+  request: PageRequest,
+): Promise<Page<TaskRow>> {
+  const page = keyset(tasks.id, request);
+  const rows = await db
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.tenantId, tenantId), page.where))
+    .orderBy(page.orderBy)
+    .limit(page.limit);
+  return page.page(rows, (row) => row.id);
+}
+
+/** Stops a running task; it queues nothing more. Undefined when there is no such task. */
+export async function cancelTask(
+  db: DbOrTx,
+  tenantId: Id<'tenant'>,
+  id: Id<'task'>,
+): Promise<TaskRow | undefined> {
+  await db
+    .update(tasks)
+    .set({ status: 'canceled', updatedAt: sql`now()` })
+    .where(and(eq(tasks.tenantId, tenantId), eq(tasks.id, id), eq(tasks.status, 'running')));
+  return getTask(db, tenantId, id);
+}
+
+/**
+ * The runner's step: while the task is still running, flips up to `limit` retryable deliveries
+ * after `afterId` back to pending (as manual attempts, made once) and counts them, in one
+ * transaction. Returns the deliveries to queue, or `stopped` when the task was canceled.
+ */
+export async function requeueBatch(
+  db: Db,
+  taskId: Id<'task'>,
+  afterId: Id<'delivery'> | null,
+  limit: number,
+): Promise<
+  { stopped: true } | { stopped: false; deliveries: { id: Id<'delivery'>; attempt: number }[] }
+> {
+  return db.transaction(async (tx) => {
+    // Locks the task row: a cancel waits for this batch, and no batch starts after it.
+    const [task] = await tx.select().from(tasks).where(eq(tasks.id, taskId)).for('update');
+    if (task?.status !== 'running') return { stopped: true };
+    const scope: RetryScope = {
+      tenantId: task.tenantId,
+      appId: task.appId ?? undefined,
+      endpointId: task.endpointId ?? undefined,
+      since: task.since,
+      until: task.until ?? undefined,
+      eventTypes: task.eventTypes ?? undefined,
+    };
+    const batch = await tx
+      .select({ id: deliveries.id })
+      .from(deliveries)
+      .where(and(retryable(scope), afterId === null ? undefined : gt(deliveries.id, afterId)))
+      .orderBy(deliveries.id)
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    if (batch.length === 0) return { stopped: false, deliveries: [] };
+    const requeued = await tx
+      .update(deliveries)
+      .set({ status: 'pending', manual: true, nextAttemptAt: sql`now()`, updatedAt: sql`now()` })
+      .where(
+        and(
+          inArray(
+            deliveries.id,
+            batch.map((d) => d.id),
+          ),
+          eq(deliveries.status, 'failed'),
+        ),
+      )
+      .returning({ id: deliveries.id, attemptCount: deliveries.attemptCount });
+    await tx
+      .update(tasks)
+      .set({ queued: sql`${tasks.queued} + ${requeued.length}`, updatedAt: sql`now()` })
+      .where(eq(tasks.id, taskId));
+    return {
+      stopped: false,
+      deliveries: requeued
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .map((d) => ({ id: d.id, attempt: d.attemptCount + 1 })),
+    };
+  });
+}
+
+/** Marks a task finished (or failed, with a reason) unless it was canceled meanwhile. */
+export async function finishTask(db: DbOrTx, taskId: Id<'task'>, error?: string): Promise<void> {
+  await db
+    .update(tasks)
+    .set({
+      status: error === undefined ? 'finished' : 'failed',
+      error: error ?? null,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(tasks.id, taskId), eq(tasks.status, 'running')));
+}

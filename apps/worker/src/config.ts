@@ -7,12 +7,15 @@ const seconds = z.coerce
   .positive({ error: 'must be a positive number of seconds' })
   .max(300, { error: 'must be at most 300 seconds' });
 
+/** Comma-separated delays in seconds, or `none` for a single attempt without retries. */
 const schedule = z
   .string()
-  .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, {
-    error: 'must be comma-separated delays in seconds, such as 5,300,1800',
+  .regex(/^(none|\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*)$/, {
+    error: 'must be comma-separated delays in seconds, such as 5,300,1800, or none',
   })
-  .transform((value) => value.split(',').map((part) => Number(part.trim())));
+  .transform((value) =>
+    value === 'none' ? [] : value.split(',').map((part) => Number(part.trim())),
+  );
 
 const workerEnv = z
   .object({

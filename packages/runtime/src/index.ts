@@ -2,12 +2,12 @@ import { ConfigError } from '@hookrail/config';
 import type { Logger } from '@hookrail/logger';
 
 /**
- * Runs a process's start-up. A configuration error is printed as the list of variables to fix
- * and the process exits 78 (EX_CONFIG) without a stack trace; anything else is fatal as usual.
+ * Reads a process's configuration. When it is invalid, prints the variables to fix and exits
+ * 78 (EX_CONFIG) without a stack trace.
  */
-export async function boot<T>(start: () => Promise<T>): Promise<T> {
+export function configOrExit<T>(load: () => T): T {
   try {
-    return await start();
+    return load();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -17,16 +17,26 @@ export async function boot<T>(start: () => Promise<T>): Promise<T> {
   }
 }
 
-export interface ShutdownOptions {
-  logger: Logger;
+export interface Stoppable {
   /** Stops accepting work, drains, and closes connections in reverse order of opening. */
-  close: () => Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  logger: Logger;
+  /** Starts the process's work (migrations, connections, servers). */
+  start: () => Promise<Stoppable>;
   /** After this long the process exits 1 even if closing has not finished. @defaultValue 30000 */
   timeoutMs?: number;
 }
 
-/** On SIGTERM or SIGINT: close cleanly and exit 0; a second signal or the deadline exits 1. */
-export function exitOnSignal(options: ShutdownOptions): void {
+/**
+ * Runs a process until SIGTERM or SIGINT, then closes it cleanly and exits 0. The handlers
+ * are in place before start-up begins: a signal during start-up waits for it to finish, then
+ * closes. A second signal, a failed close, or the deadline exits 1.
+ */
+export function serve(options: ServeOptions): void {
+  const running = options.start();
   let closing = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (closing) {
@@ -40,17 +50,23 @@ export function exitOnSignal(options: ShutdownOptions): void {
       process.exit(1);
     }, options.timeoutMs ?? 30_000);
     deadline.unref();
-    options.close().then(
-      () => {
-        options.logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        options.logger.error({ err: error }, 'error while shutting down');
-        process.exit(1);
-      },
-    );
+    running
+      .then((stoppable) => stoppable.close())
+      .then(
+        () => {
+          options.logger.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          options.logger.error({ err: error }, 'error while shutting down');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  running.catch((error: unknown) => {
+    options.logger.fatal({ err: error }, 'start-up failed');
+    process.exit(1);
+  });
 }

@@ -191,7 +191,8 @@ export async function patchEndpointHeaders(
   const [row] = await db
     .update(endpoints)
     .set({
-      headers: sql`(${endpoints.headers} || ${JSON.stringify(change.set)}::jsonb) - ${change.remove}::text[]`,
+      headers: sql`(${endpoints.headers} || ${JSON.stringify(change.set)}::jsonb)
+        - array(select jsonb_array_elements_text(${JSON.stringify(change.remove)}::jsonb))`,
       updatedAt: sql`now()`,
     })
     .where(and(live(scope.tenantId, scope.appId), eq(endpoints.id, id)))

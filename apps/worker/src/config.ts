@@ -1,11 +1,14 @@
-import { baseConfig, baseEnv, integer, parseEnv, type BaseConfig } from '@hookrail/config';
+import {
+  baseConfig,
+  baseEnv,
+  duration,
+  integer,
+  parseEnv,
+  seconds,
+  type BaseConfig,
+} from '@hookrail/config';
 import { defaultRetryScheduleSeconds } from '@hookrail/delivery';
 import { z } from 'zod';
-
-const seconds = z.coerce
-  .number({ error: 'must be a number of seconds' })
-  .positive({ error: 'must be a positive number of seconds' })
-  .max(300, { error: 'must be at most 300 seconds' });
 
 /** Comma-separated delays in seconds, or `none` for a single attempt without retries. */
 const schedule = z
@@ -20,17 +23,31 @@ const schedule = z
 const workerEnv = z
   .object({
     ...baseEnv,
-    HOOKRAIL_REQUEST_TIMEOUT: seconds.default(15),
+    HOOKRAIL_REQUEST_TIMEOUT: seconds(300)
+      .refine((ms) => ms > 0, { error: 'must be a positive number of seconds' })
+      .prefault('15'),
     HOOKRAIL_RETRY_SCHEDULE: schedule.prefault(defaultRetryScheduleSeconds.join(',')),
     HOOKRAIL_WORKER_CONCURRENCY: integer(1, 10_000).default(100),
     HOOKRAIL_RECOVERY_RATE: integer(1, 100_000).default(100),
+    HOOKRAIL_ENDPOINT_MAX_INFLIGHT: integer(1, 10_000).default(50),
+    HOOKRAIL_BREAKER_FAILURES: integer(1, 1000).default(5),
+    HOOKRAIL_BREAKER_PROBE_INTERVAL: seconds(3600)
+      .refine((ms) => ms > 0, { error: 'must be a positive number of seconds' })
+      .prefault('5'),
+    HOOKRAIL_DISABLE_AFTER: duration.prefault('5d'),
+    HOOKRAIL_THROTTLE_MIN_DELAY: seconds(86_400).prefault('60'),
   })
   .transform((env) => ({
     ...baseConfig(env),
-    requestTimeoutMs: Math.round(env.HOOKRAIL_REQUEST_TIMEOUT * 1000),
+    requestTimeoutMs: env.HOOKRAIL_REQUEST_TIMEOUT,
     retryScheduleSeconds: env.HOOKRAIL_RETRY_SCHEDULE,
     concurrency: env.HOOKRAIL_WORKER_CONCURRENCY,
     recoveryRate: env.HOOKRAIL_RECOVERY_RATE,
+    endpointMaxInflight: env.HOOKRAIL_ENDPOINT_MAX_INFLIGHT,
+    breakerFailures: env.HOOKRAIL_BREAKER_FAILURES,
+    breakerProbeIntervalMs: env.HOOKRAIL_BREAKER_PROBE_INTERVAL,
+    disableAfterMs: env.HOOKRAIL_DISABLE_AFTER,
+    throttleMinDelayMs: env.HOOKRAIL_THROTTLE_MIN_DELAY,
   }));
 
 export interface WorkerConfig extends BaseConfig {
@@ -42,6 +59,16 @@ export interface WorkerConfig extends BaseConfig {
   concurrency: number;
   /** Deliveries a recovery or bulk-retry task re-queues per second, at most. */
   recoveryRate: number;
+  /** Requests in flight at once to one endpoint, across all workers (endpoints may override). */
+  endpointMaxInflight: number;
+  /** Consecutive failures that open an endpoint's circuit breaker. */
+  breakerFailures: number;
+  /** Wait before the first probe of an open breaker; doubles per failed probe, up to 10 min. */
+  breakerProbeIntervalMs: number;
+  /** An endpoint failing without a success for this long is disabled. */
+  disableAfterMs: number;
+  /** The shortest wait a Retry-After (429, 503) may ask for. */
+  throttleMinDelayMs: number;
 }
 
 export function loadWorkerConfig(env?: Record<string, string | undefined>): WorkerConfig {

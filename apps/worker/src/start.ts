@@ -3,6 +3,7 @@ import type { Logger } from '@hookrail/logger';
 import {
   createDeliveryQueue,
   createDeliveryWorker,
+  createEndpointGate,
   createRedis,
   startBackgroundWorkers,
 } from '@hookrail/queue';
@@ -10,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createHousekeeping } from './background/housekeeping.ts';
 import { createTaskRunner } from './background/run-task.ts';
 import type { WorkerConfig } from './config.ts';
+import { EndpointLimits } from './delivery/endpoint-limits.ts';
 import { createSender } from './delivery/http-sender.ts';
 import { createDeliveryProcessor } from './delivery/processor.ts';
 
@@ -52,8 +54,18 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       queue,
       sender,
       logger,
-      retry: { scheduleSeconds: config.retryScheduleSeconds },
+      gate: createEndpointGate(producer, config.redisPrefix, {
+        breakerFailures: config.breakerFailures,
+        probeBaseMs: config.breakerProbeIntervalMs,
+        probeMaxMs: Math.max(config.breakerProbeIntervalMs, 10 * 60_000),
+      }),
+      limits: new EndpointLimits(database.db, config.endpointMaxInflight),
+      retry: {
+        scheduleSeconds: config.retryScheduleSeconds,
+        throttleMinDelayMs: config.throttleMinDelayMs,
+      },
       leaseMs: config.requestTimeoutMs + leaseMarginMs,
+      disableAfterMs: config.disableAfterMs,
       now: Date.now,
       random: Math.random,
     }),

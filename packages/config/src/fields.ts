@@ -53,3 +53,33 @@ export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trac
 export const redisPrefix = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, {
   error: 'must be 1-64 letters, digits, dots, dashes or underscores',
 });
+
+const durationUnits: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** A duration such as `90s`, `15m`, `12h`, `5d` or `30` (seconds), as milliseconds. */
+export const duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)?$/i, {
+    error: 'must be a duration such as 30s, 15m, 12h or 5d',
+  })
+  .transform((value) => {
+    const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value);
+    return Math.round(
+      Number(match?.[1]) * (durationUnits[(match?.[2] ?? '').toLowerCase() || 's'] ?? 1000),
+    );
+  });
+
+/** A number of seconds (decimals allowed), as milliseconds. */
+export function seconds(max: number) {
+  return z.coerce
+    .number({ error: `must be a number of seconds up to ${max}` })
+    .nonnegative({ error: `must be a number of seconds up to ${max}` })
+    .max(max, { error: `must be a number of seconds up to ${max}` })
+    .transform((value) => Math.round(value * 1000));
+}

@@ -1,4 +1,13 @@
 export { ConfigError } from './config-error.ts';
 export { parseEnv } from './parse-env.ts';
-export { byteSize, booleanFlag, integer, logLevel, redisPrefix, url } from './fields.ts';
+export {
+  byteSize,
+  booleanFlag,
+  duration,
+  integer,
+  logLevel,
+  redisPrefix,
+  seconds,
+  url,
+} from './fields.ts';
 export { baseEnv, baseEnvSchema, type BaseConfig, baseConfig } from './base.ts';

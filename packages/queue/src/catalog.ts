@@ -4,6 +4,9 @@ import { z } from 'zod';
 const deliveryId = z.custom<Id<'delivery'>>((v) => typeof v === 'string' && isId('delivery', v), {
   error: 'must be a delivery id',
 });
+const endpointId = z.custom<Id<'endpoint'>>((v) => typeof v === 'string' && isId('endpoint', v), {
+  error: 'must be an endpoint id',
+});
 
 /**
  * Every job Hookrail queues: its queue, the schema of its data, and its options. Job data
@@ -12,8 +15,11 @@ const deliveryId = z.custom<Id<'delivery'>>((v) => typeof v === 'string' && isId
 export const jobs = {
   deliver: {
     queue: 'deliver',
-    /** Make attempt number `attempt` of a delivery. */
-    data: z.object({ deliveryId, attempt: z.number().int().min(1) }),
+    /**
+     * Make attempt number `attempt` of a delivery. The endpoint is named so that its limits
+     * can be checked in Redis before anything is read from Postgres.
+     */
+    data: z.object({ deliveryId, endpointId, attempt: z.number().int().min(1) }),
     options: {
       /** Delivery state lives in Postgres; finished jobs are dropped so their ids can be reused. */
       removeOnComplete: true,

@@ -1,4 +1,4 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { deliverJobId, jobs, type DeliverJob } from './catalog.ts';
 import { hashTag } from './redis.ts';
@@ -50,7 +50,7 @@ export function createDeliveryQueue(options: {
       await current().addBulk(
         list.map((job) => ({
           name: 'deliver',
-          data: { deliveryId: job.deliveryId, attempt: job.attempt },
+          data: { deliveryId: job.deliveryId, endpointId: job.endpointId, attempt: job.attempt },
           opts: {
             ...jobs.deliver.options,
             jobId: deliverJobId(job),
@@ -71,8 +71,15 @@ export interface DeliveryWorkerOptions {
   prefix: string;
   /** Jobs processed at once by this process. */
   concurrency: number;
-  /** Handles one job; throwing makes BullMQ retry the job with backoff. */
-  process: (job: DeliverJob) => Promise<void>;
+  /**
+   * Handles one job. Returning `{deferMs}` puts the job back to wait without using a retry
+   * (its endpoint cannot take it yet); throwing makes BullMQ retry it with backoff.
+   * `deferrals` counts how often this job has started, deferrals included.
+   */
+  process: (
+    job: DeliverJob,
+    context: { deferrals: number },
+  ) => Promise<{ deferMs: number } | undefined>;
   onError?: (error: Error) => void;
   onJobFailed?: (job: DeliverJob | undefined, error: Error) => void;
 }
@@ -86,8 +93,15 @@ export interface DeliveryWorker {
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const worker = new Worker<DeliverJob>(
     jobs.deliver.queue,
-    async (job: Job<DeliverJob>) => {
-      await options.process(jobs.deliver.data.parse(job.data));
+    async (job: Job<DeliverJob>, token?: string) => {
+      const outcome = await options.process(jobs.deliver.data.parse(job.data), {
+        deferrals: job.attemptsStarted,
+      });
+      if (outcome !== undefined) {
+        // Back to the delayed set: the job gives up its worker slot instead of waiting in it.
+        await job.moveToDelayed(Date.now() + outcome.deferMs, token);
+        throw new DelayedError();
+      }
     },
     {
       connection: options.connection,

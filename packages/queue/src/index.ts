@@ -23,4 +23,12 @@ export {
   type BackgroundWorkers,
   type TaskQueue,
 } from './task-queue.ts';
+export {
+  createEndpointGate,
+  type Admission,
+  type AdmitRequest,
+  type EndpointGate,
+  type GateSettings,
+  type Transition,
+} from './endpoint-gate.ts';
 export type { Redis } from 'ioredis';

@@ -171,9 +171,13 @@ export function attemptRoutes(routes: RouteTable, deps: RouteDeps): void {
         endpointId: endpoint.id,
       });
       if (resend.queued) {
-        await queueAfterCommit(deps, [{ deliveryId: resend.deliveryId, attempt: resend.attempt }], {
-          deliveryId: resend.deliveryId,
-        });
+        await queueAfterCommit(
+          deps,
+          [{ deliveryId: resend.deliveryId, endpointId: endpoint.id, attempt: resend.attempt }],
+          {
+            deliveryId: resend.deliveryId,
+          },
+        );
       }
       res.status(202).json({});
     },

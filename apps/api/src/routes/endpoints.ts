@@ -369,7 +369,7 @@ export function endpointRoutes(routes: RouteTable, deps: RouteDeps): void {
       if (!created.ok) throw new Error('an example message without eventId cannot be a duplicate');
       await queueAfterCommit(
         deps,
-        created.deliveries.map((d) => ({ deliveryId: d.id, attempt: 1 })),
+        created.deliveries.map((d) => ({ deliveryId: d.id, endpointId: d.endpointId, attempt: 1 })),
         { messageId: created.message.id },
       );
       res.status(202).json(messageOut(created.message));

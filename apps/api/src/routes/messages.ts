@@ -92,7 +92,12 @@ export function messageRoutes(
       const delayMs = Math.max(0, (created.message.deliverAt?.getTime() ?? 0) - Date.now());
       await queueAfterCommit(
         deps,
-        created.deliveries.map((d) => ({ deliveryId: d.id, attempt: 1, delayMs })),
+        created.deliveries.map((d) => ({
+          deliveryId: d.id,
+          endpointId: d.endpointId,
+          attempt: 1,
+          delayMs,
+        })),
         { messageId: created.message.id },
       );
       res.status(202).json(messageOut(created.message, query.with_content));

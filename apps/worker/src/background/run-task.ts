@@ -35,7 +35,11 @@ export function createTaskRunner(deps: TaskRunnerDeps): (taskId: string) => Prom
       }
       if (batch.deliveries.length === 0) break;
       await deps.queue.enqueue(
-        batch.deliveries.map((d) => ({ deliveryId: d.id, attempt: d.attempt })),
+        batch.deliveries.map((d) => ({
+          deliveryId: d.id,
+          endpointId: d.endpointId,
+          attempt: d.attempt,
+        })),
       );
       cursor = batch.deliveries.at(-1)?.id ?? cursor;
       const budgetMs = (batch.deliveries.length / deps.ratePerSecond) * 1000;

@@ -1,5 +1,11 @@
 import type { ClaimedDelivery, DeliveryResult } from '@hookrail/db';
-import { nextRetry, redactHeaders, webhookHeaders, type RetryPolicy } from '@hookrail/delivery';
+import {
+  nextRetry,
+  parseRetryAfter,
+  redactHeaders,
+  webhookHeaders,
+  type RetryPolicy,
+} from '@hookrail/delivery';
 import type { Sender } from './http-sender.ts';
 
 export interface AttemptDeps {
@@ -13,9 +19,10 @@ export interface AttemptDeps {
 
 /**
  * Makes one attempt of a claimed delivery and decides what becomes of it: a failure is
- * retried on the schedule, unless the attempt was manual (a resend or recovery). Deliveries
- * of a deleted endpoint are canceled unsent; those of a disabled endpoint fail unsent, with
- * an attempt saying why, so that recovering the endpoint later can send them again.
+ * retried on the schedule (or after the receiver's Retry-After), unless the attempt was
+ * manual (a resend or recovery) or the endpoint answered 410. Deliveries of a deleted endpoint
+ * are canceled unsent; those of a disabled endpoint fail unsent, with an attempt saying why,
+ * so that recovering the endpoint later can send them again.
  */
 export async function attemptDelivery(
   deps: AttemptDeps,
@@ -30,6 +37,7 @@ export async function attemptDelivery(
       attempt: {
         trigger,
         outcome: 'failed',
+        sent: false,
         startedAt,
         durationMs: 0,
         requestHeaders: {},
@@ -65,7 +73,10 @@ export async function attemptDelivery(
     // A person asked for this one attempt; it is not retried on its own.
     next = { status: 'failed' };
   } else {
-    const decision = nextRetry(deps.retry, delivery.attempt, deps.random());
+    const decision = nextRetry(deps.retry, delivery.attempt, deps.random(), {
+      statusCode: outcome.statusCode,
+      retryAfterMs: parseRetryAfter(outcome.retryAfter, startedAt.getTime()),
+    });
     next = decision.retry
       ? { status: 'pending', nextAttemptAt: new Date(deps.now() + decision.delayMs) }
       : { status: 'failed' };
@@ -75,6 +86,7 @@ export async function attemptDelivery(
     attempt: {
       trigger,
       outcome: succeeded ? 'succeeded' : 'failed',
+      sent: true,
       startedAt,
       durationMs: outcome.durationMs,
       requestHeaders: redactHeaders(headers),

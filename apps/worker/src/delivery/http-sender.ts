@@ -12,6 +12,8 @@ export interface SendOutcome {
   /** Why the exchange did not complete, as `code: explanation`; null when it did. */
   error: string | null;
   durationMs: number;
+  /** The `Retry-After` header, as sent. */
+  retryAfter: string | undefined;
 }
 
 export interface Sender {
@@ -64,11 +66,12 @@ export function createSender(options: { timeoutMs: number }): Sender {
   return {
     async send(url, headers, body) {
       const started = performance.now();
-      const elapsed = () => Math.round(performance.now() - started);
       const signal = AbortSignal.timeout(timeoutMs);
       let statusCode: number | null = null;
+      let retryAfter: string | undefined;
       const parts: Buffer[] = [];
       let size = 0;
+      let error: string | null = null;
       try {
         const response = await request(url, {
           method: 'POST',
@@ -78,6 +81,8 @@ export function createSender(options: { timeoutMs: number }): Sender {
           signal,
         });
         statusCode = response.statusCode;
+        const header = response.headers['retry-after'];
+        retryAfter = Array.isArray(header) ? header[0] : header;
         try {
           for await (const chunk of response.body as AsyncIterable<Buffer>) {
             const part = chunk.subarray(0, excerptBytes - size);
@@ -85,23 +90,19 @@ export function createSender(options: { timeoutMs: number }): Sender {
             size += part.length;
             if (size >= excerptBytes) break; // leaving the loop destroys the rest of the body
           }
-        } catch (error) {
-          return {
-            statusCode,
-            excerpt: excerpt(parts),
-            error: describe(error, timeoutMs, 'body'),
-            durationMs: elapsed(),
-          };
+        } catch (caught) {
+          error = describe(caught, timeoutMs, 'body');
         }
-        return { statusCode, excerpt: excerpt(parts), error: null, durationMs: elapsed() };
-      } catch (error) {
-        return {
-          statusCode,
-          excerpt: null,
-          error: describe(error, timeoutMs, 'request'),
-          durationMs: elapsed(),
-        };
+      } catch (caught) {
+        error = describe(caught, timeoutMs, 'request');
       }
+      return {
+        statusCode,
+        excerpt: statusCode === null ? null : excerpt(parts),
+        error,
+        durationMs: Math.round(performance.now() - started),
+        retryAfter,
+      };
     },
     close: () => agent.close(),
   };

@@ -23,6 +23,7 @@ const uidConstraint = 'applications_tenant_uid_key';
 function byRef(tenantId: Id<'tenant'>, ref: string) {
   return and(
     eq(applications.tenantId, tenantId),
+    eq(applications.system, false),
     isId('application', ref) ? eq(applications.id, ref) : eq(applications.uid, ref),
   );
 }
@@ -58,7 +59,7 @@ export async function listApplications(
   const rows = await db
     .select()
     .from(applications)
-    .where(and(eq(applications.tenantId, tenantId), page.where))
+    .where(and(eq(applications.tenantId, tenantId), eq(applications.system, false), page.where))
     .orderBy(page.orderBy)
     .limit(page.limit);
   return page.page(rows, (row) => row.id);
@@ -75,7 +76,13 @@ export async function updateApplication(
     const [app] = await db
       .update(applications)
       .set({ ...fields, updatedAt: sql`now()` })
-      .where(and(eq(applications.tenantId, tenantId), eq(applications.id, id)))
+      .where(
+        and(
+          eq(applications.tenantId, tenantId),
+          eq(applications.id, id),
+          eq(applications.system, false),
+        ),
+      )
       .returning();
     return app === undefined ? undefined : { ok: true, app };
   } catch (error) {
@@ -92,7 +99,45 @@ export async function deleteApplication(
 ): Promise<boolean> {
   const deleted = await db
     .delete(applications)
-    .where(and(eq(applications.tenantId, tenantId), eq(applications.id, id)))
+    .where(
+      and(
+        eq(applications.tenantId, tenantId),
+        eq(applications.id, id),
+        eq(applications.system, false),
+      ),
+    )
     .returning({ id: applications.id });
   return deleted.length > 0;
+}
+
+/**
+ * The tenant's operational-webhook application, created on first use (`create`). One per
+ * tenant: concurrent first uses agree on one row (a partial unique index).
+ */
+export async function systemApplication(
+  db: DbOrTx,
+  tenantId: Id<'tenant'>,
+  create: boolean,
+): Promise<ApplicationRow | undefined> {
+  const find = async () =>
+    (
+      await db
+        .select()
+        .from(applications)
+        .where(and(eq(applications.tenantId, tenantId), eq(applications.system, true)))
+    )[0];
+  const existing = await find();
+  if (existing !== undefined || !create) return existing;
+  await db
+    .insert(applications)
+    .values({
+      id: newId('application'),
+      tenantId,
+      name: 'Operational webhooks',
+      uid: null,
+      rateLimit: null,
+      system: true,
+    })
+    .onConflictDoNothing();
+  return find();
 }

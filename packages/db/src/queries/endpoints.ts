@@ -199,3 +199,15 @@ export async function patchEndpointHeaders(
     .returning({ headers: endpoints.headers });
   return row?.headers;
 }
+
+/** What admission needs to know of an endpoint; undefined when it no longer exists at all. */
+export async function endpointLimits(
+  db: DbOrTx,
+  id: Id<'endpoint'>,
+): Promise<{ rateLimit: number | null; maxInflight: number | null } | undefined> {
+  const [row] = await db
+    .select({ rateLimit: endpoints.rateLimit, maxInflight: endpoints.maxInflight })
+    .from(endpoints)
+    .where(eq(endpoints.id, id));
+  return row;
+}

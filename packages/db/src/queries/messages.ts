@@ -11,7 +11,7 @@ import {
   or,
   type SQL,
 } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../client.ts';
+import type { Db, DbOrTx, Tx } from '../client.ts';
 import { deliveries, endpoints, messages, type MessageRow } from '../schema/index.ts';
 import { keyset, type Page, type PageRequest } from './pagination.ts';
 
@@ -61,6 +61,44 @@ function receives(
 }
 
 /**
+ * Inserts the message and one pending delivery per receiving endpoint (or only `only`), as
+ * part of the caller's transaction.
+ */
+export async function insertMessage(
+  tx: Tx,
+  input: NewMessage,
+  only?: Id<'endpoint'>,
+): Promise<MessageCreate> {
+  const [message] = await tx
+    .insert(messages)
+    .values({ id: newId('message'), ...input })
+    .onConflictDoNothing({ target: [messages.appId, messages.eventId] })
+    .returning();
+  if (message === undefined) return { ok: false, reason: 'duplicate_event_id' };
+  const targets = await tx
+    .select({ id: endpoints.id })
+    .from(endpoints)
+    .where(
+      and(
+        receives(input.appId, input.eventType, input.channels),
+        only === undefined ? undefined : eq(endpoints.id, only),
+      ),
+    )
+    .orderBy(endpoints.id);
+  if (targets.length === 0) return { ok: true, message, deliveries: [] };
+  const rows = targets.map((target) => ({
+    id: newId('delivery'),
+    tenantId: input.tenantId,
+    appId: input.appId,
+    messageId: message.id,
+    endpointId: target.id,
+    nextAttemptAt: message.deliverAt ?? message.createdAt,
+  }));
+  await tx.insert(deliveries).values(rows);
+  return { ok: true, message, deliveries: rows.map(({ id, endpointId }) => ({ id, endpointId })) };
+}
+
+/**
  * Writes the message and one pending delivery per receiving endpoint in ONE transaction: when
  * this returns, both are durable, and a crash before the commit leaves neither. Queueing the
  * deliveries is the caller's next step; if it never happens, the rows are still due.
@@ -71,39 +109,7 @@ export async function createMessage(
   /** Deliver only to this endpoint (if it would receive the message at all). */
   only?: Id<'endpoint'>,
 ): Promise<MessageCreate> {
-  return db.transaction(async (tx): Promise<MessageCreate> => {
-    const [message] = await tx
-      .insert(messages)
-      .values({ id: newId('message'), ...input })
-      .onConflictDoNothing({ target: [messages.appId, messages.eventId] })
-      .returning();
-    if (message === undefined) return { ok: false, reason: 'duplicate_event_id' };
-    const targets = await tx
-      .select({ id: endpoints.id })
-      .from(endpoints)
-      .where(
-        and(
-          receives(input.appId, input.eventType, input.channels),
-          only === undefined ? undefined : eq(endpoints.id, only),
-        ),
-      )
-      .orderBy(endpoints.id);
-    if (targets.length === 0) return { ok: true, message, deliveries: [] };
-    const rows = targets.map((target) => ({
-      id: newId('delivery'),
-      tenantId: input.tenantId,
-      appId: input.appId,
-      messageId: message.id,
-      endpointId: target.id,
-      nextAttemptAt: message.deliverAt ?? message.createdAt,
-    }));
-    await tx.insert(deliveries).values(rows);
-    return {
-      ok: true,
-      message,
-      deliveries: rows.map(({ id, endpointId }) => ({ id, endpointId })),
-    };
-  });
+  return db.transaction((tx) => insertMessage(tx, input, only));
 }
 
 export async function findMessage(

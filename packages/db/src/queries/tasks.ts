@@ -110,6 +110,13 @@ export async function cancelTask(
   return getTask(db, tenantId, id);
 }
 
+export interface Requeued {
+  id: Id<'delivery'>;
+  endpointId: Id<'endpoint'>;
+  /** The attempt number to queue. */
+  attempt: number;
+}
+
 /**
  * The runner's step: while the task is still running, flips up to `limit` retryable deliveries
  * after `afterId` back to pending (as manual attempts, made once) and counts them, in one
@@ -120,9 +127,7 @@ export async function requeueBatch(
   taskId: Id<'task'>,
   afterId: Id<'delivery'> | null,
   limit: number,
-): Promise<
-  { stopped: true } | { stopped: false; deliveries: { id: Id<'delivery'>; attempt: number }[] }
-> {
+): Promise<{ stopped: true } | { stopped: false; deliveries: Requeued[] }> {
   return db.transaction(async (tx) => {
     // Locks the task row: a cancel waits for this batch, and no batch starts after it.
     const [task] = await tx.select().from(tasks).where(eq(tasks.id, taskId)).for('update');
@@ -155,7 +160,11 @@ export async function requeueBatch(
           eq(deliveries.status, 'failed'),
         ),
       )
-      .returning({ id: deliveries.id, attemptCount: deliveries.attemptCount });
+      .returning({
+        id: deliveries.id,
+        endpointId: deliveries.endpointId,
+        attemptCount: deliveries.attemptCount,
+      });
     await tx
       .update(tasks)
       .set({ queued: sql`${tasks.queued} + ${requeued.length}`, updatedAt: sql`now()` })
@@ -164,7 +173,7 @@ export async function requeueBatch(
       stopped: false,
       deliveries: requeued
         .sort((a, b) => (a.id < b.id ? -1 : 1))
-        .map((d) => ({ id: d.id, attempt: d.attemptCount + 1 })),
+        .map((d) => ({ id: d.id, endpointId: d.endpointId, attempt: d.attemptCount + 1 })),
     };
   });
 }

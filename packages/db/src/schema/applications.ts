@@ -1,4 +1,5 @@
-import { index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, idOf, primaryId, updatedAt } from './columns.ts';
 import { tenantRef } from './tenants.ts';
 
@@ -13,12 +14,20 @@ export const applications = pgTable(
     /** Messages per second across the application's endpoints; null is unlimited. */
     rateLimit: integer('rate_limit'),
     metadata: jsonb('metadata').$type<Record<string, string>>().notNull().default({}),
+    /**
+     * The tenant's own operational-webhook application: its endpoints receive Hookrail's
+     * events about the tenant (endpoint.disabled...). Hidden from the application routes.
+     */
+    system: boolean('system').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex('applications_tenant_uid_key').on(t.tenantId, t.uid),
     index('applications_tenant_id_idx').on(t.tenantId, t.id),
+    uniqueIndex('applications_tenant_system_key')
+      .on(t.tenantId)
+      .where(sql`${t.system}`),
   ],
 );
 

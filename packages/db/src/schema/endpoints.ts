@@ -24,6 +24,17 @@ export const endpoints = pgTable(
     disabled: boolean('disabled').notNull().default(false),
     /** Requests per second; null is unlimited. */
     rateLimit: integer('rate_limit'),
+    /** Requests in flight at once, across all workers; null is the installation's default. */
+    maxInflight: integer('max_inflight'),
+    /** Mirror of the circuit breaker kept in Redis, for reading: `closed` or `open`. */
+    breakerState: text('breaker_state').$type<'closed' | 'open'>().notNull().default('closed'),
+    /** Attempts that failed in a row; reset by a success. */
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    /** When the current run of failures began; null while the endpoint is healthy. */
+    failingSince: timestamptz('failing_since'),
+    /** Why the endpoint is disabled: `manual` (an API call), `gone` (it answered 410) or `failing`. */
+    disabledReason: text('disabled_reason').$type<'manual' | 'gone' | 'failing'>(),
+    disabledAt: timestamptz('disabled_at'),
     /** Extra request headers sent with every delivery. */
     headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
     metadata: jsonb('metadata').$type<Record<string, string>>().notNull().default({}),

@@ -1,0 +1,116 @@
+import type { Id } from '@hookrail/ids';
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../client.ts';
+import { deliveries } from '../schema/index.ts';
+
+/** Everything a worker needs to make one attempt of a delivery it has claimed. */
+export interface ClaimedDelivery {
+  id: Id<'delivery'>;
+  tenantId: Id<'tenant'>;
+  appId: Id<'application'>;
+  appUid: string | null;
+  /** The tenant's operational-webhook application: its deliveries raise no events. */
+  systemApp: boolean;
+  messageId: Id<'message'>;
+  eventId: string | null;
+  endpointId: Id<'endpoint'>;
+  endpointUid: string | null;
+  /** The number of the attempt now being made (1-based). */
+  attempt: number;
+  eventType: string;
+  payload: string;
+  url: string;
+  headers: Record<string, string>;
+  endpointDisabled: boolean;
+  endpointDeleted: boolean;
+  /** Live secrets' key bytes (base64), newest first. */
+  keys: string[];
+  /** Asked for by a person: recorded as manual and not retried. */
+  manual: boolean;
+  /** The tenant's choice of header names. */
+  headerStyle: 'webhook' | 'svix';
+}
+
+interface ClaimRow extends Record<string, unknown> {
+  id: Id<'delivery'>;
+  tenant_id: Id<'tenant'>;
+  app_id: Id<'application'>;
+  app_uid: string | null;
+  system: boolean;
+  message_id: Id<'message'>;
+  event_id: string | null;
+  endpoint_id: Id<'endpoint'>;
+  endpoint_uid: string | null;
+  attempt_count: number;
+  event_type: string;
+  payload: string;
+  url: string;
+  headers: Record<string, string>;
+  disabled: boolean;
+  deleted: boolean;
+  keys: string[];
+  manual: boolean;
+  header_style: 'webhook' | 'svix';
+}
+
+/**
+ * Claims attempt `attempt` of each delivery: compare-and-set from `pending` with
+ * `attempt - 1` attempts made to `sending` with a lease, and loads what sending needs, in one
+ * statement. A delivery already claimed, finished or canceled is simply not returned, so a
+ * duplicate or stale job sends nothing.
+ */
+export async function claimDeliveries(
+  db: DbOrTx,
+  claims: readonly { deliveryId: Id<'delivery'>; attempt: number }[],
+  leaseMs: number,
+): Promise<ClaimedDelivery[]> {
+  if (claims.length === 0) return [];
+  const wanted = sql.join(
+    claims.map((c) => sql`(${c.deliveryId}::text, ${c.attempt}::int)`),
+    sql`, `,
+  );
+  const result = await db.execute<ClaimRow>(sql`
+    with wanted(id, attempt) as (values ${wanted}),
+    claimed as (
+      update ${deliveries} d
+         set status = 'sending',
+             attempt_count = d.attempt_count + 1,
+             lease_until = now() + ${leaseMs} * interval '1 millisecond',
+             updated_at = now()
+        from wanted w
+       where d.id = w.id and d.status = 'pending' and d.attempt_count = w.attempt - 1
+      returning d.id, d.tenant_id, d.app_id, d.message_id, d.endpoint_id, d.attempt_count, d.manual
+    )
+    select c.*, m.event_type, m.event_id, m.payload, e.url, e.headers, e.disabled, e.uid as endpoint_uid,
+           e.deleted_at is not null as deleted, t.header_style, a.uid as app_uid, a.system,
+           coalesce((select array_agg(s.key order by s.created_at desc)
+                       from endpoint_secrets s
+                      where s.endpoint_id = c.endpoint_id
+                        and (s.expires_at is null or s.expires_at > now())), '{}') as keys
+      from claimed c
+      join messages m on m.id = c.message_id
+      join endpoints e on e.id = c.endpoint_id
+      join applications a on a.id = c.app_id
+      join tenants t on t.id = c.tenant_id`);
+  return result.rows.map((row) => ({
+    id: row.id,
+    tenantId: row.tenant_id,
+    appId: row.app_id,
+    appUid: row.app_uid,
+    systemApp: row.system,
+    messageId: row.message_id,
+    eventId: row.event_id,
+    endpointId: row.endpoint_id,
+    endpointUid: row.endpoint_uid,
+    attempt: row.attempt_count,
+    eventType: row.event_type,
+    payload: row.payload,
+    url: row.url,
+    headers: row.headers,
+    endpointDisabled: row.disabled,
+    endpointDeleted: row.deleted,
+    keys: row.keys,
+    manual: row.manual,
+    headerStyle: row.header_style,
+  }));
+}

@@ -1,0 +1,213 @@
+import type { Redis } from 'ioredis';
+import { redisKey } from './redis.ts';
+
+/**
+ * Per-endpoint admission, shared by every worker process through Redis. One Lua script per
+ * decision, so concurrent workers never both take the last slot. Keys of one endpoint:
+ * `inflight` (sorted set of job keys scored by lease expiry: a crashed worker's slot frees
+ * itself), `bucket` (GCRA theoretical arrival time), `reserved` (jobs that already hold a
+ * future rate slot), `breaker` (circuit state).
+ */
+const admitScript = `
+local inflight, bucket, reserved, breaker = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local now, job = tonumber(ARGV[1]), ARGV[2]
+local cap, rate, burst, lease = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+
+-- 1. Circuit breaker: while open, only one probe at a time, once its time has come.
+local state = redis.call('HGET', breaker, 'state') or 'closed'
+local probe = 0
+if state == 'open' then
+  local nextProbe = tonumber(redis.call('HGET', breaker, 'next_probe') or '0')
+  if now < nextProbe then
+    return {0, nextProbe - now, 'breaker_open', tonumber(redis.call('HGET', breaker, 'interval') or '1000')}
+  end
+  probe = 1
+elseif state == 'half_open' then
+  local holder = redis.call('HGET', breaker, 'probe')
+  local until_ = tonumber(redis.call('HGET', breaker, 'probe_until') or '0')
+  if holder ~= job and now < until_ then
+    return {0, until_ - now, 'breaker_probing', 0}
+  end
+  probe = 1
+end
+
+-- 2. In-flight cap, lowered by the ramp that follows a recovery.
+redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
+local limit = cap
+local ramp = tonumber(redis.call('HGET', breaker, 'ramp') or '0')
+if ramp > 0 and ramp < limit then limit = ramp end
+if probe == 1 then limit = 1 end
+if not redis.call('ZSCORE', inflight, job) and redis.call('ZCARD', inflight) >= limit then
+  return {0, 0, 'inflight_cap', 0}
+end
+
+-- 3. Rate limit (GCRA). A job that must wait reserves its slot now, so waiting jobs are
+--    spread one emission interval apart instead of all waking at once.
+if rate > 0 then
+  local slot = redis.call('ZSCORE', reserved, job)
+  if slot then
+    slot = tonumber(slot)
+    if slot > now then return {0, slot - now, 'rate_limited', 0} end
+    redis.call('ZREM', reserved, job)
+  else
+    local interval = 1000 / rate
+    local tat = tonumber(redis.call('GET', bucket) or '0')
+    if tat < now then tat = now end
+    local allowAt = tat - (burst - 1) * interval
+    redis.call('SET', bucket, tostring(tat + interval), 'PX', math.ceil(tat + interval - now + 60000))
+    if allowAt > now then
+      redis.call('ZADD', reserved, allowAt, job)
+      redis.call('ZREMRANGEBYSCORE', reserved, '-inf', now - 3600000)
+      return {0, allowAt - now, 'rate_limited', 0}
+    end
+  end
+end
+
+redis.call('ZADD', inflight, now + lease, job)
+if probe == 1 then
+  redis.call('HSET', breaker, 'state', 'half_open', 'probe', job, 'probe_until', tostring(now + lease))
+end
+return {1, 0, probe == 1 and 'probe' or 'ok', 0}
+`;
+
+const reportScript = `
+local inflight, breaker = KEYS[1], KEYS[2]
+local now, job, outcome = tonumber(ARGV[1]), ARGV[2], ARGV[3]
+local threshold, probeBase, probeMax, cap = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+redis.call('ZREM', inflight, job)
+if outcome == 'none' then return {'none', 0} end
+local state = redis.call('HGET', breaker, 'state') or 'closed'
+if outcome == 'success' then
+  if state ~= 'closed' then
+    redis.call('HSET', breaker, 'state', 'closed', 'failures', '0', 'ramp', '1')
+    redis.call('HDEL', breaker, 'probe', 'probe_until', 'next_probe', 'interval')
+    return {'closed', 0}
+  end
+  local ramp = tonumber(redis.call('HGET', breaker, 'ramp') or '0')
+  if ramp > 0 then
+    if ramp * 2 >= cap then redis.call('HDEL', breaker, 'ramp') else redis.call('HSET', breaker, 'ramp', tostring(ramp * 2)) end
+  end
+  redis.call('HSET', breaker, 'failures', '0')
+  return {'none', 0}
+end
+local failures = redis.call('HINCRBY', breaker, 'failures', 1)
+if state == 'half_open' then
+  local interval = math.min(probeMax, tonumber(redis.call('HGET', breaker, 'interval') or tostring(probeBase)) * 2)
+  redis.call('HSET', breaker, 'state', 'open', 'interval', tostring(interval), 'next_probe', tostring(now + interval))
+  redis.call('HDEL', breaker, 'probe', 'probe_until', 'ramp')
+  return {'reopened', failures}
+end
+if state == 'closed' and failures >= threshold then
+  redis.call('HSET', breaker, 'state', 'open', 'interval', tostring(probeBase), 'next_probe', tostring(now + probeBase))
+  redis.call('HDEL', breaker, 'ramp')
+  return {'opened', failures}
+end
+return {'none', failures}
+`;
+
+export interface GateSettings {
+  /** Consecutive failures that open the breaker. */
+  breakerFailures: number;
+  /** First wait before a probe; doubles after each failed probe up to `probeMaxMs`. */
+  probeBaseMs: number;
+  probeMaxMs: number;
+}
+
+export interface AdmitRequest {
+  endpointId: string;
+  /** Identifies the attempt (its job id): re-admitting the same one is not a second request. */
+  jobKey: string;
+  now: number;
+  /** Requests in flight at once, at most. */
+  maxInflight: number;
+  /** Requests per second; null is unlimited. */
+  rate: number | null;
+  /** How long an admission holds its slot if it is never reported (a crashed worker). */
+  leaseMs: number;
+}
+
+export type Admission =
+  /** Go ahead; `probe` when this request tests an open breaker. */
+  | { admitted: true; probe: boolean }
+  /**
+   * Not yet: come back later. `waitMs` is when the limit could allow it (0 when unknown,
+   * for the in-flight cap); `spreadMs` is a window to spread waiting jobs over.
+   */
+  | {
+      admitted: false;
+      reason: 'breaker_open' | 'breaker_probing' | 'inflight_cap' | 'rate_limited';
+      waitMs: number;
+      spreadMs: number;
+    };
+
+export type Transition = 'none' | 'opened' | 'reopened' | 'closed';
+
+export interface EndpointGate {
+  admit(request: AdmitRequest): Promise<Admission>;
+  /**
+   * Gives the slot back and tells the breaker how the request went (`none`: it was not
+   * made, e.g. the delivery had been canceled).
+   */
+  report(request: {
+    endpointId: string;
+    jobKey: string;
+    now: number;
+    outcome: 'success' | 'failure' | 'none';
+    maxInflight: number;
+  }): Promise<{ transition: Transition }>;
+}
+
+declare module 'ioredis' {
+  interface RedisCommander {
+    hookrailAdmit(...args: (string | number)[]): Promise<[number, number, string, number]>;
+    hookrailReport(...args: (string | number)[]): Promise<[Transition, number]>;
+  }
+}
+
+export function createEndpointGate(
+  redis: Redis,
+  prefix: string,
+  settings: GateSettings,
+): EndpointGate {
+  redis.defineCommand('hookrailAdmit', { numberOfKeys: 4, lua: admitScript });
+  redis.defineCommand('hookrailReport', { numberOfKeys: 2, lua: reportScript });
+  const key = (endpointId: string, part: string) => redisKey(prefix, 'ep', endpointId, part);
+  return {
+    async admit(r) {
+      const rate = r.rate ?? 0;
+      const [admitted, waitMs, reason, spreadMs] = await redis.hookrailAdmit(
+        key(r.endpointId, 'inflight'),
+        key(r.endpointId, 'bucket'),
+        key(r.endpointId, 'reserved'),
+        key(r.endpointId, 'breaker'),
+        r.now,
+        r.jobKey,
+        r.maxInflight,
+        rate,
+        Math.max(1, Math.ceil(rate)),
+        r.leaseMs,
+      );
+      if (admitted === 1) return { admitted: true, probe: reason === 'probe' };
+      return {
+        admitted: false,
+        reason: reason as Exclude<Admission, { admitted: true }>['reason'],
+        waitMs,
+        spreadMs,
+      };
+    },
+    async report(r) {
+      const [transition] = await redis.hookrailReport(
+        key(r.endpointId, 'inflight'),
+        key(r.endpointId, 'breaker'),
+        r.now,
+        r.jobKey,
+        r.outcome,
+        settings.breakerFailures,
+        settings.probeBaseMs,
+        settings.probeMaxMs,
+        r.maxInflight,
+      );
+      return { transition };
+    },
+  };
+}

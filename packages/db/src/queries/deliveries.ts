@@ -1,8 +1,7 @@
 import { idFloor, newId, type Id } from '@hookrail/ids';
 import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../client.ts';
+import type { DbOrTx } from '../client.ts';
 import {
-  attempts,
   deliveries,
   endpoints,
   type DeliveryRow,

@@ -60,7 +60,8 @@ export async function recordResults(
       if (attempt === undefined) return [];
       const id = newId('attempt');
       attemptIds.set(result, id);
-      const { sent: _sent, ...recorded } = attempt;
+      const { trigger, outcome, startedAt, durationMs, requestHeaders, statusCode, response, error } = attempt;
+      const recorded = { trigger, outcome, startedAt, durationMs, requestHeaders, statusCode, response, error };
       return [
         {
           id,

@@ -48,6 +48,7 @@ describe('the OpenAPI document', () => {
       adminTokenHash: '00',
       maxBodyBytes: 1024,
       publicUrl: 'http://127.0.0.1',
+      redisPrefix: 'unused',
     });
     const specs = built.routeTables.flatMap((t) => t.specs);
     const declared = new Set(specs.map((s) => `${s.method} ${s.path}`));

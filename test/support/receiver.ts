@@ -16,6 +16,8 @@ export interface ReceivedRequest {
   body: string;
   /** Date.now() when the request arrived. */
   at: number;
+  /** The status it was answered with; undefined while unanswered. */
+  status?: number;
 }
 
 /** How to answer the n-th request (0-based): a status and body, or never answer. */
@@ -30,12 +32,20 @@ export class Receiver {
   });
   private readonly hanging = new Set<ServerResponse>();
   private server: Server | undefined;
+  private readonly open = new Map<string, number>();
+  /** The most requests to a path that were open at the same time. */
+  readonly maxOpen = new Map<string, number>();
   url = '';
 
   async start(host = '127.0.0.1'): Promise<this> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const path = req.url ?? '';
+      const opened = (this.open.get(path) ?? 0) + 1;
+      this.open.set(path, opened);
+      this.maxOpen.set(path, Math.max(opened, this.maxOpen.get(path) ?? 0));
+      res.on('close', () => this.open.set(path, (this.open.get(path) ?? 1) - 1));
       req.on('end', () => {
         const request: ReceivedRequest = {
           method: req.method ?? '',
@@ -50,6 +60,7 @@ export class Receiver {
           this.hanging.add(res);
           return;
         }
+        request.status = reply.status;
         res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
         res.end(reply.body ?? '');
       });
@@ -79,6 +90,11 @@ export class Receiver {
       },
       timeoutMs,
     );
+  }
+
+  /** Requests to `path` open (received, not yet answered) right now. */
+  openRequests(path: string): number {
+    return this.open.get(path) ?? 0;
   }
 
   requestsTo(path?: string): ReceivedRequest[] {

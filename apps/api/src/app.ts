@@ -23,6 +23,7 @@ import { endpointRoutes } from './routes/endpoints.ts';
 import { eventTypeRoutes } from './routes/event-types.ts';
 import { healthRoutes } from './routes/health.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { operationalWebhookRoutes } from './routes/operational-webhooks.ts';
 
 export interface AppDeps {
   db: Db;
@@ -35,6 +36,7 @@ export interface AppDeps {
   adminTokenHash: string;
   maxBodyBytes: number;
   publicUrl: string;
+  redisPrefix: string;
 }
 
 export interface HookrailApp {
@@ -101,6 +103,7 @@ export function createApp(deps: AppDeps): HookrailApp {
   attemptRoutes(tenantRoutes, routeDeps);
   authRoutes(tenantRoutes, routeDeps);
   bulkRetryRoutes(tenantRoutes, routeDeps);
+  operationalWebhookRoutes(tenantRoutes, routeDeps);
 
   // Every body is read as JSON whatever its content type (curl -d sends a form type), after
   // authentication so that unauthenticated requests are not parsed at all. Numbers are kept

@@ -57,6 +57,7 @@ export async function startApi(
       adminTokenHash,
       maxBodyBytes: config.maxBodyBytes,
       publicUrl: config.publicUrl,
+      redisPrefix: config.redisPrefix,
     });
     // The API serves without Redis (messages are durable in Postgres first), so an unreachable
     // Redis delays the start by at most this wait.

@@ -120,7 +120,10 @@ export interface AdmitRequest {
   now: number;
   /** Requests in flight at once, at most. */
   maxInflight: number;
-  /** Requests per second; null is unlimited. */
+  /**
+   * Requests per second; null is unlimited. Requests are spaced evenly (a burst of one), so
+   * no one-second window ever holds more than `rate` of them.
+   */
   rate: number | null;
   /** How long an admission holds its slot if it is never reported (a crashed worker). */
   leaseMs: number;
@@ -184,7 +187,7 @@ export function createEndpointGate(
         r.jobKey,
         r.maxInflight,
         rate,
-        Math.max(1, Math.ceil(rate)),
+        1,
         r.leaseMs,
       );
       if (admitted === 1) return { admitted: true, probe: reason === 'probe' };
@@ -210,4 +213,16 @@ export function createEndpointGate(
       return { transition };
     },
   };
+}
+
+/**
+ * Forgets an endpoint's breaker (closed again, no failures), for when a person re-enables it:
+ * its next delivery goes at once instead of waiting for a probe.
+ */
+export async function resetEndpointBreaker(
+  redis: Redis,
+  prefix: string,
+  endpointId: string,
+): Promise<void> {
+  await redis.del(redisKey(prefix, 'ep', endpointId, 'breaker'));
 }

@@ -25,6 +25,7 @@ export {
 } from './task-queue.ts';
 export {
   createEndpointGate,
+  resetEndpointBreaker,
   type Admission,
   type AdmitRequest,
   type EndpointGate,

@@ -1,6 +1,6 @@
 import type { Db } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
-import type { DeliveryQueue, ScheduledJob, TaskQueue } from '@hookrail/queue';
+import type { DeliveryQueue, Redis, ScheduledJob, TaskQueue } from '@hookrail/queue';
 import type { PortalTokens } from '../portal-tokens.ts';
 
 /** What the tenant routes need; built once in createApp. */
@@ -11,6 +11,9 @@ export interface RouteDeps {
   logger: Logger;
   portalTokens: PortalTokens;
   publicUrl: string;
+  /** For resetting an endpoint's circuit breaker when it is re-enabled. */
+  redis: Redis;
+  redisPrefix: string;
 }
 
 /** Queueing waits at most this long; past it, the rows in Postgres wait for the reconciler. */

@@ -12,10 +12,15 @@ import {
   patchEndpointHeaders,
   rotateSecret,
   updateEndpoint,
+  emitOperationalEvents,
   type ApplicationRow,
   type EndpointFields,
+  type EndpointRow,
   type EndpointWrite,
+  type EndpointWriteOptions,
+  type NewDelivery,
 } from '@hookrail/db';
+import { resetEndpointBreaker } from '@hookrail/queue';
 import { isId } from '@hookrail/ids';
 import { formatSecret, generateSecret, parseSecret } from '@hookrail/signing';
 import { conflict, notFound } from '../http/api-error.ts';
@@ -48,7 +53,7 @@ import { requireApp, requireEndpoint } from './lookups.ts';
 const tag = 'Endpoint';
 const defaultGraceMs = 24 * 60 * 60 * 1000;
 
-function written(result: EndpointWrite) {
+export function written(result: EndpointWrite) {
   if (result.ok) return endpointOut(result.endpoint);
   if (result.reason === 'uid_taken')
     throw conflict('Another endpoint of this application already has this uid.');
@@ -59,10 +64,28 @@ function written(result: EndpointWrite) {
 }
 
 /** Key bytes for a new secret: the caller's, or freshly generated. */
-function secretMaterial(key: Buffer | null | undefined) {
+export function secretMaterial(key: Buffer | null | undefined) {
   const bytes = key ?? parseSecret(generateSecret());
   if (bytes === undefined) throw new Error('a generated secret failed to parse');
   return { kind: 'hmac' as const, key: bytes.toString('base64') };
+}
+
+/** endpoint.created/updated/deleted for the tenant's operational webhooks, raised with the change. */
+function raiseEndpointEvent(app: ApplicationRow): EndpointWriteOptions {
+  return {
+    raise: (tx, endpoint, change) =>
+      emitOperationalEvents(tx, app.tenantId, [
+        {
+          type: `endpoint.${change}`,
+          data: {
+            appId: app.id,
+            appUid: app.uid,
+            endpointId: endpoint.id,
+            endpointUid: endpoint.uid,
+          },
+        },
+      ]),
+  };
 }
 
 /** /api/v1/app/{app_id}/endpoint: the application's subscriber URLs. */
@@ -71,7 +94,35 @@ export function endpointRoutes(routes: RouteTable, deps: RouteDeps): void {
   const scopeOf = (app: ApplicationRow) => ({ tenantId: app.tenantId, appId: app.id });
 
   async function create(app: ApplicationRow, fields: EndpointFields, key: Buffer | null) {
-    return createEndpoint(db, scopeOf(app), fields, secretMaterial(key));
+    return after(
+      await createEndpoint(db, scopeOf(app), fields, secretMaterial(key), raiseEndpointEvent(app)),
+    );
+  }
+
+  /** Queues the events a write raised, and passes the write on. */
+  async function after<T extends { followUps: NewDelivery[] } | { ok: false }>(
+    result: T,
+  ): Promise<T> {
+    if ('followUps' in result) {
+      const jobs = result.followUps.map((d) => ({
+        deliveryId: d.id,
+        endpointId: d.endpointId,
+        attempt: 1,
+      }));
+      await queueAfterCommit(deps, jobs, { event: 'endpoint' });
+    }
+    return result;
+  }
+
+  /** A disabled endpoint enabled again starts with a closed breaker (best effort: Redis may be away). */
+  async function reopened(before: EndpointRow, disabled: boolean | undefined) {
+    if (!before.disabled || disabled !== false) return;
+    await resetEndpointBreaker(deps.redis, deps.redisPrefix, before.id).catch((error: unknown) => {
+      deps.logger.warn(
+        { err: error, endpointId: before.id },
+        'could not reset the circuit breaker',
+      );
+    });
   }
 
   routes.add(
@@ -142,8 +193,16 @@ export function endpointRoutes(routes: RouteTable, deps: RouteDeps): void {
       const ref = pathParam(req, 'endpoint_id');
       const existing = await findEndpoint(db, scopeOf(app), ref);
       if (existing !== undefined) {
-        const result = await updateEndpoint(db, scopeOf(app), existing.id, body);
+        const result = await updateEndpoint(
+          db,
+          scopeOf(app),
+          existing.id,
+          body,
+          raiseEndpointEvent(app),
+        );
         if (result === undefined) throw notFound('endpoint');
+        await after(result);
+        await reopened(existing, body.disabled);
         res.json(written(result));
         return;
       }
@@ -169,9 +228,16 @@ export function endpointRoutes(routes: RouteTable, deps: RouteDeps): void {
     async ({ req, res, body }) => {
       const app = await requireApp(db, res, pathParam(req, 'app_id'));
       const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
-      const result = await updateEndpoint(db, scopeOf(app), endpoint.id, body.fields);
+      const result = await updateEndpoint(
+        db,
+        scopeOf(app),
+        endpoint.id,
+        body.fields,
+        raiseEndpointEvent(app),
+      );
       if (result === undefined) throw notFound('endpoint');
-      const out = written(result);
+      const out = written(await after(result));
+      await reopened(endpoint, body.fields.disabled);
       if (body.secret !== undefined) {
         await rotateSecret(
           db,
@@ -197,7 +263,10 @@ export function endpointRoutes(routes: RouteTable, deps: RouteDeps): void {
     async ({ req, res }) => {
       const app = await requireApp(db, res, pathParam(req, 'app_id'));
       const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
-      if (!(await deleteEndpoint(db, scopeOf(app), endpoint.id))) throw notFound('endpoint');
+      const removed = await after(
+        await deleteEndpoint(db, scopeOf(app), endpoint.id, raiseEndpointEvent(app)),
+      );
+      if (!removed.deleted) throw notFound('endpoint');
       res.status(204).end();
     },
   );

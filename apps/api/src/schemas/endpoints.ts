@@ -119,6 +119,17 @@ const shape = {
   disabled: z.boolean({ error: 'must be true or false' }).optional(),
   rateLimit: rate.nullable().optional(),
   throttleRate: rate.nullable().optional(),
+  maxInflight: z
+    .number({ error: 'must be an integer between 1 and 10000' })
+    .int({ error: 'must be an integer between 1 and 10000' })
+    .min(1, { error: 'must be an integer between 1 and 10000' })
+    .max(10_000, { error: 'must be an integer between 1 and 10000' })
+    .nullable()
+    .optional()
+    .meta({
+      description:
+        'Requests in flight at once, across all workers; null is the installation default.',
+    }),
   metadata: metadata.optional(),
   /** Accepted from Svix clients, which still send it; it has no effect. */
   version: z.number().int().min(1).nullable().optional(),
@@ -147,6 +158,7 @@ function replaceFields(input: ShapeOutput & { url: string }, ctx: z.RefinementCt
     channels: input.channels ?? null,
     disabled: input.disabled ?? false,
     rateLimit: pickRate(input, ctx) ?? null,
+    maxInflight: input.maxInflight ?? null,
     metadata: input.metadata ?? {},
   } satisfies Omit<EndpointFields, 'headers'>;
 }
@@ -188,6 +200,7 @@ export const endpointPatch = z
       ...(input.channels !== undefined && { channels: input.channels }),
       ...(input.disabled !== undefined && { disabled: input.disabled }),
       ...(rateLimit !== undefined && { rateLimit }),
+      ...(input.maxInflight !== undefined && { maxInflight: input.maxInflight }),
       ...(input.metadata !== undefined && { metadata: input.metadata }),
     };
     // A secret given here replaces the current one at once (rotate-secret keeps the old one
@@ -207,10 +220,26 @@ export const endpointOutSchema = z
     disabled: z.boolean(),
     rateLimit: z.number().int().nullable(),
     throttleRate: z.number().int().nullable(),
+    maxInflight: z.number().int().nullable(),
     metadata: z.record(z.string(), z.string()),
     version: z.number().int(),
     createdAt: dateTime,
     updatedAt: dateTime,
+    breakerState: z
+      .enum(['closed', 'open'])
+      .meta({ description: 'open: failing; only probes are sent until one succeeds.' }),
+    consecutiveFailures: z.number().int().meta({ description: 'Attempts that failed in a row.' }),
+    failingSince: dateTime
+      .nullable()
+      .meta({ description: 'When the current run of failures began.' }),
+    disabledReason: z
+      .enum(['manual', 'gone', 'failing'])
+      .nullable()
+      .meta({
+        description:
+          'manual (an API call), gone (it answered 410) or failing (for HOOKRAIL_DISABLE_AFTER).',
+      }),
+    disabledAt: dateTime.nullable(),
   })
   .meta({ id: 'EndpointOut' });
 
@@ -227,10 +256,16 @@ export function endpointOut(row: EndpointRow): z.input<typeof endpointOutSchema>
     disabled: row.disabled,
     rateLimit: row.rateLimit,
     throttleRate: row.rateLimit,
+    maxInflight: row.maxInflight,
     metadata: row.metadata,
     version: 1,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
+    breakerState: row.breakerState,
+    consecutiveFailures: row.consecutiveFailures,
+    failingSince: row.failingSince?.toISOString() ?? null,
+    disabledReason: row.disabled ? (row.disabledReason ?? 'manual') : null,
+    disabledAt: row.disabledAt?.toISOString() ?? null,
   };
 }
 

@@ -1,10 +1,11 @@
 import { isId, newId, type Id } from '@hookrail/ids';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../client.ts';
+import type { Db, DbOrTx, Tx } from '../client.ts';
 import { isUniqueViolation } from '../errors.ts';
 import { endpointSecrets, endpoints, type EndpointRow } from '../schema/index.ts';
 import { cancelEndpointDeliveries } from './deliveries.ts';
 import { missingEventTypes } from './event-types.ts';
+import type { NewDelivery } from './messages.ts';
 import { keyset, type Page, type PageRequest } from './pagination.ts';
 
 export interface EndpointFields {
@@ -15,8 +16,25 @@ export interface EndpointFields {
   channels: string[] | null;
   disabled: boolean;
   rateLimit: number | null;
+  /** Requests in flight at once; null is the installation's default. */
+  maxInflight: number | null;
   headers: Record<string, string>;
   metadata: Record<string, string>;
+}
+
+/** What a write does besides the endpoint itself. */
+export interface EndpointWriteOptions {
+  /**
+   * The names a filter may use. By default, the tenant's live event types; operational
+   * endpoints pass the operational event types instead.
+   */
+  allowedFilterTypes?: readonly string[];
+  /** Raises events about the change inside its transaction; returns deliveries to queue. */
+  raise?: (
+    tx: Tx,
+    endpoint: EndpointRow,
+    change: 'created' | 'updated' | 'deleted',
+  ) => Promise<NewDelivery[]>;
 }
 
 export interface SecretMaterial {
@@ -26,7 +44,7 @@ export interface SecretMaterial {
 }
 
 export type EndpointWrite =
-  | { ok: true; endpoint: EndpointRow }
+  | { ok: true; endpoint: EndpointRow; followUps: NewDelivery[] }
   /** Another live endpoint of the application has this uid (409). */
   | { ok: false; reason: 'uid_taken' }
   /** The filter names event types the tenant does not have, or has archived (422). */
@@ -42,6 +60,40 @@ function live(tenantId: Id<'tenant'>, appId: Id<'application'>) {
   );
 }
 
+async function unknownFilterTypes(
+  tx: Tx,
+  tenantId: Id<'tenant'>,
+  names: readonly string[],
+  options: EndpointWriteOptions,
+): Promise<string[]> {
+  const allowed = options.allowedFilterTypes;
+  if (allowed !== undefined) return names.filter((name) => !allowed.includes(name));
+  return missingEventTypes(tx, tenantId, names);
+}
+
+/**
+ * Extra columns when `disabled` is set through the API: disabling records it as manual;
+ * enabling starts the endpoint afresh (no failure run, breaker closed).
+ */
+function disabledColumns(disabled: boolean | undefined) {
+  if (disabled === true) {
+    return {
+      disabledReason: sql`case when ${endpoints.disabled} then ${endpoints.disabledReason} else 'manual' end`,
+      disabledAt: sql`coalesce(${endpoints.disabledAt}, now())`,
+    };
+  }
+  if (disabled === false) {
+    return {
+      disabledReason: null,
+      disabledAt: null,
+      consecutiveFailures: 0,
+      failingSince: null,
+      breakerState: 'closed' as const,
+    };
+  }
+  return {};
+}
+
 /**
  * Creates the endpoint and its first signing secret in one transaction: an endpoint never
  * exists without a secret. Checks of the filter happen first, so a refused create writes
@@ -52,14 +104,25 @@ export async function createEndpoint(
   scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
   fields: EndpointFields,
   secret: SecretMaterial,
+  options: EndpointWriteOptions = {},
 ): Promise<EndpointWrite> {
   try {
     return await db.transaction(async (tx): Promise<EndpointWrite> => {
-      const unknown = await missingEventTypes(tx, scope.tenantId, fields.filterTypes ?? []);
+      const unknown = await unknownFilterTypes(
+        tx,
+        scope.tenantId,
+        fields.filterTypes ?? [],
+        options,
+      );
       if (unknown.length > 0) return { ok: false, reason: 'unknown_event_types', names: unknown };
       const [endpoint] = await tx
         .insert(endpoints)
-        .values({ id: newId('endpoint'), ...scope, ...fields })
+        .values({
+          id: newId('endpoint'),
+          ...scope,
+          ...fields,
+          ...(fields.disabled && { disabledReason: 'manual' as const, disabledAt: sql`now()` }),
+        })
         .returning();
       if (!endpoint) throw new Error('insert returned no endpoint row');
       await tx.insert(endpointSecrets).values({
@@ -68,7 +131,8 @@ export async function createEndpoint(
         endpointId: endpoint.id,
         ...secret,
       });
-      return { ok: true, endpoint };
+      const followUps = (await options.raise?.(tx, endpoint, 'created')) ?? [];
+      return { ok: true, endpoint, followUps };
     });
   } catch (error) {
     if (isUniqueViolation(error, uidConstraint)) return { ok: false, reason: 'uid_taken' };
@@ -116,19 +180,22 @@ export async function updateEndpoint(
   scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
   id: Id<'endpoint'>,
   fields: Partial<EndpointFields>,
+  options: EndpointWriteOptions = {},
 ): Promise<EndpointWrite | undefined> {
   try {
     return await db.transaction(async (tx): Promise<EndpointWrite | undefined> => {
       if (fields.filterTypes) {
-        const unknown = await missingEventTypes(tx, scope.tenantId, fields.filterTypes);
+        const unknown = await unknownFilterTypes(tx, scope.tenantId, fields.filterTypes, options);
         if (unknown.length > 0) return { ok: false, reason: 'unknown_event_types', names: unknown };
       }
       const [endpoint] = await tx
         .update(endpoints)
-        .set({ ...fields, updatedAt: sql`now()` })
+        .set({ ...fields, ...disabledColumns(fields.disabled), updatedAt: sql`now()` })
         .where(and(live(scope.tenantId, scope.appId), eq(endpoints.id, id)))
         .returning();
-      return endpoint === undefined ? undefined : { ok: true, endpoint };
+      if (endpoint === undefined) return undefined;
+      const followUps = (await options.raise?.(tx, endpoint, 'updated')) ?? [];
+      return { ok: true, endpoint, followUps };
     });
   } catch (error) {
     if (isUniqueViolation(error, uidConstraint)) return { ok: false, reason: 'uid_taken' };
@@ -145,17 +212,19 @@ export async function deleteEndpoint(
   db: Db,
   scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
   id: Id<'endpoint'>,
-): Promise<boolean> {
+  options: EndpointWriteOptions = {},
+): Promise<{ deleted: boolean; followUps: NewDelivery[] }> {
   return db.transaction(async (tx) => {
-    const deleted = await tx
+    const [endpoint] = await tx
       .update(endpoints)
       .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
       .where(and(live(scope.tenantId, scope.appId), eq(endpoints.id, id)))
-      .returning({ id: endpoints.id });
-    if (deleted.length === 0) return false;
+      .returning();
+    if (endpoint === undefined) return { deleted: false, followUps: [] };
     await tx.delete(endpointSecrets).where(eq(endpointSecrets.endpointId, id));
     await cancelEndpointDeliveries(tx, id);
-    return true;
+    const followUps = (await options.raise?.(tx, endpoint, 'deleted')) ?? [];
+    return { deleted: true, followUps };
   });
 }
 

@@ -60,8 +60,26 @@ export async function recordResults(
       if (attempt === undefined) return [];
       const id = newId('attempt');
       attemptIds.set(result, id);
-      const { trigger, outcome, startedAt, durationMs, requestHeaders, statusCode, response, error } = attempt;
-      const recorded = { trigger, outcome, startedAt, durationMs, requestHeaders, statusCode, response, error };
+      const {
+        trigger,
+        outcome,
+        startedAt,
+        durationMs,
+        requestHeaders,
+        statusCode,
+        response,
+        error,
+      } = attempt;
+      const recorded = {
+        trigger,
+        outcome,
+        startedAt,
+        durationMs,
+        requestHeaders,
+        statusCode,
+        response,
+        error,
+      };
       return [
         {
           id,

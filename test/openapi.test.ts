@@ -1,6 +1,7 @@
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { createApp } from '@hookrail/api';
 import { createLogger } from '@hookrail/logger';
+import { outboundGuard } from '@hookrail/outbound';
 import type { Router } from 'express';
 import { describe, expect, it } from 'vitest';
 import { useTestApi } from './support/api.ts';
@@ -49,6 +50,7 @@ describe('the OpenAPI document', () => {
       maxBodyBytes: 1024,
       publicUrl: 'http://127.0.0.1',
       redisPrefix: 'unused',
+      guard: outboundGuard(),
     });
     const specs = built.routeTables.flatMap((t) => t.specs);
     const declared = new Set(specs.map((s) => `${s.method} ${s.path}`));

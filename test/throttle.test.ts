@@ -19,6 +19,7 @@ beforeAll(async () => {
       REDIS_URL: env.redisUrl,
       HOOKRAIL_REDIS_PREFIX: env.redisPrefix,
       HOOKRAIL_WORKER_CONCURRENCY: '20',
+      HOOKRAIL_ALLOWED_NETWORKS: '127.0.0.0/8',
     });
     workers.push(worker);
     await worker.waitFor(/worker ready/);

@@ -27,6 +27,8 @@ export function testApiConfig(env: TestEnv, overrides: Record<string, string> = 
     HOOKRAIL_ADMIN_TOKEN: testAdminToken,
     HOOKRAIL_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PORT: '0',
+    // Receivers in tests listen on loopback, which webhooks may not reach unless allowed.
+    HOOKRAIL_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
     ...overrides,
   });
 }

@@ -1,4 +1,5 @@
 import { createLogger } from '@hookrail/logger';
+import type { Resolver } from '@hookrail/outbound';
 import {
   loadWorkerConfig,
   startWorker,
@@ -18,6 +19,8 @@ export function testWorkerConfig(
     HOOKRAIL_REDIS_PREFIX: env.redisPrefix,
     HOOKRAIL_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     HOOKRAIL_WORKER_CONCURRENCY: '20',
+    // Receivers in tests listen on loopback, which webhooks may not reach unless allowed.
+    HOOKRAIL_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
     ...overrides,
   });
 }
@@ -34,14 +37,18 @@ export interface TestWorker {
 export function useTestWorker(
   env: TestEnv,
   overrides: Record<string, string> = {},
-  options: { autostart?: boolean } = {},
+  options: { autostart?: boolean; resolve?: Resolver } = {},
 ): TestWorker {
   let running: RunningWorker | undefined;
   const worker: TestWorker = {
     async start() {
       if (running) return;
       const config = testWorkerConfig(env, overrides);
-      running = await startWorker(config, createLogger({ name: 'worker', level: config.logLevel }));
+      running = await startWorker(
+        config,
+        createLogger({ name: 'worker', level: config.logLevel }),
+        options.resolve ? { resolve: options.resolve } : {},
+      );
     },
     async stop() {
       const current = running;

@@ -1,5 +1,6 @@
 import type { Db } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
+import type { OutboundGuard } from '@hookrail/outbound';
 import type { DeliveryQueue, Redis, TaskQueue } from '@hookrail/queue';
 import express, { Router, type Express, type Response } from 'express';
 import { z } from 'zod';
@@ -37,6 +38,7 @@ export interface AppDeps {
   maxBodyBytes: number;
   publicUrl: string;
   redisPrefix: string;
+  guard: OutboundGuard;
 }
 
 export interface HookrailApp {

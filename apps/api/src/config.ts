@@ -3,15 +3,19 @@ import {
   baseEnv,
   byteSize,
   integer,
+  outboundConfig,
+  outboundEnv,
   parseEnv,
   url,
   type BaseConfig,
+  type OutboundConfig,
 } from '@hookrail/config';
 import { z } from 'zod';
 
 const apiEnv = z
   .object({
     ...baseEnv,
+    ...outboundEnv,
     PORT: integer(0, 65535).default(8080),
     HOOKRAIL_PUBLIC_URL: url(['http', 'https']).optional(),
     HOOKRAIL_ADMIN_TOKEN: z
@@ -23,6 +27,7 @@ const apiEnv = z
   })
   .transform((env) => ({
     ...baseConfig(env),
+    ...outboundConfig(env),
     port: env.PORT,
     publicUrl: (env.HOOKRAIL_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     adminToken: env.HOOKRAIL_ADMIN_TOKEN,
@@ -30,7 +35,7 @@ const apiEnv = z
     jwtSecret: env.HOOKRAIL_JWT_SECRET,
   }));
 
-export interface ApiConfig extends BaseConfig {
+export interface ApiConfig extends BaseConfig, OutboundConfig {
   /** Port to listen on; 0 picks a free one. */
   port: number;
   /** Base of the links the API hands out. */

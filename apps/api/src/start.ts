@@ -1,5 +1,6 @@
 import { createDatabase } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
+import { outboundGuard } from '@hookrail/outbound';
 import { createDeliveryQueue, createRedis, createTaskQueue, waitUntilReady } from '@hookrail/queue';
 import { printAdminToken, resolveAdminTokenHash, resolveJwtSecret } from './admin-token.ts';
 import { PortalTokens } from './portal-tokens.ts';
@@ -58,6 +59,10 @@ export async function startApi(
       maxBodyBytes: config.maxBodyBytes,
       publicUrl: config.publicUrl,
       redisPrefix: config.redisPrefix,
+      guard: outboundGuard({
+        allowedNetworks: config.allowedNetworks,
+        httpsOnly: config.httpsOnly,
+      }),
     });
     // The API serves without Redis (messages are durable in Postgres first), so an unreachable
     // Redis delays the start by at most this wait.

@@ -3,9 +3,12 @@ import {
   baseEnv,
   duration,
   integer,
+  outboundConfig,
+  outboundEnv,
   parseEnv,
   seconds,
   type BaseConfig,
+  type OutboundConfig,
 } from '@hookrail/config';
 import { defaultRetryScheduleSeconds } from '@hookrail/delivery';
 import { z } from 'zod';
@@ -23,6 +26,7 @@ const schedule = z
 const workerEnv = z
   .object({
     ...baseEnv,
+    ...outboundEnv,
     HOOKRAIL_REQUEST_TIMEOUT: seconds(300)
       .refine((ms) => ms > 0, { error: 'must be a positive number of seconds' })
       .prefault('15'),
@@ -39,6 +43,7 @@ const workerEnv = z
   })
   .transform((env) => ({
     ...baseConfig(env),
+    ...outboundConfig(env),
     requestTimeoutMs: env.HOOKRAIL_REQUEST_TIMEOUT,
     retryScheduleSeconds: env.HOOKRAIL_RETRY_SCHEDULE,
     concurrency: env.HOOKRAIL_WORKER_CONCURRENCY,
@@ -50,7 +55,7 @@ const workerEnv = z
     throttleMinDelayMs: env.HOOKRAIL_THROTTLE_MIN_DELAY,
   }));
 
-export interface WorkerConfig extends BaseConfig {
+export interface WorkerConfig extends BaseConfig, OutboundConfig {
   /** Bound on one HTTP attempt, connection to last byte read. */
   requestTimeoutMs: number;
   /** Delays before the 2nd, 3rd, ... attempt. */

@@ -1,2 +1,2 @@
 export { loadWorkerConfig, type WorkerConfig } from './config.ts';
-export { startWorker, type RunningWorker } from './start.ts';
+export { startWorker, type RunningWorker, type StartWorkerOptions } from './start.ts';

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createHousekeeping } from './background/housekeeping.ts';
 import { createTaskRunner } from './background/run-task.ts';
 import type { WorkerConfig } from './config.ts';
+import { outboundGuard, type Resolver } from '@hookrail/outbound';
 import { EndpointLimits } from './delivery/endpoint-limits.ts';
 import { createSender } from './delivery/http-sender.ts';
 import { createDeliveryProcessor } from './delivery/processor.ts';
@@ -27,7 +28,16 @@ const leaseMarginMs = 30_000;
  * lets the ones in flight finish (each is bounded by the request timeout), then closes
  * connections in reverse order.
  */
-export async function startWorker(config: WorkerConfig, logger: Logger): Promise<RunningWorker> {
+export interface StartWorkerOptions {
+  /** Resolves endpoint host names. @defaultValue the system resolver */
+  resolve?: Resolver;
+}
+
+export async function startWorker(
+  config: WorkerConfig,
+  logger: Logger,
+  options: StartWorkerOptions = {},
+): Promise<RunningWorker> {
   const database = createDatabase({
     url: config.databaseUrl,
     applicationName: 'hookrail-worker',
@@ -42,7 +52,14 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     prefix: config.redisPrefix,
     onError: onRedisError,
   });
-  const sender = createSender({ timeoutMs: config.requestTimeoutMs });
+  const sender = createSender({
+    timeoutMs: config.requestTimeoutMs,
+    guard: outboundGuard({
+      allowedNetworks: config.allowedNetworks,
+      httpsOnly: config.httpsOnly,
+      ...(options.resolve && { resolve: options.resolve }),
+    }),
+  });
 
   await database.ping();
   const worker = createDeliveryWorker({

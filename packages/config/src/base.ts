@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logLevel, redisPrefix, url } from './fields.ts';
+import { booleanFlag, logLevel, networkList, redisPrefix, url } from './fields.ts';
 
 /** Variables every Hookrail process reads: where its state lives and how it logs. */
 export const baseEnv = {
@@ -27,4 +27,24 @@ export function baseConfig(env: z.output<typeof baseEnvSchema>): BaseConfig {
     redisPrefix: env.HOOKRAIL_REDIS_PREFIX,
     logLevel: env.HOOKRAIL_LOG_LEVEL,
   };
+}
+
+/** Where webhooks may be sent: read by the API (to refuse URLs early) and the worker. */
+export const outboundEnv = {
+  HOOKRAIL_ALLOWED_NETWORKS: networkList.prefault(''),
+  HOOKRAIL_HTTPS_ONLY: booleanFlag.prefault('false'),
+};
+
+export interface OutboundConfig {
+  /** Networks webhooks may reach although they are private, loopback and the like. */
+  allowedNetworks: string[];
+  /** Refuse plain http endpoint URLs. */
+  httpsOnly: boolean;
+}
+
+export function outboundConfig(env: {
+  HOOKRAIL_ALLOWED_NETWORKS: string[];
+  HOOKRAIL_HTTPS_ONLY: boolean;
+}): OutboundConfig {
+  return { allowedNetworks: env.HOOKRAIL_ALLOWED_NETWORKS, httpsOnly: env.HOOKRAIL_HTTPS_ONLY };
 }

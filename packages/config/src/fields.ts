@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** An integer variable within bounds. */
@@ -83,3 +84,24 @@ export function seconds(max: number) {
     .max(max, { error: `must be a number of seconds up to ${max}` })
     .transform((value) => Math.round(value * 1000));
 }
+
+/** Comma-separated networks in CIDR form (`127.0.0.0/8,::1/128`); a bare address is one host. */
+export const networkList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (networks) =>
+      networks.every((network) => {
+        const [address = '', bits] = network.split('/');
+        const family = isIP(address);
+        if (family === 0) return false;
+        if (bits === undefined) return true;
+        return /^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+      }),
+    { error: 'must be comma-separated networks such as 10.0.0.0/8,127.0.0.1/32,::1/128' },
+  );

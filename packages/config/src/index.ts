@@ -10,4 +10,12 @@ export {
   seconds,
   url,
 } from './fields.ts';
-export { baseEnv, baseEnvSchema, type BaseConfig, baseConfig } from './base.ts';
+export {
+  baseEnv,
+  baseEnvSchema,
+  type BaseConfig,
+  baseConfig,
+  outboundConfig,
+  outboundEnv,
+  type OutboundConfig,
+} from './base.ts';

@@ -1,6 +1,8 @@
 import type { Db } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
+import type { OutboundGuard } from '@hookrail/outbound';
 import type { DeliveryQueue, Redis, ScheduledJob, TaskQueue } from '@hookrail/queue';
+import { fieldError } from '../http/validate.ts';
 import type { PortalTokens } from '../portal-tokens.ts';
 
 /** What the tenant routes need; built once in createApp. */
@@ -14,6 +16,18 @@ export interface RouteDeps {
   /** For resetting an endpoint's circuit breaker when it is re-enabled. */
   redis: Redis;
   redisPrefix: string;
+  /** Refuses endpoint URLs that webhooks may not reach. */
+  guard: OutboundGuard;
+}
+
+/**
+ * Refuses (422) an endpoint URL that can be judged unreachable now: a blocked address literal,
+ * or plain http when https is required. Host names are judged at delivery, when resolved.
+ */
+export function checkEndpointUrl(deps: Pick<RouteDeps, 'guard'>, url: string | undefined): void {
+  if (url === undefined) return;
+  const verdict = deps.guard.checkUrl(url);
+  if (!verdict.ok) throw fieldError(['body', 'url'], verdict.detail, verdict.code);
 }
 
 /** Queueing waits at most this long; past it, the rows in Postgres wait for the reconciler. */

@@ -47,7 +47,7 @@ import {
 } from '../schemas/endpoints.ts';
 import { messageOut, messageOutSchema } from '../schemas/messages.ts';
 import { taskOut, taskOutSchema } from '../schemas/tasks.ts';
-import { queueAfterCommit, type RouteDeps } from './deps.ts';
+import { checkEndpointUrl, queueAfterCommit, type RouteDeps } from './deps.ts';
 import { requireApp, requireEndpoint } from './lookups.ts';
 
 const tag = 'Endpoint';
@@ -137,6 +137,7 @@ export function endpointRoutes(routes: RouteTable, deps: RouteDeps): void {
       responses: { 201: endpointOutSchema },
     },
     async ({ req, res, body }) => {
+      checkEndpointUrl(deps, body.fields.url);
       const app = await requireApp(db, res, pathParam(req, 'app_id'));
       res.status(201).json(written(await create(app, body.fields, body.secret)));
     },
@@ -190,6 +191,7 @@ export function endpointRoutes(routes: RouteTable, deps: RouteDeps): void {
     },
     async ({ req, res, body }) => {
       const app = await requireApp(db, res, pathParam(req, 'app_id'));
+      checkEndpointUrl(deps, body.url);
       const ref = pathParam(req, 'endpoint_id');
       const existing = await findEndpoint(db, scopeOf(app), ref);
       if (existing !== undefined) {
@@ -228,6 +230,7 @@ export function endpointRoutes(routes: RouteTable, deps: RouteDeps): void {
     async ({ req, res, body }) => {
       const app = await requireApp(db, res, pathParam(req, 'app_id'));
       const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
+      checkEndpointUrl(deps, body.fields.url);
       const result = await updateEndpoint(
         db,
         scopeOf(app),

@@ -25,7 +25,7 @@ import {
   endpointUpdate,
   secretRotateIn,
 } from '../schemas/endpoints.ts';
-import type { RouteDeps } from './deps.ts';
+import { checkEndpointUrl, type RouteDeps } from './deps.ts';
 import { secretMaterial, written } from './endpoints.ts';
 
 const tag = 'Operational Webhook';
@@ -91,6 +91,7 @@ export function operationalWebhookRoutes(routes: RouteTable, deps: RouteDeps): v
       responses: { 201: endpointOutSchema },
     },
     async ({ res, body }) => {
+      checkEndpointUrl(deps, body.fields.url);
       const app = await opsApp(res, true);
       const result = await createEndpoint(
         db,
@@ -132,6 +133,7 @@ export function operationalWebhookRoutes(routes: RouteTable, deps: RouteDeps): v
       responses: { 200: endpointOutSchema },
     },
     async ({ req, res, body }) => {
+      checkEndpointUrl(deps, body.url);
       const { app, endpoint } = await requireOpsEndpoint(res, pathParam(req, 'endpoint_id'));
       const result = await updateEndpoint(
         db,

@@ -232,13 +232,10 @@ export const endpointOutSchema = z
     failingSince: dateTime
       .nullable()
       .meta({ description: 'When the current run of failures began.' }),
-    disabledReason: z
-      .enum(['manual', 'gone', 'failing'])
-      .nullable()
-      .meta({
-        description:
-          'manual (an API call), gone (it answered 410) or failing (for HOOKRAIL_DISABLE_AFTER).',
-      }),
+    disabledReason: z.enum(['manual', 'gone', 'failing']).nullable().meta({
+      description:
+        'manual (an API call), gone (it answered 410) or failing (for HOOKRAIL_DISABLE_AFTER).',
+    }),
     disabledAt: dateTime.nullable(),
   })
   .meta({ id: 'EndpointOut' });

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { BlockedAddressError, type OutboundGuard } from '@hookrail/outbound';
 import { Agent, request } from 'undici';
 
 /** How much of a response body is kept with the attempt. */
@@ -23,6 +24,7 @@ export interface Sender {
 }
 
 function describe(error: unknown, timeoutMs: number, phase: 'request' | 'body'): string {
+  if (error instanceof BlockedAddressError) return `blocked_address: ${error.message}`;
   const code =
     typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   const name = error instanceof Error ? error.name : '';
@@ -53,11 +55,12 @@ function describe(error: unknown, timeoutMs: number, phase: 'request' | 'body'):
  * connection to last byte read, is bounded by `timeoutMs`, and at most `excerptBytes` of the
  * body are read; a longer body is cut off rather than drained.
  */
-export function createSender(options: { timeoutMs: number }): Sender {
-  const { timeoutMs } = options;
+export function createSender(options: { timeoutMs: number; guard: OutboundGuard }): Sender {
+  const { timeoutMs, guard } = options;
   const agent = new Agent({
     keepAliveTimeout: 30_000,
-    connect: { timeout: timeoutMs },
+    // Every connection resolves its host through the guard, and goes to the checked address.
+    connect: { timeout: timeoutMs, lookup: guard.lookup },
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
@@ -66,6 +69,17 @@ export function createSender(options: { timeoutMs: number }): Sender {
   return {
     async send(url, headers, body) {
       const started = performance.now();
+      // Literal addresses and the scheme are judged here: no lookup sees them.
+      const verdict = guard.checkUrl(url);
+      if (!verdict.ok) {
+        return {
+          statusCode: null,
+          excerpt: null,
+          error: `${verdict.code}: ${verdict.detail}`,
+          durationMs: 0,
+          retryAfter: undefined,
+        };
+      }
       const signal = AbortSignal.timeout(timeoutMs);
       let statusCode: number | null = null;
       let retryAfter: string | undefined;

@@ -7,7 +7,7 @@ import { parseAddress } from './cidr.ts';
 export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
 
 export const systemResolver: Resolver = (hostname) =>
-  dnsLookup(hostname, { all: true, verbatim: true });
+  dnsLookup(hostname, { all: true, order: 'verbatim' });
 
 export interface GuardOptions {
   /** Networks allowed although they are blocked by default (`127.0.0.0/8`...). */

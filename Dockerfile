@@ -7,7 +7,8 @@ ENV NODE_ENV=production
 COPY . .
 # Production dependencies only: the image's own Node 24 runs the TypeScript sources directly
 # (type stripping), so neither the pinned dev runtime nor the build tools are needed.
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force \
+ && mkdir -p /app/.hookrail && chown node:node /app/.hookrail
 
 USER node
 EXPOSE 8080

@@ -2,6 +2,7 @@ import { compileErrors, validate } from '@readme/openapi-parser';
 import { createApp } from '@hookrail/api';
 import { createLogger } from '@hookrail/logger';
 import { outboundGuard } from '@hookrail/outbound';
+import { Vault } from '@hookrail/secrets';
 import type { Router } from 'express';
 import { describe, expect, it } from 'vitest';
 import { useTestApi } from './support/api.ts';
@@ -51,6 +52,7 @@ describe('the OpenAPI document', () => {
       publicUrl: 'http://127.0.0.1',
       redisPrefix: 'unused',
       guard: outboundGuard(),
+      vault: new Vault(Buffer.alloc(32)),
     });
     const specs = built.routeTables.flatMap((t) => t.specs);
     const declared = new Set(specs.map((s) => `${s.method} ${s.path}`));

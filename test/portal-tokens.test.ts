@@ -1,7 +1,8 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { useTestApi } from './support/api.ts';
-import { useTestEnv } from './support/env.ts';
+import { testEncryptionKey, useTestEnv } from './support/env.ts';
+import { Vault } from '@hookrail/secrets';
 import { HttpClient } from './support/http.ts';
 
 const env = useTestEnv();
@@ -13,7 +14,8 @@ async function jwtSecret(): Promise<Uint8Array> {
   );
   const value = rows[0]?.value;
   if (value === undefined) throw new Error('no jwt secret stored');
-  return Buffer.from(value, 'base64');
+  expect(value).toMatch(/^enc:v1:/); // sealed at rest
+  return new Vault(Buffer.from(testEncryptionKey, 'base64')).open(value);
 }
 
 function forge(

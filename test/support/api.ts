@@ -1,7 +1,8 @@
 import { loadApiConfig, startApi, type ApiConfig, type RunningApi } from '@hookrail/api';
 import { createLogger } from '@hookrail/logger';
+import type { Writable } from 'node:stream';
 import { afterAll, beforeAll } from 'vitest';
-import type { TestEnv } from './env.ts';
+import { testEncryptionKey, type TestEnv } from './env.ts';
 import { HttpClient } from './http.ts';
 
 export const testAdminToken = 'test-admin-token-0123456789abcdef';
@@ -29,16 +30,25 @@ export function testApiConfig(env: TestEnv, overrides: Record<string, string> = 
     PORT: '0',
     // Receivers in tests listen on loopback, which webhooks may not reach unless allowed.
     HOOKRAIL_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
+    HOOKRAIL_ENCRYPTION_KEY: testEncryptionKey,
     ...overrides,
   });
 }
 
 /** Starts the real API in this process on a free loopback port, for the whole file. */
-export function useTestApi(env: TestEnv, overrides: Record<string, string> = {}): TestApi {
+export function useTestApi(
+  env: TestEnv,
+  overrides: Record<string, string> = {},
+  options: { logs?: Writable } = {},
+): TestApi {
   const api = {} as TestApi; // filled in by beforeAll, before any test reads it
   beforeAll(async () => {
     const config = testApiConfig(env, overrides);
-    const logger = createLogger({ name: 'api', level: config.logLevel });
+    const logger = createLogger({
+      name: 'api',
+      level: config.logLevel,
+      ...(options.logs && { destination: options.logs }),
+    });
     api.running = await startApi(config, logger, { host: '127.0.0.1' });
     api.config = config;
     api.url = `http://127.0.0.1:${api.running.port}`;

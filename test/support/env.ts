@@ -61,3 +61,6 @@ export function useTestEnv(): TestEnv {
   });
   return env;
 }
+
+/** The encryption key every in-process API and worker of the test run shares. */
+export const testEncryptionKey = Buffer.alloc(32, 7).toString('base64');

@@ -1,4 +1,5 @@
 import { createLogger } from '@hookrail/logger';
+import type { Writable } from 'node:stream';
 import type { Resolver } from '@hookrail/outbound';
 import {
   loadWorkerConfig,
@@ -7,7 +8,7 @@ import {
   type WorkerConfig,
 } from '@hookrail/worker';
 import { afterAll, beforeAll } from 'vitest';
-import type { TestEnv } from './env.ts';
+import { testEncryptionKey, type TestEnv } from './env.ts';
 
 export function testWorkerConfig(
   env: TestEnv,
@@ -21,6 +22,7 @@ export function testWorkerConfig(
     HOOKRAIL_WORKER_CONCURRENCY: '20',
     // Receivers in tests listen on loopback, which webhooks may not reach unless allowed.
     HOOKRAIL_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
+    HOOKRAIL_ENCRYPTION_KEY: testEncryptionKey,
     ...overrides,
   });
 }
@@ -37,7 +39,7 @@ export interface TestWorker {
 export function useTestWorker(
   env: TestEnv,
   overrides: Record<string, string> = {},
-  options: { autostart?: boolean; resolve?: Resolver } = {},
+  options: { autostart?: boolean; resolve?: Resolver; logs?: Writable } = {},
 ): TestWorker {
   let running: RunningWorker | undefined;
   const worker: TestWorker = {
@@ -46,7 +48,11 @@ export function useTestWorker(
       const config = testWorkerConfig(env, overrides);
       running = await startWorker(
         config,
-        createLogger({ name: 'worker', level: config.logLevel }),
+        createLogger({
+          name: 'worker',
+          level: config.logLevel,
+          ...(options.logs && { destination: options.logs }),
+        }),
         options.resolve ? { resolve: options.resolve } : {},
       );
     },

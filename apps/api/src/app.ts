@@ -1,6 +1,7 @@
 import type { Db } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
 import type { OutboundGuard } from '@hookrail/outbound';
+import type { Vault } from '@hookrail/secrets';
 import type { DeliveryQueue, Redis, TaskQueue } from '@hookrail/queue';
 import express, { Router, type Express, type Response } from 'express';
 import { z } from 'zod';
@@ -39,6 +40,7 @@ export interface AppDeps {
   publicUrl: string;
   redisPrefix: string;
   guard: OutboundGuard;
+  vault: Vault;
 }
 
 export interface HookrailApp {
@@ -124,7 +126,7 @@ export function createApp(deps: AppDeps): HookrailApp {
     tenantRoutes.base,
     tenantAuth(deps.db, deps.portalTokens),
     json,
-    idempotency(deps.db, deps.logger),
+    idempotency(deps.db, deps.vault, deps.logger),
     tenantRoutes.router,
   );
   app.use(unknownRoute);

@@ -1,6 +1,7 @@
 import { createDatabase } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
 import { outboundGuard } from '@hookrail/outbound';
+import { loadVault, warnGeneratedKey } from '@hookrail/secrets';
 import { createDeliveryQueue, createRedis, createTaskQueue, waitUntilReady } from '@hookrail/queue';
 import { printAdminToken, resolveAdminTokenHash, resolveJwtSecret } from './admin-token.ts';
 import { PortalTokens } from './portal-tokens.ts';
@@ -26,6 +27,8 @@ export async function startApi(
   logger: Logger,
   options: StartApiOptions = {},
 ): Promise<RunningApi> {
+  const { vault, generatedKeyFile } = await loadVault(config.secrets);
+  if (generatedKeyFile !== undefined) warnGeneratedKey(logger, generatedKeyFile);
   const database = createDatabase({
     url: config.databaseUrl,
     applicationName: 'hookrail-api',
@@ -46,7 +49,7 @@ export async function startApi(
       config.adminToken,
       options.announceAdminToken ?? printAdminToken,
     );
-    const jwtSecret = await resolveJwtSecret(database.db, config.jwtSecret);
+    const jwtSecret = await resolveJwtSecret(database.db, config.jwtSecret, vault);
     const { app } = createApp({
       db: database.db,
       pingDatabase: () => database.ping(),
@@ -63,6 +66,7 @@ export async function startApi(
         allowedNetworks: config.allowedNetworks,
         httpsOnly: config.httpsOnly,
       }),
+      vault,
     });
     // The API serves without Redis (messages are durable in Postgres first), so an unreachable
     // Redis delays the start by at most this wait.

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createHousekeeping } from './background/housekeeping.ts';
 import { createTaskRunner } from './background/run-task.ts';
 import type { WorkerConfig } from './config.ts';
+import { loadVault, warnGeneratedKey } from '@hookrail/secrets';
 import { outboundGuard, type Resolver } from '@hookrail/outbound';
 import { EndpointLimits } from './delivery/endpoint-limits.ts';
 import { createSender } from './delivery/http-sender.ts';
@@ -38,6 +39,8 @@ export async function startWorker(
   logger: Logger,
   options: StartWorkerOptions = {},
 ): Promise<RunningWorker> {
+  const { vault, generatedKeyFile } = await loadVault(config.secrets);
+  if (generatedKeyFile !== undefined) warnGeneratedKey(logger, generatedKeyFile);
   const database = createDatabase({
     url: config.databaseUrl,
     applicationName: 'hookrail-worker',
@@ -70,6 +73,7 @@ export async function startWorker(
       db: database.db,
       queue,
       sender,
+      vault,
       logger,
       gate: createEndpointGate(producer, config.redisPrefix, {
         breakerFailures: config.breakerFailures,

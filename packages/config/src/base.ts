@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { booleanFlag, logLevel, networkList, redisPrefix, url } from './fields.ts';
 
-/** Variables every Hookrail process reads: where its state lives and how it logs. */
+/** 32 bytes, base64: an encryption key. */
+const encryptionKey = z.string().refine((value) => Buffer.from(value, 'base64').length === 32, {
+  error: 'must be 32 random bytes, base64 encoded (openssl rand -base64 32)',
+});
+
+/** Variables every Hookrail process reads: where its state lives, how it logs, its keys. */
 export const baseEnv = {
   DATABASE_URL: url(['postgres', 'postgresql']).default(
     'postgres://postgres@127.0.0.1:5432/hookrail',
@@ -9,6 +14,18 @@ export const baseEnv = {
   REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
   HOOKRAIL_REDIS_PREFIX: redisPrefix.default('hookrail'),
   HOOKRAIL_LOG_LEVEL: logLevel.default('info'),
+  HOOKRAIL_ENCRYPTION_KEY: encryptionKey.optional(),
+  HOOKRAIL_PREVIOUS_ENCRYPTION_KEYS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(encryptionKey))
+    .prefault(''),
+  HOOKRAIL_DATA_DIR: z.string().default('.hookrail'),
 };
 
 export const baseEnvSchema = z.object(baseEnv);
@@ -18,6 +35,8 @@ export interface BaseConfig {
   redisUrl: string;
   redisPrefix: string;
   logLevel: z.output<typeof logLevel>;
+  /** Encryption of secrets at rest (see @hookrail/secrets). */
+  secrets: { key: string | undefined; previousKeys: string[]; dataDir: string };
 }
 
 export function baseConfig(env: z.output<typeof baseEnvSchema>): BaseConfig {
@@ -26,6 +45,11 @@ export function baseConfig(env: z.output<typeof baseEnvSchema>): BaseConfig {
     redisUrl: env.REDIS_URL,
     redisPrefix: env.HOOKRAIL_REDIS_PREFIX,
     logLevel: env.HOOKRAIL_LOG_LEVEL,
+    secrets: {
+      key: env.HOOKRAIL_ENCRYPTION_KEY,
+      previousKeys: env.HOOKRAIL_PREVIOUS_ENCRYPTION_KEYS,
+      dataDir: env.HOOKRAIL_DATA_DIR,
+    },
   };
 }
 

@@ -26,3 +26,4 @@ export * from './queries/idempotency.ts';
 export * from './queries/secrets.ts';
 export * from './queries/tasks.ts';
 export * from './queries/operational-events.ts';
+export * from './queries/sealed.ts';

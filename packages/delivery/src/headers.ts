@@ -1,4 +1,4 @@
-import { signatureHeader } from '@hookrail/signing';
+import { signatureHeader, type SigningKey } from '@hookrail/signing';
 
 export const userAgent = 'Hookrail-Webhooks/0.1';
 
@@ -10,7 +10,7 @@ export interface WebhookRequest {
   /** The exact bytes sent. */
   body: string;
   /** Every live secret's key; one signature each. */
-  keys: readonly Buffer[];
+  keys: readonly SigningKey[];
   /** The endpoint's own extra headers. */
   customHeaders: Readonly<Record<string, string>>;
   /**

@@ -11,7 +11,7 @@ describe('webhook headers', () => {
       messageId: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
       timestamp: 1614265330,
       body: '{"test": 2432232314}',
-      keys: [key],
+      keys: [{ kind: 'hmac', key }],
       customHeaders: { 'x-tenant': 'acme' },
     });
     expect(headers).toEqual({

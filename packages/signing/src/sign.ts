@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { signV1a } from './ed25519.ts';
 
 export interface SignInput {
   /** The message id, sent as `webhook-id`. */
@@ -20,10 +21,19 @@ export function signV1(key: Buffer, input: SignInput): string {
   return `v1,${mac.digest('base64')}`;
 }
 
+/** A signing key: an HMAC secret's bytes, or an ed25519 seed and public key (64 bytes). */
+export interface SigningKey {
+  kind: 'hmac' | 'ed25519';
+  key: Buffer;
+}
+
 /**
- * The `webhook-signature` header value: one signature per live secret, space separated, so
- * receivers verifying with either the old or the new secret accept it during a rotation.
+ * The `webhook-signature` header value: one signature per live secret (`v1,` for HMAC,
+ * `v1a,` for ed25519), space separated, so receivers verifying with either the old or the new
+ * secret accept it during a rotation.
  */
-export function signatureHeader(keys: readonly Buffer[], input: SignInput): string {
-  return keys.map((key) => signV1(key, input)).join(' ');
+export function signatureHeader(keys: readonly SigningKey[], input: SignInput): string {
+  return keys
+    .map((k) => (k.kind === 'ed25519' ? signV1a(k.key, input) : signV1(k.key, input)))
+    .join(' ');
 }

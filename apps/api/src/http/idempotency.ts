@@ -5,6 +5,7 @@ import {
   type Db,
 } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
+import type { Vault } from '@hookrail/secrets';
 import type { RequestHandler, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { ApiError } from './api-error.ts';
@@ -28,7 +29,7 @@ export function recordBodyHash(res: Response, body: Buffer): void {
  * for the first). The same key with a different request answers 409. A 5xx response is not
  * stored, so a retry after a failure does the work.
  */
-export function idempotency(db: Db, logger: Logger): RequestHandler {
+export function idempotency(db: Db, vault: Vault, logger: Logger): RequestHandler {
   return async (req, res, next) => {
     const key = req.get('idempotency-key');
     if (req.method !== 'POST' || key === undefined) {
@@ -59,8 +60,9 @@ export function idempotency(db: Db, logger: Logger): RequestHandler {
       }
       if (claim.kind === 'replay') {
         res.status(claim.status).setHeader('idempotent-replayed', 'true');
+        // Stored responses are sealed: they can hold credentials (a portal token, say).
         if (claim.body === '') res.end();
-        else res.type('application/json').send(claim.body);
+        else res.type('application/json').send(vault.openText(claim.body));
         return;
       }
       if (claim.kind === 'claimed') break;
@@ -83,7 +85,12 @@ export function idempotency(db: Db, logger: Logger): RequestHandler {
       const settled =
         res.statusCode >= 500
           ? releaseIdempotencyKey(db, { tenantId, key })
-          : completeIdempotencyKey(db, { tenantId, key, status: res.statusCode, body });
+          : completeIdempotencyKey(db, {
+              tenantId,
+              key,
+              status: res.statusCode,
+              body: body === '' ? '' : vault.seal(body),
+            });
       settled
         .catch((error: unknown) =>
           logger.warn({ err: error, requestId: res.locals.requestId }, 'idempotency record failed'),

@@ -1,6 +1,7 @@
 import type { Db } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
 import type { OutboundGuard } from '@hookrail/outbound';
+import type { Vault } from '@hookrail/secrets';
 import type { DeliveryQueue, Redis, ScheduledJob, TaskQueue } from '@hookrail/queue';
 import { fieldError } from '../http/validate.ts';
 import type { PortalTokens } from '../portal-tokens.ts';
@@ -18,6 +19,8 @@ export interface RouteDeps {
   redisPrefix: string;
   /** Refuses endpoint URLs that webhooks may not reach. */
   guard: OutboundGuard;
+  /** Seals secrets before they are stored; opens them to show them. */
+  vault: Vault;
 }
 
 /**

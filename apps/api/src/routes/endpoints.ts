@@ -19,10 +19,19 @@ import {
   type EndpointWrite,
   type EndpointWriteOptions,
   type NewDelivery,
+  type SecretMaterial,
 } from '@hookrail/db';
+import { isId, type Id } from '@hookrail/ids';
 import { resetEndpointBreaker } from '@hookrail/queue';
-import { isId } from '@hookrail/ids';
-import { formatSecret, generateSecret, parseSecret } from '@hookrail/signing';
+import type { Vault } from '@hookrail/secrets';
+import {
+  formatSecret,
+  generateAsymmetricKey,
+  generateSecret,
+  parseSecret,
+  publicKeyOf,
+  type SigningKey,
+} from '@hookrail/signing';
 import { conflict, notFound } from '../http/api-error.ts';
 import { listQuery } from '../http/list-query.ts';
 import { pathParam, type RouteTable } from '../http/routes.ts';
@@ -63,11 +72,45 @@ export function written(result: EndpointWrite) {
   );
 }
 
-/** Key bytes for a new secret: the caller's, or freshly generated. */
-export function secretMaterial(key: Buffer | null | undefined) {
-  const bytes = key ?? parseSecret(generateSecret());
-  if (bytes === undefined) throw new Error('a generated secret failed to parse');
-  return { kind: 'hmac' as const, key: bytes.toString('base64') };
+/** A new secret, sealed for storage: the caller's, or freshly generated of `kind`. */
+export function secretMaterial(
+  vault: Vault,
+  given: SigningKey | null | undefined,
+  kind: 'hmac' | 'ed25519' = 'hmac',
+): SecretMaterial {
+  const secret = given ?? generateSigningKey(kind);
+  return { kind: secret.kind, key: vault.seal(secret.key) };
+}
+
+function generateSigningKey(kind: 'hmac' | 'ed25519'): SigningKey {
+  if (kind === 'ed25519') return { kind, key: generateAsymmetricKey() };
+  const key = parseSecret(generateSecret());
+  if (key === undefined) throw new Error('a generated secret failed to parse');
+  return { kind, key };
+}
+
+/**
+ * Rotates to the given key, or to a new one of the same kind as the current secret; the old
+ * one keeps signing for the grace period (default 24 hours).
+ */
+export async function rotate(
+  deps: Pick<RouteDeps, 'db' | 'vault'>,
+  scope: { tenantId: Id<'tenant'>; endpointId: Id<'endpoint'> },
+  body: { key?: SigningKey | null | undefined; gracePeriodSeconds?: number | null | undefined },
+): Promise<void> {
+  const kind =
+    body.key?.kind ?? (await currentSecret(deps.db, scope.tenantId, scope.endpointId))?.kind;
+  const graceMs = body.gracePeriodSeconds == null ? defaultGraceMs : body.gracePeriodSeconds * 1000;
+  await rotateSecret(deps.db, scope, secretMaterial(deps.vault, body.key, kind), graceMs);
+}
+
+/**
+ * What the API shows of a secret: an HMAC secret itself (`whsec_`), or for an ed25519 key only
+ * its public half (`whpk_`): the private key never leaves Hookrail.
+ */
+export function shownSecret(vault: Vault, secret: SecretMaterial): string {
+  const key = vault.open(secret.key);
+  return secret.kind === 'ed25519' ? publicKeyOf(key) : formatSecret(key);
 }
 
 /** endpoint.created/updated/deleted for the tenant's operational webhooks, raised with the change. */
@@ -93,10 +136,14 @@ export function endpointRoutes(routes: RouteTable, deps: RouteDeps): void {
   const { db } = deps;
   const scopeOf = (app: ApplicationRow) => ({ tenantId: app.tenantId, appId: app.id });
 
-  async function create(app: ApplicationRow, fields: EndpointFields, key: Buffer | null) {
-    return after(
-      await createEndpoint(db, scopeOf(app), fields, secretMaterial(key), raiseEndpointEvent(app)),
-    );
+  async function create(
+    app: ApplicationRow,
+    fields: EndpointFields,
+    key: SigningKey | null,
+    keyType: 'hmac' | 'ed25519' = 'hmac',
+  ) {
+    const secret = secretMaterial(deps.vault, key, keyType);
+    return after(await createEndpoint(db, scopeOf(app), fields, secret, raiseEndpointEvent(app)));
   }
 
   /** Queues the events a write raised, and passes the write on. */
@@ -139,7 +186,7 @@ export function endpointRoutes(routes: RouteTable, deps: RouteDeps): void {
     async ({ req, res, body }) => {
       checkEndpointUrl(deps, body.fields.url);
       const app = await requireApp(db, res, pathParam(req, 'app_id'));
-      res.status(201).json(written(await create(app, body.fields, body.secret)));
+      res.status(201).json(written(await create(app, body.fields, body.secret, body.keyType)));
     },
   );
 
@@ -245,7 +292,7 @@ export function endpointRoutes(routes: RouteTable, deps: RouteDeps): void {
         await rotateSecret(
           db,
           { tenantId: app.tenantId, endpointId: endpoint.id },
-          secretMaterial(body.secret),
+          secretMaterial(deps.vault, body.secret),
           0,
         );
       }
@@ -289,7 +336,7 @@ export function endpointRoutes(routes: RouteTable, deps: RouteDeps): void {
       const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
       const secret = await currentSecret(db, app.tenantId, endpoint.id);
       if (secret === undefined) throw notFound('endpoint');
-      res.json({ key: formatSecret(Buffer.from(secret.key, 'base64')) });
+      res.json({ key: shownSecret(deps.vault, secret) });
     },
   );
 
@@ -307,14 +354,7 @@ export function endpointRoutes(routes: RouteTable, deps: RouteDeps): void {
     async ({ req, res, body }) => {
       const app = await requireApp(db, res, pathParam(req, 'app_id'));
       const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
-      const graceMs =
-        body.gracePeriodSeconds == null ? defaultGraceMs : body.gracePeriodSeconds * 1000;
-      await rotateSecret(
-        db,
-        { tenantId: app.tenantId, endpointId: endpoint.id },
-        secretMaterial(body.key),
-        graceMs,
-      );
+      await rotate(deps, { tenantId: app.tenantId, endpointId: endpoint.id }, body);
       res.status(204).end();
     },
   );

@@ -5,12 +5,10 @@ import {
   findEndpoint,
   listEndpoints,
   operationalEventTypes,
-  rotateSecret,
   systemApplication,
   updateEndpoint,
   type ApplicationRow,
 } from '@hookrail/db';
-import { formatSecret } from '@hookrail/signing';
 import type { Response } from 'express';
 import { notFound } from '../http/api-error.ts';
 import { listQuery } from '../http/list-query.ts';
@@ -26,12 +24,11 @@ import {
   secretRotateIn,
 } from '../schemas/endpoints.ts';
 import { checkEndpointUrl, type RouteDeps } from './deps.ts';
-import { secretMaterial, written } from './endpoints.ts';
+import { rotate, secretMaterial, shownSecret, written } from './endpoints.ts';
 
 const tag = 'Operational Webhook';
 const base = '/operational-webhook/endpoint';
 const allowed = { allowedFilterTypes: operationalEventTypes };
-const defaultGraceMs = 24 * 60 * 60 * 1000;
 
 const operationalEndpointIn = endpointIn.meta({ id: 'OperationalWebhookEndpointIn' });
 const operationalEndpointUpdate = endpointUpdate.meta({ id: 'OperationalWebhookEndpointUpdate' });
@@ -97,7 +94,7 @@ export function operationalWebhookRoutes(routes: RouteTable, deps: RouteDeps): v
         db,
         { tenantId: app.tenantId, appId: app.id },
         body.fields,
-        secretMaterial(body.secret),
+        secretMaterial(deps.vault, body.secret, body.keyType),
         allowed,
       );
       res.status(201).json(written(result));
@@ -183,7 +180,7 @@ export function operationalWebhookRoutes(routes: RouteTable, deps: RouteDeps): v
       const { app, endpoint } = await requireOpsEndpoint(res, pathParam(req, 'endpoint_id'));
       const secret = await currentSecret(db, app.tenantId, endpoint.id);
       if (secret === undefined) throw notFound('endpoint');
-      res.json({ key: formatSecret(Buffer.from(secret.key, 'base64')) });
+      res.json({ key: shownSecret(deps.vault, secret) });
     },
   );
 
@@ -200,14 +197,7 @@ export function operationalWebhookRoutes(routes: RouteTable, deps: RouteDeps): v
     },
     async ({ req, res, body }) => {
       const { app, endpoint } = await requireOpsEndpoint(res, pathParam(req, 'endpoint_id'));
-      const graceMs =
-        body.gracePeriodSeconds == null ? defaultGraceMs : body.gracePeriodSeconds * 1000;
-      await rotateSecret(
-        db,
-        { tenantId: app.tenantId, endpointId: endpoint.id },
-        secretMaterial(body.key),
-        graceMs,
-      );
+      await rotate(deps, { tenantId: app.tenantId, endpointId: endpoint.id }, body);
       res.status(204).end();
     },
   );

@@ -1,5 +1,5 @@
 import type { EndpointFields, EndpointRow } from '@hookrail/db';
-import { parseSecret } from '@hookrail/signing';
+import { parseAsymmetricSecret, parseSecret, type SigningKey } from '@hookrail/signing';
 import { z } from 'zod';
 import {
   channelName,
@@ -96,15 +96,27 @@ const filterTypes = nameList(eventTypeName, 1000);
 const channels = nameList(channelName, 10);
 
 /** A secret the caller chose, as its key bytes. */
-const endpointSecret = z.string({ error: 'must be a string' }).transform((value, ctx) => {
-  const key = parseSecret(value);
-  if (key !== undefined) return key;
-  ctx.addIssue({
-    code: 'custom',
-    message:
-      'must be whsec_ followed by base64 of at least 24 random bytes, or null to generate one',
+const endpointSecret = z
+  .string({ error: 'must be a string' })
+  .transform((value, ctx): SigningKey => {
+    const asymmetric = parseAsymmetricSecret(value);
+    if (asymmetric !== undefined) return { kind: 'ed25519', key: asymmetric };
+    const key = parseSecret(value);
+    if (key !== undefined) return { kind: 'hmac', key };
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be whsec_ followed by base64 of at least 24 random bytes, whsk_ followed by an ed25519 key, or null to generate one',
+    });
+    return z.NEVER;
+  })
+  .meta({
+    description: 'whsec_… (HMAC, v1 signatures) or whsk_… (ed25519, v1a); generated when absent.',
   });
-  return z.NEVER;
+
+/** The kind of key to generate when no secret is given. */
+const keyType = z.enum(['hmac', 'ed25519'], { error: 'must be hmac or ed25519' }).meta({
+  description: 'Hookrail: the kind of secret to generate when none is given. @default hmac',
 });
 
 /** Fields shared by create, replace and patch, each optional and (where it can be) nullable. */
@@ -168,11 +180,13 @@ export const endpointIn = z
   .strictObject({
     ...shape,
     secret: endpointSecret.nullable().optional(),
+    keyType: keyType.optional(),
     headers: customHeaders.optional(),
   })
   .transform((input, ctx) => ({
     fields: { ...replaceFields(input, ctx), headers: input.headers ?? {} },
     secret: input.secret ?? null,
+    keyType: input.keyType ?? input.secret?.kind ?? 'hmac',
   }))
   .meta({ id: 'EndpointIn' });
 
@@ -267,7 +281,12 @@ export function endpointOut(row: EndpointRow): z.input<typeof endpointOutSchema>
 }
 
 export const endpointSecretOut = z
-  .object({ key: z.string().meta({ example: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD' }) })
+  .object({
+    key: z.string().meta({
+      example: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD',
+      description: 'The HMAC secret (whsec_), or for an ed25519 endpoint its public key (whpk_).',
+    }),
+  })
   .meta({ id: 'EndpointSecretOut' });
 
 /** The longest a rotated-out secret may keep signing. */

@@ -6,10 +6,13 @@ import {
   webhookHeaders,
   type RetryPolicy,
 } from '@hookrail/delivery';
+import type { Vault } from '@hookrail/secrets';
 import type { Sender } from './http-sender.ts';
 
 export interface AttemptDeps {
   sender: Sender;
+  /** Opens the endpoint's sealed signing keys. */
+  vault: Vault;
   retry: RetryPolicy;
   /** Milliseconds since the epoch. */
   now: () => number;
@@ -55,7 +58,7 @@ export async function attemptDelivery(
     messageId: delivery.messageId,
     timestamp: Math.floor(startedAt.getTime() / 1000),
     body: delivery.payload,
-    keys: delivery.keys.map((key) => Buffer.from(key, 'base64')),
+    keys: delivery.keys.map(({ kind, key }) => ({ kind, key: deps.vault.open(key) })),
     customHeaders: delivery.headers,
     style: delivery.headerStyle,
   });

@@ -93,6 +93,17 @@ export function createDeliveryProcessor(
     const { followUps } = await recordResults(deps.db, [{ ...result, breaker: transition }], {
       disableAfterMs: deps.disableAfterMs,
     });
+    deps.logger.debug(
+      {
+        deliveryId: delivery.id,
+        endpointId: delivery.endpointId,
+        attempt: delivery.attempt,
+        statusCode: result.attempt?.statusCode,
+        error: result.attempt?.error,
+        next: result.next.status,
+      },
+      'attempt recorded',
+    );
     const jobs: ScheduledJob[] = followUps.map((d) => ({
       deliveryId: d.id,
       endpointId: d.endpointId,

@@ -23,8 +23,8 @@ export interface ClaimedDelivery {
   headers: Record<string, string>;
   endpointDisabled: boolean;
   endpointDeleted: boolean;
-  /** Live secrets' key bytes (base64), newest first. */
-  keys: string[];
+  /** Live secrets, newest first, their key material still sealed. */
+  keys: { kind: 'hmac' | 'ed25519'; key: string }[];
   /** Asked for by a person: recorded as manual and not retried. */
   manual: boolean;
   /** The tenant's choice of header names. */
@@ -48,7 +48,7 @@ interface ClaimRow extends Record<string, unknown> {
   headers: Record<string, string>;
   disabled: boolean;
   deleted: boolean;
-  keys: string[];
+  keys: { kind: 'hmac' | 'ed25519'; key: string }[];
   manual: boolean;
   header_style: 'webhook' | 'svix';
 }
@@ -83,10 +83,10 @@ export async function claimDeliveries(
     )
     select c.*, m.event_type, m.event_id, m.payload, e.url, e.headers, e.disabled, e.uid as endpoint_uid,
            e.deleted_at is not null as deleted, t.header_style, a.uid as app_uid, a.system,
-           coalesce((select array_agg(s.key order by s.created_at desc)
+           coalesce((select json_agg(json_build_object('kind', s.kind, 'key', s.key) order by s.created_at desc)
                        from endpoint_secrets s
                       where s.endpoint_id = c.endpoint_id
-                        and (s.expires_at is null or s.expires_at > now())), '{}') as keys
+                        and (s.expires_at is null or s.expires_at > now())), '[]') as keys
       from claimed c
       join messages m on m.id = c.message_id
       join endpoints e on e.id = c.endpoint_id

@@ -38,8 +38,8 @@ export interface EndpointWriteOptions {
 }
 
 export interface SecretMaterial {
-  kind: 'hmac';
-  /** Key bytes, base64. */
+  kind: 'hmac' | 'ed25519';
+  /** The key bytes, sealed by the vault. */
   key: string;
 }
 

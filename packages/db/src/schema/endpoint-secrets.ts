@@ -17,9 +17,9 @@ export const endpointSecrets = pgTable(
     endpointId: idOf('endpoint', 'endpoint_id')
       .notNull()
       .references(() => endpoints.id, { onDelete: 'cascade' }),
-    /** `hmac` (Standard Webhooks `v1`). */
-    kind: text('kind').$type<'hmac'>().notNull(),
-    /** The key material, base64. */
+    /** `hmac` (Standard Webhooks `v1`) or `ed25519` (`v1a`). */
+    kind: text('kind').$type<'hmac' | 'ed25519'>().notNull(),
+    /** The key material, sealed by the vault (AES-256-GCM); see @hookrail/secrets. */
     key: text('key').notNull(),
     createdAt: createdAt(),
     expiresAt: timestamptz('expires_at'),

@@ -59,12 +59,11 @@ beforeAll(async () => {
       secret: asymmetricSecret,
     })
   ).json<{ id: string }>().id;
-  const failing = (
-    await client.post(`/api/v1/app/${appId}/endpoint`, {
-      url: `${receiver.url}/failing`,
-      secret: hmacSecret,
-    })
-  ).json<{ id: string }>().id;
+  // A failing endpoint, so that error texts are written too.
+  await client.post(`/api/v1/app/${appId}/endpoint`, {
+    url: `${receiver.url}/failing`,
+    secret: hmacSecret,
+  });
   receiver.answer((req) =>
     req.path === '/failing' ? { status: 500, body: 'no' } : { status: 200, body: 'ok' },
   );

@@ -40,6 +40,10 @@ const workerEnv = z
       .prefault('5'),
     HOOKRAIL_DISABLE_AFTER: duration.prefault('5d'),
     HOOKRAIL_THROTTLE_MIN_DELAY: seconds(86_400).prefault('60'),
+    HOOKRAIL_RECONCILE_INTERVAL: seconds(3600)
+      .refine((ms) => ms > 0, { error: 'must be a positive number of seconds' })
+      .prefault('5'),
+    HOOKRAIL_LEASE_MARGIN: seconds(3600).prefault('30'),
   })
   .transform((env) => ({
     ...baseConfig(env),
@@ -53,6 +57,8 @@ const workerEnv = z
     breakerProbeIntervalMs: env.HOOKRAIL_BREAKER_PROBE_INTERVAL,
     disableAfterMs: env.HOOKRAIL_DISABLE_AFTER,
     throttleMinDelayMs: env.HOOKRAIL_THROTTLE_MIN_DELAY,
+    reconcileIntervalMs: env.HOOKRAIL_RECONCILE_INTERVAL,
+    leaseMarginMs: env.HOOKRAIL_LEASE_MARGIN,
   }));
 
 export interface WorkerConfig extends BaseConfig, OutboundConfig {
@@ -74,6 +80,13 @@ export interface WorkerConfig extends BaseConfig, OutboundConfig {
   disableAfterMs: number;
   /** The shortest wait a Retry-After (429, 503) may ask for. */
   throttleMinDelayMs: number;
+  /** Time between reconciliation passes. */
+  reconcileIntervalMs: number;
+  /**
+   * How long past the request timeout a claimed delivery is held before it counts as
+   * abandoned (its worker died) and is sent again.
+   */
+  leaseMarginMs: number;
 }
 
 export function loadWorkerConfig(env?: Record<string, string | undefined>): WorkerConfig {

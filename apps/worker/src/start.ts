@@ -1,18 +1,22 @@
 import { createDatabase } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
+import { outboundGuard, type Resolver } from '@hookrail/outbound';
 import {
   createDeliveryQueue,
   createDeliveryWorker,
   createEndpointGate,
   createRedis,
-  startBackgroundWorkers,
+  createTaskQueue,
+  startTaskWorker,
+  type DeliveryWorker,
 } from '@hookrail/queue';
+import { loadVault, warnGeneratedKey } from '@hookrail/secrets';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHousekeeping } from './background/housekeeping.ts';
+import { startReconciler } from './background/reconciler.ts';
 import { createTaskRunner } from './background/run-task.ts';
 import type { WorkerConfig } from './config.ts';
-import { loadVault, warnGeneratedKey } from '@hookrail/secrets';
-import { outboundGuard, type Resolver } from '@hookrail/outbound';
+import { createDatabaseWatch } from './delivery/database-watch.ts';
 import { EndpointLimits } from './delivery/endpoint-limits.ts';
 import { createSender } from './delivery/http-sender.ts';
 import { createDeliveryProcessor } from './delivery/processor.ts';
@@ -21,19 +25,17 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-/** A claim outlasts the longest possible attempt by this much before it may be taken over. */
-const leaseMarginMs = 30_000;
-
-/**
- * Opens the worker's connections and starts taking delivery jobs; `close` stops taking jobs,
- * lets the ones in flight finish (each is bounded by the request timeout), then closes
- * connections in reverse order.
- */
 export interface StartWorkerOptions {
   /** Resolves endpoint host names. @defaultValue the system resolver */
   resolve?: Resolver;
 }
 
+/**
+ * Opens the worker's connections and starts its loops: delivery jobs, retry tasks, and the
+ * reconciler. `close` stops taking jobs, lets the ones in flight finish (each is bounded by
+ * the request timeout), then closes connections in reverse order. A job cut short by a crash
+ * is not lost: its delivery's claim expires and the reconciler queues it again.
+ */
 export async function startWorker(
   config: WorkerConfig,
   logger: Logger,
@@ -55,6 +57,7 @@ export async function startWorker(
     prefix: config.redisPrefix,
     onError: onRedisError,
   });
+  const tasks = createTaskQueue({ connection: producer, prefix: config.redisPrefix });
   const sender = createSender({
     timeoutMs: config.requestTimeoutMs,
     guard: outboundGuard({
@@ -65,6 +68,15 @@ export async function startWorker(
   });
 
   await database.ping();
+  let stopping = false;
+  // The watch pauses the worker it is created for; the worker's processor reports to the watch.
+  const pausable: { worker?: DeliveryWorker } = {};
+  const watch = createDatabaseWatch({
+    ping: () => database.ping(),
+    onDown: () => pausable.worker?.pause(),
+    onUp: () => pausable.worker?.resume(),
+    logger,
+  });
   const worker = createDeliveryWorker({
     connection: consumer,
     prefix: config.redisPrefix,
@@ -85,8 +97,10 @@ export async function startWorker(
         scheduleSeconds: config.retryScheduleSeconds,
         throttleMinDelayMs: config.throttleMinDelayMs,
       },
-      leaseMs: config.requestTimeoutMs + leaseMarginMs,
+      leaseMs: config.requestTimeoutMs + config.leaseMarginMs,
       disableAfterMs: config.disableAfterMs,
+      databaseDown: () => watch.down(),
+      stopping: () => stopping,
       now: Date.now,
       random: Math.random,
     }),
@@ -94,7 +108,8 @@ export async function startWorker(
     onJobFailed: (job, error) =>
       logger.warn({ err: error, job }, 'delivery job failed; it will be retried'),
   });
-  const background = await startBackgroundWorkers({
+  pausable.worker = worker;
+  const taskWorker = startTaskWorker({
     connection: consumer,
     prefix: config.redisPrefix,
     runTask: createTaskRunner({
@@ -104,16 +119,27 @@ export async function startWorker(
       ratePerSecond: config.recoveryRate,
       sleep: (ms) => sleep(ms),
     }),
-    maintain: createHousekeeping({ db: database.db, logger }),
-    maintenanceEveryMs: 60_000,
-    onError: (error) => logger.warn({ err: error }, 'background worker error'),
+    onError: (error) => logger.warn({ err: error }, 'task worker error'),
+  });
+  const reconciler = startReconciler({
+    db: database.db,
+    queue,
+    tasks,
+    logger,
+    intervalMs: config.reconcileIntervalMs,
+    graceMs: Math.max(2000, 2 * config.reconcileIntervalMs),
+    housekeeping: createHousekeeping({ db: database.db, logger }),
+    housekeepingEveryMs: 60_000,
   });
   logger.info({ concurrency: config.concurrency }, 'worker ready');
 
   return {
     async close() {
-      await Promise.all([worker.close(), background.close()]);
-      await queue.close();
+      stopping = true;
+      await reconciler.stop();
+      await Promise.all([worker.close(), taskWorker.close()]);
+      watch.stop();
+      await Promise.all([queue.close(), tasks.close()]);
       await sender.close();
       await Promise.all([
         producer.quit().catch(() => producer.disconnect()),

@@ -27,3 +27,4 @@ export * from './queries/secrets.ts';
 export * from './queries/tasks.ts';
 export * from './queries/operational-events.ts';
 export * from './queries/sealed.ts';
+export * from './queries/reconcile.ts';

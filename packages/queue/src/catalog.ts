@@ -21,9 +21,13 @@ export const jobs = {
      */
     data: z.object({ deliveryId, endpointId, attempt: z.number().int().min(1) }),
     options: {
-      /** Delivery state lives in Postgres; finished jobs are dropped so their ids can be reused. */
+      /**
+       * Delivery state lives in Postgres; finished jobs are dropped so their ids can be reused,
+       * and a failed job is dropped too, so that the reconciler sees it missing and queues
+       * its delivery again.
+       */
       removeOnComplete: true,
-      removeOnFail: { count: 1000 },
+      removeOnFail: true,
       /**
        * Retries of the job itself, for infrastructure failures (Postgres down while recording).
        * Failed HTTP attempts are not job failures: they schedule a new job.
@@ -42,12 +46,6 @@ export const jobs = {
       attempts: 5,
       backoff: { type: 'exponential', delay: 2000 },
     },
-  },
-  maintenance: {
-    queue: 'maintenance',
-    /** Periodic housekeeping, scheduled once per installation by BullMQ's job scheduler. */
-    data: z.object({}),
-    options: { removeOnComplete: true, removeOnFail: { count: 100 } },
   },
 } as const;
 

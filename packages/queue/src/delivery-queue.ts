@@ -11,6 +11,11 @@ export interface ScheduledJob extends DeliverJob {
 export interface DeliveryQueue {
   /** Adds the jobs in one round trip; fails fast when Redis is unreachable. */
   enqueue(jobs: readonly ScheduledJob[]): Promise<void>;
+  /**
+   * The jobs among `jobs` that Redis does not hold (in any state): the ones to queue again.
+   * One round trip.
+   */
+  missing<T extends DeliverJob>(jobs: readonly T[]): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -59,6 +64,14 @@ export function createDeliveryQueue(options: {
         })),
       );
     },
+    async missing(list) {
+      if (list.length === 0) return [];
+      if (options.connection.status !== 'ready') throw new QueueUnavailableError();
+      const pipeline = options.connection.pipeline();
+      for (const job of list) pipeline.exists(current().toKey(deliverJobId(job)));
+      const results = (await pipeline.exec()) ?? [];
+      return list.filter((_, i) => results[i]?.[1] !== 1);
+    },
     async close() {
       await queue?.close();
     },
@@ -85,6 +98,9 @@ export interface DeliveryWorkerOptions {
 }
 
 export interface DeliveryWorker {
+  /** Stops taking new jobs until `resume`; jobs in flight go on. */
+  pause(): void;
+  resume(): void;
   /** Stops taking jobs and waits for the ones in flight to finish. */
   close(): Promise<void>;
 }
@@ -111,5 +127,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   );
   worker.on('error', (error) => options.onError?.(error));
   worker.on('failed', (job, error) => options.onJobFailed?.(job?.data, error));
-  return { close: () => worker.close() };
+  return {
+    pause: () => void worker.pause(true),
+    resume: () => {
+      void worker.resume();
+    },
+    close: () => worker.close(),
+  };
 }

@@ -16,13 +16,7 @@ export {
   type DeliveryWorkerOptions,
   type ScheduledJob,
 } from './delivery-queue.ts';
-export {
-  createTaskQueue,
-  startBackgroundWorkers,
-  type BackgroundWorkerOptions,
-  type BackgroundWorkers,
-  type TaskQueue,
-} from './task-queue.ts';
+export { createTaskQueue, startTaskWorker, type TaskQueue, type TaskWorker } from './task-queue.ts';
 export {
   createEndpointGate,
   resetEndpointBreaker,

@@ -27,60 +27,25 @@ export function createTaskQueue(options: { connection: Redis; prefix: string }):
   };
 }
 
-export interface BackgroundWorkers {
+export interface TaskWorker {
   close(): Promise<void>;
 }
 
-export interface BackgroundWorkerOptions {
+/** Runs retry tasks, two at a time per process. */
+export function startTaskWorker(options: {
   /** A connection that waits while Redis is away. */
   connection: Redis;
   prefix: string;
   runTask: (taskId: string) => Promise<void>;
-  maintain: () => Promise<void>;
-  /** How often housekeeping runs. */
-  maintenanceEveryMs: number;
   onError?: (error: Error) => void;
-}
-
-/**
- * Task runs and housekeeping. Housekeeping is a BullMQ job scheduler: every worker process
- * upserts the same scheduler, and BullMQ runs each occurrence once, on one of them.
- */
-export async function startBackgroundWorkers(
-  options: BackgroundWorkerOptions,
-): Promise<BackgroundWorkers> {
-  const prefix = hashTag(options.prefix);
-  const maintenanceQueue = new Queue(jobs.maintenance.queue, {
-    connection: options.connection,
-    prefix,
-  });
-  await maintenanceQueue.upsertJobScheduler(
-    'housekeeping',
-    { every: options.maintenanceEveryMs },
-    { name: 'housekeeping', data: {}, opts: jobs.maintenance.options },
-  );
-  const taskWorker = new Worker(
+}): TaskWorker {
+  const worker = new Worker(
     jobs.runTask.queue,
     async (job: Job) => {
       await options.runTask(jobs.runTask.data.parse(job.data).taskId);
     },
-    { connection: options.connection, prefix, concurrency: 2 },
+    { connection: options.connection, prefix: hashTag(options.prefix), concurrency: 2 },
   );
-  const maintenanceWorker = new Worker(
-    jobs.maintenance.queue,
-    async () => {
-      await options.maintain();
-    },
-    { connection: options.connection, prefix, concurrency: 1 },
-  );
-  const onError = (error: Error) => options.onError?.(error);
-  taskWorker.on('error', onError);
-  maintenanceWorker.on('error', onError);
-  maintenanceQueue.on('error', onError);
-  return {
-    async close() {
-      await Promise.all([taskWorker.close(), maintenanceWorker.close()]);
-      await maintenanceQueue.close();
-    },
-  };
+  worker.on('error', (error: Error) => options.onError?.(error));
+  return { close: () => worker.close() };
 }

@@ -1,4 +1,10 @@
-import { claimDeliveries, recordResults, type Db } from '@hookrail/db';
+import {
+  claimDeliveries,
+  isUnavailableError,
+  recordResults,
+  type Db,
+  type DeliveryResult,
+} from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
 import {
   deliverJobId,
@@ -21,6 +27,10 @@ export interface ProcessorDeps extends AttemptDeps {
   leaseMs: number;
   /** An endpoint failing without a success for this long is disabled. */
   disableAfterMs: number;
+  /** Told when Postgres cannot be reached (the worker then pauses until it can). */
+  databaseDown: () => void;
+  /** True once the worker is shutting down: stop waiting on Postgres. */
+  stopping: () => boolean;
 }
 
 /**
@@ -55,9 +65,31 @@ export function deferral(
 export function createDeliveryProcessor(
   deps: ProcessorDeps,
 ): (job: DeliverJob, context: { deferrals: number }) => Promise<{ deferMs: number } | undefined> {
+  /**
+   * Records a result, retrying for as long as Postgres is unreachable: the request was made,
+   * and its outcome is worth keeping. If the claim expired meanwhile and the delivery was
+   * sent again, this attempt is still recorded, next to the duplicate.
+   */
+  async function record(result: DeliveryResult) {
+    for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
+      try {
+        return await recordResults(deps.db, [result], { disableAfterMs: deps.disableAfterMs });
+      } catch (error) {
+        if (!isUnavailableError(error) || deps.stopping()) throw error;
+        deps.databaseDown();
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
   return async (job, { deferrals }) => {
     const jobKey = deliverJobId(job);
-    const limits = await deps.limits.get(job.endpointId, deps.now());
+    const limits = await deps.limits.get(job.endpointId, deps.now()).catch((error: unknown) => {
+      if (!isUnavailableError(error)) throw error;
+      deps.databaseDown();
+      return undefined;
+    });
+    if (limits === undefined) return { deferMs: 1000 }; // Postgres is away: wait, using no attempt
     const admission = await deps.gate.admit({
       endpointId: job.endpointId,
       jobKey,
@@ -76,7 +108,16 @@ export function createDeliveryProcessor(
         outcome,
         maxInflight: limits.maxInflight,
       });
-    const [delivery] = await claimDeliveries(deps.db, [job], deps.leaseMs);
+    let claimed;
+    try {
+      claimed = await claimDeliveries(deps.db, [job], deps.leaseMs);
+    } catch (error) {
+      await report('none');
+      if (!isUnavailableError(error)) throw error;
+      deps.databaseDown();
+      return { deferMs: 1000 };
+    }
+    const [delivery] = claimed;
     if (delivery === undefined) {
       await report('none');
       deps.logger.debug({ job }, 'stale delivery job skipped');
@@ -90,9 +131,7 @@ export function createDeliveryProcessor(
     if (transition !== 'none') {
       deps.logger.info({ endpointId: delivery.endpointId, transition }, 'circuit breaker changed');
     }
-    const { followUps } = await recordResults(deps.db, [{ ...result, breaker: transition }], {
-      disableAfterMs: deps.disableAfterMs,
-    });
+    const { followUps } = await record({ ...result, breaker: transition });
     deps.logger.debug(
       {
         deliveryId: delivery.id,

@@ -29,6 +29,8 @@ export interface ClaimedDelivery {
   manual: boolean;
   /** The tenant's choice of header names. */
   headerStyle: 'webhook' | 'svix';
+  /** This claim's token: the result is recorded only if the claim is still this one. */
+  claimToken: string;
 }
 
 interface ClaimRow extends Record<string, unknown> {
@@ -51,6 +53,7 @@ interface ClaimRow extends Record<string, unknown> {
   keys: { kind: 'hmac' | 'ed25519'; key: string }[];
   manual: boolean;
   header_style: 'webhook' | 'svix';
+  claim_token: string;
 }
 
 /**
@@ -76,10 +79,12 @@ export async function claimDeliveries(
          set status = 'sending',
              attempt_count = d.attempt_count + 1,
              lease_until = now() + ${leaseMs} * interval '1 millisecond',
+             claim_token = md5(random()::text || clock_timestamp()::text),
              updated_at = now()
         from wanted w
        where d.id = w.id and d.status = 'pending' and d.attempt_count = w.attempt - 1
-      returning d.id, d.tenant_id, d.app_id, d.message_id, d.endpoint_id, d.attempt_count, d.manual
+      returning d.id, d.tenant_id, d.app_id, d.message_id, d.endpoint_id, d.attempt_count, d.manual,
+                d.claim_token
     )
     select c.*, m.event_type, m.event_id, m.payload, e.url, e.headers, e.disabled, e.uid as endpoint_uid,
            e.deleted_at is not null as deleted, t.header_style, a.uid as app_uid, a.system,
@@ -112,5 +117,6 @@ export async function claimDeliveries(
     keys: row.keys,
     manual: row.manual,
     headerStyle: row.header_style,
+    claimToken: row.claim_token,
   }));
 }

@@ -43,8 +43,8 @@ export interface Recorded {
  * Records the outcome of many attempts in one transaction: every attempt row in one insert,
  * every delivery in one update, then each endpoint's health (failure run, breaker state,
  * disabling) and the operational events that follow. The delivery update is a compare-and-
- * set on (`sending`, attempt), so a delivery canceled meanwhile stays canceled; its attempt is
- * recorded all the same. Callers complete their jobs only after this commits: a crash before
+ * set on the claim (`sending` with this claim's token), so a delivery canceled, or taken over
+ * after the claim expired, is left as it is; the attempt is recorded all the same. Callers complete their jobs only after this commits: a crash before
  * leaves the deliveries `sending` until their lease runs out, and they are sent again.
  */
 export async function recordResults(
@@ -99,7 +99,7 @@ export async function recordResults(
     const values = sql.join(
       results.map(({ delivery, attempt, next }) => {
         const nextAt = next.status === 'pending' ? next.nextAttemptAt.toISOString() : null;
-        return sql`(${delivery.id}::text, ${delivery.attempt}::int, ${next.status}::text,
+        return sql`(${delivery.id}::text, ${delivery.claimToken}::text, ${next.status}::text,
                     ${nextAt}::timestamptz, ${attempt?.statusCode ?? null}::int)`;
       }),
       sql`, `,
@@ -109,11 +109,12 @@ export async function recordResults(
          set status = v.status,
              next_attempt_at = v.next_at,
              lease_until = null,
+             claim_token = null,
              manual = false,
              last_status_code = coalesce(v.code, d.last_status_code),
              updated_at = now()
-        from (values ${values}) as v(id, attempt, status, next_at, code)
-       where d.id = v.id and d.status = 'sending' and d.attempt_count = v.attempt`);
+        from (values ${values}) as v(id, token, status, next_at, code)
+       where d.id = v.id and d.status = 'sending' and d.claim_token = v.token`);
 
     const events = new Map<Id<'tenant'>, OperationalEvent[]>();
     const raise = (tenantId: Id<'tenant'>, event: OperationalEvent) => {

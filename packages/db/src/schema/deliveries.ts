@@ -34,6 +34,11 @@ export const deliveries = pgTable(
     nextAttemptAt: timestamptz('next_attempt_at'),
     /** While `sending`: when the claim expires and the delivery may be taken again. */
     leaseUntil: timestamptz('lease_until'),
+    /**
+     * While `sending`: the claim's random token. Results are recorded against it, so a worker
+     * whose claim expired and was taken over cannot overwrite the new claim's outcome.
+     */
+    claimToken: text('claim_token'),
     lastStatusCode: integer('last_status_code'),
     /**
      * The next attempt was asked for by a person (a resend or a recovery): it is recorded as

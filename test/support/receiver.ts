@@ -71,6 +71,16 @@ export class Receiver {
     return this;
   }
 
+  /** Answers every request left hanging so far. */
+  release(status: number, body = 'ok'): void {
+    for (const res of this.hanging) {
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(body);
+    }
+    for (const request of this.requests) request.status ??= status;
+    this.hanging.clear();
+  }
+
   /** Decides the answers from now on. */
   answer(reply: (request: ReceivedRequest, index: number) => Reply): void {
     this.reply = reply;

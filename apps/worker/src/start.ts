@@ -67,7 +67,6 @@ export async function startWorker(
     }),
   });
 
-  await database.ping();
   let stopping = false;
   // The watch pauses the worker it is created for; the worker's processor reports to the watch.
   const pausable: { worker?: DeliveryWorker } = {};
@@ -109,6 +108,9 @@ export async function startWorker(
       logger.warn({ err: error, job }, 'delivery job failed; it will be retried'),
   });
   pausable.worker = worker;
+  // A worker started while Postgres is away waits for it like one that lost it later.
+  await database.ping().catch(() => watch.down());
+  if (watch.isDown) worker.pause();
   const taskWorker = startTaskWorker({
     connection: consumer,
     prefix: config.redisPrefix,

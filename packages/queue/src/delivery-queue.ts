@@ -123,6 +123,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       connection: options.connection,
       prefix: hashTag(options.prefix),
       concurrency: options.concurrency,
+      // A job whose worker died is noticed within about two of these and run again (its
+      // delivery's claim decides whether anything is sent). BullMQ renews the lock of a live
+      // job every half period.
+      lockDuration: 10_000,
+      stalledInterval: 10_000,
     },
   );
   worker.on('error', (error) => options.onError?.(error));

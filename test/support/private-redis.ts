@@ -42,7 +42,8 @@ export class PrivateRedis {
       probe.on('error', () => undefined);
       try {
         await probe.connect();
-        return (await probe.ping()) === 'PONG';
+        await probe.ping();
+        return true;
       } catch {
         return false;
       } finally {

@@ -1,7 +1,7 @@
 // The API process: configuration, migrations, then the HTTP server until SIGTERM.
-import { migrateDatabase } from '@hookrail/db';
+import { migrateWhenReachable } from '@hookrail/db';
 import { createLogger } from '@hookrail/logger';
-import { configOrExit, serve } from '@hookrail/runtime';
+import { configOrExit, serve, waitingForPostgres } from '@hookrail/runtime';
 import { loadApiConfig } from './config.ts';
 import { startApi } from './start.ts';
 
@@ -10,7 +10,7 @@ const logger = createLogger({ name: 'api', level: config.logLevel });
 serve({
   logger,
   start: async () => {
-    await migrateDatabase(config.databaseUrl);
+    await migrateWhenReachable(config.databaseUrl, { onUnavailable: waitingForPostgres(logger) });
     return startApi(config, logger);
   },
 });

@@ -1,8 +1,8 @@
 // `npm start`: migrations, then the API and the worker in one process, until SIGTERM.
 import { loadApiConfig, startApi } from '@hookrail/api';
-import { migrateDatabase } from '@hookrail/db';
+import { migrateWhenReachable } from '@hookrail/db';
 import { createLogger } from '@hookrail/logger';
-import { configOrExit, serve } from '@hookrail/runtime';
+import { configOrExit, serve, waitingForPostgres } from '@hookrail/runtime';
 import { loadWorkerConfig, startWorker } from '@hookrail/worker';
 
 const [apiConfig, workerConfig] = configOrExit(
@@ -12,7 +12,9 @@ const logger = createLogger({ name: 'hookrail', level: apiConfig.logLevel });
 serve({
   logger,
   start: async () => {
-    await migrateDatabase(apiConfig.databaseUrl);
+    await migrateWhenReachable(apiConfig.databaseUrl, {
+      onUnavailable: waitingForPostgres(logger),
+    });
     const worker = await startWorker(workerConfig, logger.child({ role: 'worker' }));
     const api = await startApi(apiConfig, logger.child({ role: 'api' }));
     return {

@@ -6,7 +6,13 @@ export {
   type DbOrTx,
   type Tx,
 } from './client.ts';
-export { ensureDatabase, migrateDatabase, migrationsFolder } from './migrate.ts';
+export {
+  ensureDatabase,
+  migrateDatabase,
+  migrateWhenReachable,
+  migrationsFolder,
+  type MigrateWhenReachableOptions,
+} from './migrate.ts';
 export { isUnavailableError, isUniqueViolation, pgErrorCode } from './errors.ts';
 export * from './schema/index.ts';
 export * from './queries/pagination.ts';

@@ -2,7 +2,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { pgErrorCode } from './errors.ts';
+import { isUnavailableError, pgErrorCode } from './errors.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 
@@ -58,5 +58,34 @@ export async function migrateDatabase(url: string): Promise<void> {
     }
   } finally {
     await client.end();
+  }
+}
+
+export interface MigrateWhenReachableOptions {
+  /** How long to keep trying while Postgres cannot be reached. @defaultValue 120000 */
+  timeoutMs?: number;
+  /** Told about each failed try that will be repeated, and how soon. */
+  onUnavailable?: (error: unknown, retryInMs: number) => void;
+}
+
+/**
+ * `migrateDatabase` for a process starting up: while Postgres is unreachable (still starting,
+ * restarting, refusing connections) it tries again, backing off to every 5 s, until the
+ * deadline. Any other error, and the last one at the deadline, is thrown.
+ */
+export async function migrateWhenReachable(
+  url: string,
+  options: MigrateWhenReachableOptions = {},
+): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  for (let waitMs = 250; ; waitMs = Math.min(waitMs * 2, 5000)) {
+    try {
+      await migrateDatabase(url);
+      return;
+    } catch (error) {
+      if (!isUnavailableError(error) || Date.now() + waitMs > deadline) throw error;
+      options.onUnavailable?.(error, waitMs);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
   }
 }

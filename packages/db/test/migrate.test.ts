@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { migrateDatabase, migrationsFolder } from '../src/index.ts';
+import { migrateDatabase, migrateWhenReachable, migrationsFolder } from '../src/index.ts';
 
 function urlFor(database: string): string {
   const url = new URL(inject('postgresUrl'));
@@ -60,5 +60,49 @@ describe('the migrator', () => {
     }
     // A later start finds nothing to do.
     await migrateDatabase(urlFor(name));
+  });
+
+  it('waits at start-up while Postgres refuses connections, then migrates', async () => {
+    const name = `${inject('runPrefix')}_migrate_${randomBytes(4).toString('hex')}`;
+    created.push(name);
+    const admin = new pg.Client({ connectionString: urlFor('postgres') });
+    await admin.connect();
+    try {
+      await admin.query(`create database "${name}"`);
+      await admin.query(`alter database "${name}" allow_connections false`);
+      const refusals: string[] = [];
+      let reopened: Promise<unknown> | undefined;
+      await migrateWhenReachable(urlFor(name), {
+        onUnavailable: (error) => {
+          refusals.push(error instanceof Error ? error.message : String(error));
+          // Let it in once it has been turned away twice.
+          if (refusals.length === 2) {
+            reopened = admin.query(`alter database "${name}" allow_connections true`);
+          }
+        },
+      });
+      await reopened;
+      expect(refusals.length).toBeGreaterThanOrEqual(2);
+      expect(refusals[0]).toMatch(/not currently accepting connections/);
+    } finally {
+      await admin.query(`alter database "${name}" allow_connections true`);
+      await admin.end();
+    }
+    // Migrated: the next run has nothing to do and the tables are there.
+    const client = new pg.Client({ connectionString: urlFor(name) });
+    await client.connect();
+    const { rows } = await client.query("select to_regclass('public.tenants') is not null as ok");
+    await client.end();
+    expect(rows[0]).toEqual({ ok: true });
+  });
+
+  it('gives up at once on an error waiting cannot fix', async () => {
+    const url = new URL(urlFor('postgres'));
+    url.username = 'no_such_role_for_hookrail';
+    const waits: unknown[] = [];
+    await expect(
+      migrateWhenReachable(url.toString(), { onUnavailable: (error) => waits.push(error) }),
+    ).rejects.toThrow(/no_such_role_for_hookrail/);
+    expect(waits).toEqual([]);
   });
 });

@@ -70,3 +70,11 @@ export function serve(options: ServeOptions): void {
     process.exit(1);
   });
 }
+
+/** For start-up: logs each failed try to reach Postgres, without its connection string. */
+export function waitingForPostgres(logger: Logger): (error: unknown, retryInMs: number) => void {
+  return (error, retryInMs) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    logger.warn({ reason, retryInMs }, 'postgres unreachable at start-up; retrying');
+  };
+}

@@ -36,8 +36,11 @@ export function createDatabase(options: DatabaseOptions): Database {
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
   });
-  // Without a listener, an idle connection dropped by the server would crash the process.
+  // Without listeners, a connection dropped by the server would crash the process: the pool
+  // reports an idle one; a checked-out one reports on itself, and its query fails anyway.
+  // Either way the pool discards the broken connection and opens a new one when needed.
   pool.on('error', (error) => options.onIdleError?.(error));
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = drizzle(pool, { schema });
   let closed = false;
   return {

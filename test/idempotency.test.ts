@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import type { Id } from '@hookrail/ids';
+import pg from 'pg';
+import { describe, expect, inject, it } from 'vitest';
 import { useTestApi } from './support/api.ts';
 import { useTestEnv } from './support/env.ts';
+import { databaseUrl } from './support/services.ts';
+import { waitFor } from './support/wait.ts';
 
 const env = useTestEnv();
 const api = useTestApi(env);
@@ -136,5 +140,111 @@ describe('Idempotency-Key on POST', () => {
     );
     expect(again.status).toBe(201);
     expect(again.json()).toMatchObject({ name: 'New' });
+  });
+
+  it('a request cut off by a Postgres outage gives its key back once Postgres returns', async () => {
+    const { client } = await api.newTenant();
+    const app = (await client.post('/api/v1/app', { name: 'Outage' })).json<{ id: string }>();
+    const name = new URL(env.databaseUrl).pathname.slice(1);
+    const admin = new pg.Client({
+      connectionString: databaseUrl(inject('postgresUrl'), 'postgres'),
+    });
+    await admin.connect();
+    // Holding the application row makes the message's insert wait (its foreign key check), so
+    // the request has claimed its key when Postgres goes away.
+    const blocker = new pg.Client({ connectionString: env.databaseUrl });
+    blocker.on('error', () => undefined); // terminated below, on purpose
+    await blocker.connect();
+    await blocker.query('begin');
+    await blocker.query('select id from applications where id = $1 for update', [app.id]);
+    const send = () =>
+      client.post(
+        `/api/v1/app/${app.id}/msg`,
+        { eventType: 'a.b', payload: {} },
+        { 'idempotency-key': 'cut-off' },
+      );
+    const first = send();
+    try {
+      await waitFor('the request to wait on the row lock', async () => {
+        const { rows } = await admin.query(
+          "select 1 from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'",
+          [name],
+        );
+        return rows.length > 0;
+      });
+      await admin.query(`alter database "${name}" allow_connections false`);
+      await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1',
+        [name],
+      );
+      const answer = await first;
+      expect(answer.status).toBe(503);
+      expect(answer.json()).toMatchObject({ code: 'unavailable' });
+    } finally {
+      await admin.query(`alter database "${name}" allow_connections true`);
+      await admin.end();
+      await blocker.end().catch(() => undefined);
+    }
+    // The claim is given back in the background, well before it would count as abandoned...
+    await waitFor('the key to be given back', async () => {
+      const { rows } = await env.sql.query("select 1 from idempotency_keys where key = 'cut-off'");
+      return rows.length === 0;
+    });
+    // ...so asking again does the work, once.
+    const again = await send();
+    expect(again.status).toBe(202);
+    const replay = await send();
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    const { rows } = await env.sql.query(
+      'select count(*)::int as n from messages where app_id = $1',
+      [app.id],
+    );
+    expect(rows[0]).toEqual({ n: 1 });
+  });
+
+  it('a late write from an abandoned claim does not touch the claim that took over', async () => {
+    const { id: tenantId } = await api.newTenant();
+    const db = await import('@hookrail/db');
+    const database = db.createDatabase({ url: env.databaseUrl, max: 1 });
+    try {
+      const input = {
+        tenantId: tenantId as Id<'tenant'>,
+        key: 'late',
+        fingerprint: 'f',
+        ttlMs: 60_000,
+      };
+      const stale = await db.claimIdempotencyKey(database.db, input);
+      await env.sql.query(
+        `update idempotency_keys set created_at = now() - interval '1 hour' where key = 'late'`,
+      );
+      const current = await db.claimIdempotencyKey(database.db, input);
+      if (stale.kind !== 'claimed' || current.kind !== 'claimed') throw new Error('not claimed');
+      expect(current.token).not.toBe(stale.token);
+
+      await db.releaseIdempotencyKey(database.db, { ...input, token: stale.token });
+      await db.completeIdempotencyKey(database.db, {
+        ...input,
+        token: stale.token,
+        status: 500,
+        body: '',
+      });
+      const { rows } = await env.sql.query<{ status: string }>(
+        `select status from idempotency_keys where key = 'late'`,
+      );
+      expect(rows).toEqual([{ status: 'in_progress' }]);
+      await db.completeIdempotencyKey(database.db, {
+        ...input,
+        token: current.token,
+        status: 201,
+        body: '',
+      });
+      expect(await db.claimIdempotencyKey(database.db, input)).toEqual({
+        kind: 'replay',
+        status: 201,
+        body: '',
+      });
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -1,6 +1,8 @@
 import {
+  abandonedAfterSeconds,
   claimIdempotencyKey,
   completeIdempotencyKey,
+  isUnavailableError,
   releaseIdempotencyKey,
   type Db,
 } from '@hookrail/db';
@@ -28,6 +30,10 @@ export function recordBodyHash(res: Response, body: Buffer): void {
  * again without the work being done twice, also when both arrive at once (the second waits
  * for the first). The same key with a different request answers 409. A 5xx response is not
  * stored, so a retry after a failure does the work.
+ *
+ * When Postgres is unreachable as the response is stored (or the key given back), the write
+ * is tried again in the background until it lands or the claim would count as abandoned
+ * anyway; meanwhile the key answers 409 `idempotency_key_in_use`.
  */
 export function idempotency(db: Db, vault: Vault, logger: Logger): RequestHandler {
   return async (req, res, next) => {
@@ -49,6 +55,7 @@ export function idempotency(db: Db, vault: Vault, logger: Logger): RequestHandle
       .digest('hex');
 
     const deadline = Date.now() + waitForHolderMs;
+    let token: string;
     for (;;) {
       const claim = await claimIdempotencyKey(db, { tenantId, key, fingerprint, ttlMs: keyTtlMs });
       if (claim.kind === 'mismatch') {
@@ -65,7 +72,10 @@ export function idempotency(db: Db, vault: Vault, logger: Logger): RequestHandle
         else res.type('application/json').send(vault.openText(claim.body));
         return;
       }
-      if (claim.kind === 'claimed') break;
+      if (claim.kind === 'claimed') {
+        token = claim.token;
+        break;
+      }
       if (Date.now() > deadline) {
         throw new ApiError(
           409,
@@ -82,19 +92,24 @@ export function idempotency(db: Db, vault: Vault, logger: Logger): RequestHandle
     const storeThenEnd = (chunk?: unknown, encoding?: unknown) => {
       const body =
         typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
-      const settled =
-        res.statusCode >= 500
-          ? releaseIdempotencyKey(db, { tenantId, key })
-          : completeIdempotencyKey(db, {
-              tenantId,
-              key,
-              status: res.statusCode,
-              body: body === '' ? '' : vault.seal(body),
-            });
-      settled
-        .catch((error: unknown) =>
-          logger.warn({ err: error, requestId: res.locals.requestId }, 'idempotency record failed'),
-        )
+      const settle = async () => {
+        if (res.statusCode >= 500) await releaseIdempotencyKey(db, { tenantId, key, token });
+        else {
+          const sealed = body === '' ? '' : vault.seal(body);
+          await completeIdempotencyKey(db, {
+            tenantId,
+            key,
+            token,
+            status: res.statusCode,
+            body: sealed,
+          });
+        }
+      };
+      settle()
+        .catch((error: unknown) => {
+          logger.warn({ err: error, requestId: res.locals.requestId }, 'idempotency record failed');
+          if (isUnavailableError(error)) settleInBackground(settle, logger, res.locals.requestId);
+        })
         .finally(() =>
           end(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : undefined),
         );
@@ -104,4 +119,28 @@ export function idempotency(db: Db, vault: Vault, logger: Logger): RequestHandle
     res.end = storeThenEnd as Response['end'];
     next();
   };
+}
+
+/**
+ * Tries an idempotency write again every second while Postgres is unreachable, until the
+ * claim would count as abandoned (after which the key can be claimed again anyway).
+ */
+function settleInBackground(settle: () => Promise<void>, logger: Logger, requestId: unknown): void {
+  const giveUpAt = Date.now() + abandonedAfterSeconds * 1000;
+  const retry = () => {
+    settle().then(
+      () => logger.info({ requestId }, 'idempotency record written after all'),
+      (error: unknown) => {
+        if (isUnavailableError(error) && Date.now() + 1000 < giveUpAt) {
+          setTimeout(retry, 1000).unref();
+        } else {
+          logger.warn(
+            { err: error, requestId },
+            'idempotency record given up; the key frees itself',
+          );
+        }
+      },
+    );
+  };
+  setTimeout(retry, 1000).unref();
 }

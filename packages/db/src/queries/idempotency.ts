@@ -1,11 +1,15 @@
 import type { Id } from '@hookrail/ids';
 import { and, eq, sql } from 'drizzle-orm';
+import { randomBytes } from 'node:crypto';
 import type { DbOrTx } from '../client.ts';
 import { idempotencyKeys } from '../schema/index.ts';
 
 export type IdempotencyClaim =
-  /** This request holds the key: do the work, then `completeIdempotencyKey` or release it. */
-  | { kind: 'claimed' }
+  /**
+   * This request holds the key: do the work, then `completeIdempotencyKey` or release it,
+   * with this token.
+   */
+  | { kind: 'claimed'; token: string }
   /** The key's first request finished: answer with its response. */
   | { kind: 'replay'; status: number; body: string }
   /** The key was used with a different request (409). */
@@ -17,7 +21,7 @@ export type IdempotencyClaim =
  * A claim that is still `in_progress` after this long belongs to a request that died (its
  * process crashed); the key may be claimed again.
  */
-const abandonedAfterSeconds = 60;
+export const abandonedAfterSeconds = 60;
 
 export async function claimIdempotencyKey(
   db: DbOrTx,
@@ -25,6 +29,7 @@ export async function claimIdempotencyKey(
 ): Promise<IdempotencyClaim> {
   // Insert, or take over an expired or abandoned record, in one statement: two racing
   // requests cannot both claim the key.
+  const token = randomBytes(12).toString('base64url');
   const claimed = await db
     .insert(idempotencyKeys)
     .values({
@@ -32,6 +37,7 @@ export async function claimIdempotencyKey(
       key: input.key,
       fingerprint: input.fingerprint,
       status: 'in_progress',
+      claimToken: token,
       expiresAt: sql`now() + ${input.ttlMs} * interval '1 millisecond'`,
     })
     .onConflictDoUpdate({
@@ -39,6 +45,7 @@ export async function claimIdempotencyKey(
       set: {
         fingerprint: input.fingerprint,
         status: 'in_progress',
+        claimToken: token,
         responseStatus: null,
         responseBody: null,
         createdAt: sql`now()`,
@@ -48,7 +55,7 @@ export async function claimIdempotencyKey(
         and ${idempotencyKeys.createdAt} < now() - ${abandonedAfterSeconds} * interval '1 second')`,
     })
     .returning({ key: idempotencyKeys.key });
-  if (claimed.length > 0) return { kind: 'claimed' };
+  if (claimed.length > 0) return { kind: 'claimed', token };
 
   const [existing] = await db
     .select()
@@ -65,10 +72,10 @@ export async function claimIdempotencyKey(
   };
 }
 
-/** Stores the response of the request that holds the key. */
+/** Stores the response of the request that holds the key (if it still holds it). */
 export async function completeIdempotencyKey(
   db: DbOrTx,
-  input: { tenantId: Id<'tenant'>; key: string; status: number; body: string },
+  input: { tenantId: Id<'tenant'>; key: string; token: string; status: number; body: string },
 ): Promise<void> {
   await db
     .update(idempotencyKeys)
@@ -78,6 +85,7 @@ export async function completeIdempotencyKey(
         eq(idempotencyKeys.tenantId, input.tenantId),
         eq(idempotencyKeys.key, input.key),
         eq(idempotencyKeys.status, 'in_progress'),
+        eq(idempotencyKeys.claimToken, input.token),
       ),
     );
 }
@@ -85,7 +93,7 @@ export async function completeIdempotencyKey(
 /** Gives the key up after a failure (5xx), so that a retry with it does the work. */
 export async function releaseIdempotencyKey(
   db: DbOrTx,
-  input: { tenantId: Id<'tenant'>; key: string },
+  input: { tenantId: Id<'tenant'>; key: string; token: string },
 ): Promise<void> {
   await db
     .delete(idempotencyKeys)
@@ -94,6 +102,7 @@ export async function releaseIdempotencyKey(
         eq(idempotencyKeys.tenantId, input.tenantId),
         eq(idempotencyKeys.key, input.key),
         eq(idempotencyKeys.status, 'in_progress'),
+        eq(idempotencyKeys.claimToken, input.token),
       ),
     );
 }

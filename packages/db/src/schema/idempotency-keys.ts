@@ -15,6 +15,11 @@ export const idempotencyKeys = pgTable(
     /** SHA-256 of method, path and body: the same key with another request is refused. */
     fingerprint: text('fingerprint').notNull(),
     status: text('status').$type<'in_progress' | 'completed'>().notNull(),
+    /**
+     * The current claim's random token: only the request holding it completes or releases
+     * the record, also when it does so late (after an outage) and the key was claimed again.
+     */
+    claimToken: text('claim_token'),
     responseStatus: integer('response_status'),
     responseBody: text('response_body'),
     createdAt: createdAt(),

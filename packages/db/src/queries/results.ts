@@ -44,8 +44,9 @@ export interface Recorded {
  * every delivery in one update, then each endpoint's health (failure run, breaker state,
  * disabling) and the operational events that follow. The delivery update is a compare-and-
  * set on the claim (`sending` with this claim's token), so a delivery canceled, or taken over
- * after the claim expired, is left as it is; the attempt is recorded all the same. Callers complete their jobs only after this commits: a crash before
- * leaves the deliveries `sending` until their lease runs out, and they are sent again.
+ * after the claim expired, is left as it is; the attempt is recorded all the same. Callers
+ * complete their jobs only after this commits: a crash before leaves the deliveries
+ * `sending` until their lease runs out, and they are sent again.
  */
 export async function recordResults(
   db: Db,

@@ -1,0 +1,122 @@
+import {
+  claimDeliveries,
+  createDatabase,
+  recordResults,
+  releaseExpiredLeases,
+  type ClaimedDelivery,
+  type Database,
+  type DeliveryResult,
+} from '@hookrail/db';
+import type { Id } from '@hookrail/ids';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestApi } from './support/api.ts';
+import { useTestEnv } from './support/env.ts';
+
+// The guard against two workers sending one delivery: a compare-and-set on the delivery row,
+// whatever Redis hands out. No worker runs here; the test plays the workers.
+const env = useTestEnv();
+const api = useTestApi(env);
+let database: Database;
+
+beforeAll(() => {
+  database = createDatabase({ url: env.databaseUrl, max: 6 });
+});
+afterAll(async () => {
+  await database.close();
+});
+
+async function newDelivery(): Promise<Id<'delivery'>> {
+  const { client } = await api.newTenant();
+  const app = (await client.post('/api/v1/app', { name: 'Claims' })).json<{ id: string }>();
+  await client.post(`/api/v1/app/${app.id}/endpoint`, { url: 'https://example.com/hook' });
+  const msg = await client.post(`/api/v1/app/${app.id}/msg`, { eventType: 'a.b', payload: {} });
+  const { rows } = await env.sql.query<{ id: Id<'delivery'> }>(
+    'select id from deliveries where message_id = $1',
+    [msg.json<{ id: string }>().id],
+  );
+  const [row] = rows;
+  if (row === undefined) throw new Error('no delivery');
+  return row.id;
+}
+
+function succeeded(delivery: ClaimedDelivery): DeliveryResult {
+  return {
+    delivery,
+    attempt: {
+      trigger: 'scheduled',
+      outcome: 'succeeded',
+      sent: true,
+      startedAt: new Date(),
+      durationMs: 5,
+      requestHeaders: {},
+      statusCode: 200,
+      response: 'ok',
+      error: null,
+    },
+    next: { status: 'succeeded' },
+  };
+}
+
+const state = async (id: Id<'delivery'>) =>
+  (
+    await env.sql.query<{ status: string; attempt_count: number; claim_token: string | null }>(
+      'select status, attempt_count, claim_token from deliveries where id = $1',
+      [id],
+    )
+  ).rows[0];
+
+describe('claiming a delivery', () => {
+  it('lets exactly one of several simultaneous claims win; a duplicate job later gets nothing', async () => {
+    const id = await newDelivery();
+    const claims = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        claimDeliveries(database.db, [{ deliveryId: id, attempt: 1 }], 60_000),
+      ),
+    );
+    expect(claims.filter((c) => c.length === 1)).toHaveLength(1);
+    expect(claims.filter((c) => c.length === 0)).toHaveLength(5);
+    expect(await claimDeliveries(database.db, [{ deliveryId: id, attempt: 1 }], 60_000)).toEqual(
+      [],
+    );
+    // A stale job for an attempt already made, or one not yet due, gets nothing either.
+    expect(await claimDeliveries(database.db, [{ deliveryId: id, attempt: 2 }], 60_000)).toEqual(
+      [],
+    );
+    expect(await state(id)).toMatchObject({ status: 'sending', attempt_count: 1 });
+  });
+
+  it('after the claim expires another worker takes over, and the late result of the first cannot overwrite it', async () => {
+    const id = await newDelivery();
+    const [first] = await claimDeliveries(database.db, [{ deliveryId: id, attempt: 1 }], 60_000);
+    if (first === undefined) throw new Error('not claimed');
+    // The first worker goes quiet past its lease; the reconciler gives the attempt back.
+    await env.sql.query(
+      `update deliveries set lease_until = now() - interval '1 second' where id = $1`,
+      [id],
+    );
+    expect(await releaseExpiredLeases(database.db, 100)).toContainEqual(
+      expect.objectContaining({ deliveryId: id, attempt: 1 }),
+    );
+    const [second] = await claimDeliveries(database.db, [{ deliveryId: id, attempt: 1 }], 60_000);
+    if (second === undefined) throw new Error('not taken over');
+    expect(second.claimToken).not.toBe(first.claimToken);
+
+    // The first worker's result arrives late: its attempt is recorded, the delivery untouched.
+    const late = { ...succeeded(first), next: { status: 'failed' as const } };
+    await recordResults(database.db, [late], { disableAfterMs: 86_400_000 });
+    expect(await state(id)).toEqual({
+      status: 'sending',
+      attempt_count: 1,
+      claim_token: second.claimToken,
+    });
+
+    await recordResults(database.db, [succeeded(second)], { disableAfterMs: 86_400_000 });
+    expect(await state(id)).toEqual({ status: 'succeeded', attempt_count: 1, claim_token: null });
+    const { rows } = await env.sql.query<{ attempt_number: number }>(
+      'select attempt_number from attempts where delivery_id = $1',
+      [id],
+    );
+    // Both requests are in the log, under the one attempt number they shared.
+    expect(rows).toEqual([{ attempt_number: 1 }, { attempt_number: 1 }]);
+  });
+});

@@ -7,7 +7,7 @@ import {
   type Database,
   type DeliveryResult,
 } from '@hookrail/db';
-import type { Id } from '@hookrail/ids';
+import { newId, type Id } from '@hookrail/ids';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestApi } from './support/api.ts';
 import { useTestEnv } from './support/env.ts';
@@ -43,6 +43,7 @@ function succeeded(delivery: ClaimedDelivery): DeliveryResult {
   return {
     delivery,
     attempt: {
+      id: newId('attempt'),
       trigger: 'scheduled',
       outcome: 'succeeded',
       sent: true,
@@ -101,16 +102,29 @@ describe('claiming a delivery', () => {
     if (second === undefined) throw new Error('not taken over');
     expect(second.claimToken).not.toBe(first.claimToken);
 
-    // The first worker's result arrives late: its attempt is recorded, the delivery untouched.
-    const late = { ...succeeded(first), next: { status: 'failed' as const } };
-    await recordResults(database.db, [late], { disableAfterMs: 86_400_000 });
+    // The first worker's result arrives late: its attempt is recorded, the delivery untouched,
+    // and nothing follows from it (no next attempt to queue).
+    const answered = succeeded(first);
+    const late: DeliveryResult = {
+      ...answered,
+      attempt: answered.attempt && { ...answered.attempt, outcome: 'failed', statusCode: 500 },
+      next: { status: 'pending', nextAttemptAt: new Date() },
+    };
+    const lateRecord = await recordResults(database.db, [late], { disableAfterMs: 86_400_000 });
+    expect(lateRecord.applied.has(id)).toBe(false);
     expect(await state(id)).toEqual({
       status: 'sending',
       attempt_count: 1,
       claim_token: second.claimToken,
     });
 
-    await recordResults(database.db, [succeeded(second)], { disableAfterMs: 86_400_000 });
+    // Recording the current claim's result twice (as after a commit whose answer was lost)
+    // changes the delivery once and records the attempt once.
+    const current = succeeded(second);
+    const recorded = await recordResults(database.db, [current], { disableAfterMs: 86_400_000 });
+    expect(recorded.applied.has(id)).toBe(true);
+    const again = await recordResults(database.db, [current], { disableAfterMs: 86_400_000 });
+    expect(again.applied.has(id)).toBe(false);
     expect(await state(id)).toEqual({ status: 'succeeded', attempt_count: 1, claim_token: null });
     const { rows } = await env.sql.query<{ attempt_number: number }>(
       'select attempt_number from attempts where delivery_id = $1',

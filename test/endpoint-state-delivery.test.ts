@@ -5,7 +5,9 @@ import type { HttpClient } from './support/http.ts';
 import { pendingJobs } from './support/queue.ts';
 import { useReceiver } from './support/receiver.ts';
 import { waitFor } from './support/wait.ts';
-import { useTestWorker } from './support/worker.ts';
+import { testWorkerConfig, useTestWorker } from './support/worker.ts';
+import { createLogger } from '@hookrail/logger';
+import { startWorker } from '@hookrail/worker';
 
 const env = useTestEnv();
 const api = useTestApi(env);
@@ -120,5 +122,51 @@ describe('endpoint state and pending deliveries', () => {
     const resumed = await send();
     await receiver.waitForRequests(1, '/paused');
     expect(receiver.requestsTo('/paused')[0]?.headers['webhook-id']).toBe(resumed);
+  });
+
+  it('a signing key the worker cannot open fails attempts unsent, on the schedule; a resend after the fix sends it', async () => {
+    await worker.stop();
+    const app = (await client.post('/api/v1/app', { name: 'Wrong key' })).json<{ id: string }>();
+    const ep = (
+      await client.post(`/api/v1/app/${app.id}/endpoint`, { url: `${receiver.url}/wrong-key` })
+    ).json<{ id: string }>().id;
+    const msg = (
+      await client.post(`/api/v1/app/${app.id}/msg`, { eventType: 'a.b', payload: {} })
+    ).json<{ id: string }>().id;
+    // A worker given another encryption key than the one the secrets were sealed with.
+    const misconfigured = await startWorker(
+      testWorkerConfig(env, {
+        HOOKRAIL_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+        HOOKRAIL_RETRY_SCHEDULE: '0.05',
+      }),
+      createLogger({ name: 'worker', level: 'silent' }),
+    );
+    const attemptsOf = async () =>
+      (await client.get(`/api/v1/app/${app.id}/attempt/endpoint/${ep}`)).json<{
+        data: { error: string | null; responseStatusCode: number }[];
+      }>().data;
+    try {
+      await waitFor('the delivery to fail after its schedule', async () => {
+        const list = await client.get(`/api/v1/app/${app.id}/msg/${msg}/endpoint`);
+        return list.json<{ data: Destination[] }>().data[0]?.deliveryStatus === 'failed';
+      });
+    } finally {
+      await misconfigured.close();
+    }
+    const attempts = await attemptsOf();
+    expect(attempts).toHaveLength(2);
+    for (const attempt of attempts) {
+      expect(attempt).toMatchObject({
+        responseStatusCode: 0,
+        error: expect.stringMatching(/^signing_failed: .*HOOKRAIL_ENCRYPTION_KEY/),
+      });
+    }
+    expect(receiver.requestsTo('/wrong-key')).toEqual([]);
+
+    await worker.start();
+    const resend = await client.post(`/api/v1/app/${app.id}/msg/${msg}/endpoint/${ep}/resend`, {});
+    expect(resend.status).toBe(202);
+    await receiver.waitForRequests(1, '/wrong-key');
+    expect(receiver.requestsTo('/wrong-key')[0]?.headers['webhook-id']).toBe(msg);
   });
 });

@@ -6,6 +6,15 @@ import { isUnavailableError, pgErrorCode } from './errors.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 
+/**
+ * A connection the server drops between two statements reports an 'error' event, which
+ * would crash the process without a listener; the next statement fails with it anyway.
+ */
+function quiet(client: pg.Client): pg.Client {
+  client.on('error', () => undefined);
+  return client;
+}
+
 // Arbitrary but fixed: every Hookrail process takes this advisory lock before migrating.
 const migrationLock = [0x686b726c, 1] as const;
 
@@ -14,7 +23,7 @@ const migrationLock = [0x686b726c, 1] as const;
  * start at once: losing the race to create it is success.
  */
 export async function ensureDatabase(url: string): Promise<void> {
-  const probe = new pg.Client({ connectionString: url });
+  const probe = quiet(new pg.Client({ connectionString: url }));
   try {
     await probe.connect();
     return;
@@ -27,7 +36,7 @@ export async function ensureDatabase(url: string): Promise<void> {
   const name = decodeURIComponent(target.pathname.slice(1));
   const maintenance = new URL(url);
   maintenance.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: maintenance.toString() });
+  const admin = quiet(new pg.Client({ connectionString: maintenance.toString() }));
   await admin.connect();
   try {
     await admin.query(`create database "${name.replaceAll('"', '""')}"`);
@@ -47,7 +56,9 @@ export async function ensureDatabase(url: string): Promise<void> {
  */
 export async function migrateDatabase(url: string): Promise<void> {
   await ensureDatabase(url);
-  const client = new pg.Client({ connectionString: url, application_name: 'hookrail-migrate' });
+  const client = quiet(
+    new pg.Client({ connectionString: url, application_name: 'hookrail-migrate' }),
+  );
   await client.connect();
   try {
     await client.query('select pg_advisory_lock($1, $2)', [...migrationLock]);

@@ -42,7 +42,9 @@ export const jobs = {
     data: z.object({ taskId: z.string().startsWith('task_') }),
     options: {
       removeOnComplete: true,
-      removeOnFail: { count: 1000 },
+      // Dropped on failure too: the task stays `running` in Postgres, and the reconciler
+      // starts it again under the same job id, which a kept failed job would block.
+      removeOnFail: true,
       attempts: 5,
       backoff: { type: 'exponential', delay: 2000 },
     },

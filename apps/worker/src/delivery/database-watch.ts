@@ -20,22 +20,24 @@ export function createDatabaseWatch(options: {
   everyMs?: number;
 }): DatabaseWatch {
   let isDown = false;
+  let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const check = () => {
     options.ping().then(
       () => {
+        if (stopped) return;
         isDown = false;
         options.logger.info('postgres is back; taking jobs again');
         options.onUp();
       },
       () => {
-        timer = setTimeout(check, options.everyMs ?? 500);
+        if (!stopped) timer = setTimeout(check, options.everyMs ?? 500);
       },
     );
   };
   return {
     down() {
-      if (isDown) return;
+      if (isDown || stopped) return;
       isDown = true;
       options.logger.warn('postgres is unreachable; taking no jobs until it answers');
       options.onDown();
@@ -45,6 +47,7 @@ export function createDatabaseWatch(options: {
       return isDown;
     },
     stop() {
+      stopped = true;
       clearTimeout(timer);
     },
   };

@@ -125,13 +125,23 @@ export function createDeliveryProcessor(
     }
     const result = await attemptDelivery(deps, delivery);
     const sent = result.attempt?.sent === true;
-    const { transition } = await report(
+    // The request is made: from here on its result must reach Postgres, Redis or not.
+    const transition = await report(
       !sent ? 'none' : result.attempt?.outcome === 'succeeded' ? 'success' : 'failure',
+    ).then(
+      (reported) => reported.transition,
+      (error: unknown) => {
+        deps.logger.warn(
+          { err: error, endpointId: delivery.endpointId },
+          'could not report the attempt to the endpoint gate; its in-flight slot expires by itself',
+        );
+        return 'none' as const;
+      },
     );
     if (transition !== 'none') {
       deps.logger.info({ endpointId: delivery.endpointId, transition }, 'circuit breaker changed');
     }
-    const { followUps } = await record({ ...result, breaker: transition });
+    const { followUps, applied } = await record({ ...result, breaker: transition });
     deps.logger.debug(
       {
         deliveryId: delivery.id,
@@ -148,7 +158,8 @@ export function createDeliveryProcessor(
       endpointId: d.endpointId,
       attempt: 1,
     }));
-    if (result.next.status === 'pending') {
+    // A claim that was taken over meanwhile leaves the next attempt to the newer claim.
+    if (result.next.status === 'pending' && applied.has(delivery.id)) {
       const delayMs = Math.max(0, result.next.nextAttemptAt.getTime() - deps.now());
       jobs.push({
         deliveryId: delivery.id,

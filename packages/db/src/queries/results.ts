@@ -1,4 +1,4 @@
-import { newId, type Id } from '@hookrail/ids';
+import type { Id } from '@hookrail/ids';
 import { and, eq, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client.ts';
 import { attempts, endpoints } from '../schema/index.ts';
@@ -11,6 +11,11 @@ export interface DeliveryResult {
   delivery: ClaimedDelivery;
   /** The attempt's record, when a request was made (or refused for a reason worth showing). */
   attempt?: {
+    /**
+     * Its id, chosen once by the caller, so that recording again after an unclear failure
+     * (a commit whose answer was lost) cannot record it twice.
+     */
+    id: Id<'attempt'>;
     trigger: 'scheduled' | 'manual';
     outcome: 'succeeded' | 'failed';
     /** False when nothing was sent (the endpoint was disabled): it says nothing of its health. */
@@ -34,9 +39,15 @@ export interface RecordOptions {
   disableAfterMs: number;
 }
 
-/** Operational messages created while recording, to be queued once the transaction commits. */
 export interface Recorded {
+  /** Operational messages created while recording, to be queued once this commits. */
   followUps: NewDelivery[];
+  /**
+   * The deliveries whose claim still held, so that their next state was written. For the
+   * others (canceled, or taken over after the claim expired) only the attempt was recorded:
+   * queue nothing for them.
+   */
+  applied: ReadonlySet<Id<'delivery'>>;
 }
 
 /**
@@ -44,7 +55,8 @@ export interface Recorded {
  * every delivery in one update, then each endpoint's health (failure run, breaker state,
  * disabling) and the operational events that follow. The delivery update is a compare-and-
  * set on the claim (`sending` with this claim's token), so a delivery canceled, or taken over
- * after the claim expired, is left as it is; the attempt is recorded all the same. Callers
+ * after the claim expired, is left as it is: its attempt is recorded all the same, but it
+ * changes no endpoint health and raises no events (the newer claim will). Callers
  * complete their jobs only after this commits: a crash before leaves the deliveries
  * `sending` until their lease runs out, and they are sent again.
  */
@@ -53,15 +65,13 @@ export async function recordResults(
   results: readonly DeliveryResult[],
   options: RecordOptions,
 ): Promise<Recorded> {
-  if (results.length === 0) return { followUps: [] };
+  if (results.length === 0) return { followUps: [], applied: new Set() };
   return db.transaction(async (tx) => {
-    const attemptIds = new Map<DeliveryResult, Id<'attempt'>>();
     const rows = results.flatMap((result) => {
       const { delivery, attempt } = result;
       if (attempt === undefined) return [];
-      const id = newId('attempt');
-      attemptIds.set(result, id);
       const {
+        id,
         trigger,
         outcome,
         startedAt,
@@ -96,7 +106,7 @@ export async function recordResults(
         },
       ];
     });
-    if (rows.length > 0) await tx.insert(attempts).values(rows);
+    if (rows.length > 0) await tx.insert(attempts).values(rows).onConflictDoNothing();
     const values = sql.join(
       results.map(({ delivery, attempt, next }) => {
         const nextAt = next.status === 'pending' ? next.nextAttemptAt.toISOString() : null;
@@ -105,7 +115,7 @@ export async function recordResults(
       }),
       sql`, `,
     );
-    await tx.execute(sql`
+    const updated = await tx.execute<{ id: Id<'delivery'> }>(sql`
       update deliveries d
          set status = v.status,
              next_attempt_at = v.next_at,
@@ -115,35 +125,34 @@ export async function recordResults(
              last_status_code = coalesce(v.code, d.last_status_code),
              updated_at = now()
         from (values ${values}) as v(id, token, status, next_at, code)
-       where d.id = v.id and d.status = 'sending' and d.claim_token = v.token`);
+       where d.id = v.id and d.status = 'sending' and d.claim_token = v.token
+      returning d.id`);
+    const applied = new Set(updated.rows.map((row) => row.id));
+    const current = results.filter((result) => applied.has(result.delivery.id));
 
     const events = new Map<Id<'tenant'>, OperationalEvent[]>();
     const raise = (tenantId: Id<'tenant'>, event: OperationalEvent) => {
       events.set(tenantId, [...(events.get(tenantId) ?? []), event]);
     };
-    for (const result of results) {
-      const event = attemptEvent(result, attemptIds.get(result));
+    for (const result of current) {
+      const event = attemptEvent(result);
       if (event) raise(result.delivery.tenantId, event);
     }
-    for (const health of endpointHealth(results)) {
+    for (const health of endpointHealth(current)) {
       for (const event of await updateHealth(tx, health, options))
         raise(health.delivery.tenantId, event);
     }
     const followUps: NewDelivery[] = [];
     for (const [tenantId, list] of events)
       followUps.push(...(await emitOperationalEvents(tx, tenantId, list)));
-    return { followUps };
+    return { followUps, applied };
   });
 }
 
 /** message.attempt.failing (4th failure in a row), .exhausted (gave up), .recovered. */
-function attemptEvent(
-  result: DeliveryResult,
-  attemptId: Id<'attempt'> | undefined,
-): OperationalEvent | undefined {
+function attemptEvent(result: DeliveryResult): OperationalEvent | undefined {
   const { delivery, attempt, next } = result;
-  if (delivery.systemApp || attempt === undefined || attemptId === undefined || !attempt.sent)
-    return undefined;
+  if (delivery.systemApp || attempt === undefined || !attempt.sent) return undefined;
   let type: 'message.attempt.failing' | 'message.attempt.exhausted' | 'message.attempt.recovered';
   if (attempt.outcome === 'succeeded') {
     if (delivery.attempt <= 4) return undefined;
@@ -164,7 +173,7 @@ function attemptEvent(
       msgEventId: delivery.eventId,
       endpointId: delivery.endpointId,
       lastAttempt: {
-        id: attemptId,
+        id: attempt.id,
         timestamp: attempt.startedAt.toISOString(),
         responseStatusCode: attempt.statusCode ?? 0,
         responseDurationMs: attempt.durationMs,

@@ -23,6 +23,30 @@ const redactPaths = [
   '*.password',
 ];
 
+/**
+ * A failed query's error carries its parameters (in `params`, and in its message and stack
+ * as `params: …`): request payloads, URLs, header values. Logged errors keep the query and
+ * lose the parameters, also where pino folds a `cause` into the message and stack.
+ */
+function withoutQueryParams(serialized: unknown, depth = 0): unknown {
+  if (typeof serialized !== 'object' || serialized === null || depth > 5) return serialized;
+  const copy: Record<string, unknown> = { ...(serialized as Record<string, unknown>) };
+  delete copy.params;
+  if (typeof copy.message === 'string') {
+    copy.message = copy.message.replace(/\nparams: [\s\S]*$/, '\nparams: [redacted]');
+  }
+  if (typeof copy.stack === 'string') {
+    copy.stack = copy.stack.replace(/\nparams: [\s\S]*?(?=\n {4}at |$)/g, '\nparams: [redacted]');
+  }
+  if ('cause' in copy) copy.cause = withoutQueryParams(copy.cause, depth + 1);
+  return copy;
+}
+
+const serializers = {
+  err: (error: unknown) =>
+    withoutQueryParams(error instanceof Error ? pino.stdSerializers.err(error) : error),
+};
+
 export interface LoggerOptions {
   /** Process role, added to every line (`api`, `worker`). */
   name: string;
@@ -39,6 +63,7 @@ export function createLogger(options: LoggerOptions): Logger {
       name: options.name,
       level: options.level ?? 'info',
       redact: { paths: redactPaths, censor: '[redacted]' },
+      serializers,
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },

@@ -12,6 +12,9 @@ import { testWorkerConfig } from './support/worker.ts';
 import { startApi, type RunningApi } from '@hookrail/api';
 import { createLogger } from '@hookrail/logger';
 import { startWorker, type RunningWorker } from '@hookrail/worker';
+import { hashTag, jobs } from '@hookrail/queue';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 
 // Each guarantee of "no event lost", against a Redis of this file's own that it may break.
 const env = useTestEnv();
@@ -149,6 +152,7 @@ describe('no event lost', () => {
   it('waits out Postgres: takes no jobs while it is unreachable, resumes by itself, loses nothing', async () => {
     for (const worker of workers.splice(0)) await worker.close();
     const appId = await appWithEndpoint('/pg-cut');
+    const lines: string[] = [];
     const ids = await send(appId, 5);
     const name = new URL(env.databaseUrl).pathname.slice(1);
     const admin = new pg.Client({
@@ -161,20 +165,38 @@ describe('no event lost', () => {
         `select pg_terminate_backend(pid) from pg_stat_activity where datname = $1`,
         [name],
       );
-      await startInProcessWorker();
-      // More messages cannot be accepted now: the API answers 503, never 202.
+      workers.push(
+        await startWorker(
+          testWorkerConfig(env, onPrivateRedis()),
+          createLogger({
+            name: 'worker',
+            level: 'info',
+            destination: { write: (line: string) => lines.push(line) },
+          }),
+        ),
+      );
+      expect(lines.some((l) => l.includes('postgres is unreachable; taking no jobs'))).toBe(true);
       const refused = await client.post(`/api/v1/app/${appId}/msg`, {
         eventType: 'a.b',
         payload: {},
       });
       expect(refused.status).toBe(503);
       expect(refused.json()).toMatchObject({ code: 'unavailable' });
+      // The worker has not touched the queued jobs: none was started, not even to be put back.
+      const connection = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+      const queue = new Queue(jobs.deliver.queue, { connection, prefix: hashTag(env.redisPrefix) });
+      const waiting = await queue.getJobs(['wait', 'active', 'delayed']);
+      await queue.close();
+      connection.disconnect();
+      expect(waiting).toHaveLength(5);
+      expect(waiting.map((job) => job.attemptsStarted)).toEqual([0, 0, 0, 0, 0]);
       expect(received('/pg-cut').size).toBe(0);
     } finally {
       await admin.query(`alter database "${name}" allow_connections true`);
       await admin.end();
     }
     await allReceived('/pg-cut', ids);
+    expect(lines.some((l) => l.includes('postgres is back; taking jobs again'))).toBe(true);
   });
 
   it('an attempt whose result could not be recorded is recorded later, and any re-send is visible too', async () => {
@@ -183,7 +205,8 @@ describe('no event lost', () => {
     const worker = await startWorker(
       testWorkerConfig(env, {
         ...onPrivateRedis(),
-        HOOKRAIL_REQUEST_TIMEOUT: '2',
+        // Long enough that the held request is answered, not timed out, while Postgres is cut.
+        HOOKRAIL_REQUEST_TIMEOUT: '5',
         HOOKRAIL_LEASE_MARGIN: '1',
         HOOKRAIL_LOG_LEVEL: 'info',
       }),
@@ -248,6 +271,12 @@ describe('no event lost', () => {
     expect(
       new Set(receiver.requestsTo('/record-later').map((r) => r.headers['webhook-id'])),
     ).toEqual(new Set([id]));
+    // Each of them as the success it was: the held one too, not a timeout.
+    const outcomes = await sql.query<{ status_code: number | null }>(
+      'select status_code from attempts where message_id = $1',
+      [id],
+    );
+    expect(outcomes.rows.every((row) => row.status_code === 200)).toBe(true);
     console.info(
       `durability: a result held through a Postgres outage; the receiver saw ${receiver.requestsTo('/record-later').length} request(s), all recorded`,
     );

@@ -11,6 +11,8 @@ const [apiConfig, workerConfig] = configOrExit(
 const logger = createLogger({ name: 'hookrail', level: apiConfig.logLevel });
 serve({
   logger,
+  // Requests in flight may run for the whole request timeout before they are recorded.
+  timeoutMs: Math.max(30_000, workerConfig.requestTimeoutMs + 15_000),
   start: async () => {
     await migrateWhenReachable(apiConfig.databaseUrl, {
       onUnavailable: waitingForPostgres(logger),

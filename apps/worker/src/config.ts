@@ -43,7 +43,9 @@ const workerEnv = z
     HOOKRAIL_RECONCILE_INTERVAL: seconds(3600)
       .refine((ms) => ms > 0, { error: 'must be a positive number of seconds' })
       .prefault('5'),
-    HOOKRAIL_LEASE_MARGIN: seconds(3600).prefault('30'),
+    HOOKRAIL_LEASE_MARGIN: seconds(3600)
+      .refine((ms) => ms >= 1000, { error: 'must be at least 1 second' })
+      .prefault('30'),
   })
   .transform((env) => ({
     ...baseConfig(env),

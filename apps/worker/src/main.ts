@@ -9,6 +9,8 @@ const config = configOrExit(() => loadWorkerConfig());
 const logger = createLogger({ name: 'worker', level: config.logLevel });
 serve({
   logger,
+  // Requests in flight may run for the whole request timeout before they are recorded.
+  timeoutMs: Math.max(30_000, config.requestTimeoutMs + 15_000),
   start: async () => {
     await migrateWhenReachable(config.databaseUrl, { onUnavailable: waitingForPostgres(logger) });
     return startWorker(config, logger);

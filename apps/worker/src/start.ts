@@ -108,9 +108,10 @@ export async function startWorker(
       logger.warn({ err: error, job }, 'delivery job failed; it will be retried'),
   });
   pausable.worker = worker;
-  // A worker started while Postgres is away waits for it like one that lost it later.
+  // A worker started while Postgres is away takes no job until it answers, like one that
+  // lost it later: the watch starts it then.
   await database.ping().catch(() => watch.down());
-  if (watch.isDown) worker.pause();
+  if (!watch.isDown) worker.resume();
   const taskWorker = startTaskWorker({
     connection: consumer,
     prefix: config.redisPrefix,

@@ -100,12 +100,13 @@ export interface DeliveryWorkerOptions {
 export interface DeliveryWorker {
   /** Stops taking new jobs until `resume`; jobs in flight go on. */
   pause(): void;
+  /** Starts (the first time) or resumes taking jobs. */
   resume(): void;
   /** Stops taking jobs and waits for the ones in flight to finish. */
   close(): Promise<void>;
 }
 
-/** The consumer side of the `deliver` queue. */
+/** The consumer side of the `deliver` queue. It takes no job until the first `resume`. */
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const worker = new Worker<DeliverJob>(
     jobs.deliver.queue,
@@ -123,6 +124,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       connection: options.connection,
       prefix: hashTag(options.prefix),
       concurrency: options.concurrency,
+      autorun: false,
       // A job whose worker died is noticed within about two of these and run again (its
       // delivery's claim decides whether anything is sent). BullMQ renews the lock of a live
       // job every half period.

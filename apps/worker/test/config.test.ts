@@ -1,0 +1,22 @@
+import { ConfigError } from '@hookrail/config';
+import { describe, expect, it } from 'vitest';
+import { loadWorkerConfig } from '../src/config.ts';
+
+describe('worker configuration', () => {
+  it('has durable defaults for claims and reconciling', () => {
+    const config = loadWorkerConfig({});
+    expect(config.leaseMarginMs).toBe(30_000);
+    expect(config.reconcileIntervalMs).toBe(5000);
+    expect(config.requestTimeoutMs).toBe(15_000);
+  });
+
+  it('refuses a lease margin under a second: claims would expire as their requests do', () => {
+    for (const value of ['0', '0.5']) {
+      expect(() => loadWorkerConfig({ HOOKRAIL_LEASE_MARGIN: value })).toThrow(ConfigError);
+      expect(() => loadWorkerConfig({ HOOKRAIL_LEASE_MARGIN: value })).toThrow(
+        /HOOKRAIL_LEASE_MARGIN/,
+      );
+    }
+    expect(loadWorkerConfig({ HOOKRAIL_LEASE_MARGIN: '1' }).leaseMarginMs).toBe(1000);
+  });
+});

@@ -147,12 +147,15 @@ async function sendUntilAccepted(i: number): Promise<{ id: string; type: string 
 describe('chaos', () => {
   it(`loses nothing of ${messages} messages through worker kills, Redis loss and restarts, a Postgres outage and a flapping receiver`, async () => {
     flapTimer = setInterval(() => (flapUp = !flapUp), 700);
+    // The processes the faults stop, and how each must have ended.
+    const stopped = new Map<RunningProcess, number | string>();
     const faults: [at: number, name: string, run: () => Promise<void>][] = [
       [
         0.2,
         'SIGKILL a worker, start a new one',
         async () => {
           const [victim] = workers;
+          if (victim) stopped.set(victim, 'SIGKILL');
           victim?.child.kill('SIGKILL');
           await victim?.exited;
           workers = [...workers.slice(1), await startWorker()];
@@ -173,6 +176,7 @@ describe('chaos', () => {
         'SIGTERM a worker, start a new one',
         async () => {
           const [victim] = workers;
+          if (victim) stopped.set(victim, 0); // a clean exit
           victim?.child.kill('SIGTERM');
           await victim?.exited;
           workers = [...workers.slice(1), await startWorker()];
@@ -285,6 +289,26 @@ describe('chaos', () => {
         `duplicated=${duplicated} phantom=${phantoms.length} postgres_disagrees=${disagreements.length} ` +
         `deliveries_recorded=${rows.length} seconds_to_quiescence=${quiescence.toFixed(1)}`,
     );
+    // What the reconcilers did, from the workers' own logs.
+    const reconciled = { released: 0, requeued: 0 };
+    for (const p of processes) {
+      for (const match of p.output().matchAll(/"released":(\d+),"requeued":(\d+)/g)) {
+        reconciled.released += Number(match[1]);
+        reconciled.requeued += Number(match[2]);
+      }
+    }
+    say(`reconcilers: released=${reconciled.released} requeued=${reconciled.requeued}`);
+
+    // Every process ended the way its fault meant it to, and every other one is still up:
+    // none crashed along the way.
+    for (const p of processes) {
+      if (stopped.has(p)) expect(await p.exited).toBe(stopped.get(p));
+      else
+        expect([p.child.exitCode, p.child.signalCode], p.output().slice(-2000)).toEqual([
+          null,
+          null,
+        ]);
+    }
     expect(accepted.size).toBe(messages);
     expect(lost).toBe(0);
     expect(phantoms).toEqual([]);

@@ -149,18 +149,17 @@ describe('chaos', () => {
     flapTimer = setInterval(() => (flapUp = !flapUp), 700);
     // The processes the faults stop, and how each must have ended.
     const stopped = new Map<RunningProcess, number | string>();
+    const replaceWorker = async (signal: NodeJS.Signals, ending: number | string) => {
+      // Taken out of the list at once, so that an overlapping fault picks another worker.
+      const victim = workers.shift();
+      if (victim === undefined) return;
+      stopped.set(victim, ending);
+      victim.child.kill(signal);
+      await victim.exited;
+      workers.push(await startWorker());
+    };
     const faults: [at: number, name: string, run: () => Promise<void>][] = [
-      [
-        0.2,
-        'SIGKILL a worker, start a new one',
-        async () => {
-          const [victim] = workers;
-          if (victim) stopped.set(victim, 'SIGKILL');
-          victim?.child.kill('SIGKILL');
-          await victim?.exited;
-          workers = [...workers.slice(1), await startWorker()];
-        },
-      ],
+      [0.2, 'SIGKILL a worker, start a new one', () => replaceWorker('SIGKILL', 'SIGKILL')],
       [0.35, 'FLUSHALL on Redis', () => redis.flush()],
       [
         0.5,
@@ -171,17 +170,7 @@ describe('chaos', () => {
         },
       ],
       [0.65, 'refuse Postgres connections for 3 s', () => cutPostgres(3000)],
-      [
-        0.8,
-        'SIGTERM a worker, start a new one',
-        async () => {
-          const [victim] = workers;
-          if (victim) stopped.set(victim, 0); // a clean exit
-          victim?.child.kill('SIGTERM');
-          await victim?.exited;
-          workers = [...workers.slice(1), await startWorker()];
-        },
-      ],
+      [0.8, 'SIGTERM a worker, start a new one', () => replaceWorker('SIGTERM', 0)],
     ];
 
     const accepted = new Map<string, string>();

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testAdminToken } from '../support/api.ts';
@@ -101,11 +103,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   clearInterval(flapTimer);
-  if (process.env.CHAOS_LOG_DIR !== undefined) {
-    const { writeFileSync } = await import('node:fs');
-    processes.forEach((p, i) =>
-      writeFileSync(`${process.env.CHAOS_LOG_DIR}/process-${i}.log`, p.output()),
-    );
+  const logDir = process.env.CHAOS_LOG_DIR;
+  if (logDir !== undefined) {
+    processes.forEach((p, i) => writeFileSync(join(logDir, `process-${i}.log`), p.output()));
   }
   for (const p of processes) p.child.kill('SIGKILL');
   await Promise.all(processes.map((p) => p.exited));

@@ -70,30 +70,10 @@ export async function recordResults(
     const rows = results.flatMap((result) => {
       const { delivery, attempt } = result;
       if (attempt === undefined) return [];
-      const {
-        id,
-        trigger,
-        outcome,
-        startedAt,
-        durationMs,
-        requestHeaders,
-        statusCode,
-        response,
-        error,
-      } = attempt;
-      const recorded = {
-        trigger,
-        outcome,
-        startedAt,
-        durationMs,
-        requestHeaders,
-        statusCode,
-        response,
-        error,
-      };
+      // Every field of the attempt is a column, except whether anything was sent.
+      const { sent, ...recorded } = attempt;
       return [
         {
-          id,
           tenantId: delivery.tenantId,
           appId: delivery.appId,
           messageId: delivery.messageId,

@@ -41,6 +41,8 @@ const blocked = blockedRanges.map((range) => ({
 const embedded: { network: Network; extract: (value: bigint) => bigint }[] = [
   // IPv4-mapped ::ffff:a.b.c.d
   { network: parseNetwork('::ffff:0:0/96') as Network, extract: (v) => v & 0xffffffffn },
+  // IPv4-translated ::ffff:0:a.b.c.d (RFC 2765 SIIT): a translator sends it on to a.b.c.d
+  { network: parseNetwork('::ffff:0:0:0/96') as Network, extract: (v) => v & 0xffffffffn },
   // NAT64, well-known prefix
   { network: parseNetwork('64:ff9b::/96') as Network, extract: (v) => v & 0xffffffffn },
   // 6to4: 2002:AABB:CCDD::/48 reaches AA.BB.CC.DD
@@ -59,8 +61,8 @@ export interface AddressPolicy {
 
 /**
  * Which addresses webhooks may reach: any public address, and blocked ones only inside the
- * operator's `allowed` networks. IPv6 forms that embed an IPv4 address (mapped, NAT64, 6to4)
- * are judged by that IPv4 address; an address that does not parse is refused.
+ * operator's `allowed` networks. IPv6 forms that embed an IPv4 address (mapped, translated,
+ * NAT64, 6to4) are judged by that IPv4 address; an address that does not parse is refused.
  */
 export function addressPolicy(allowed: readonly string[] = []): AddressPolicy {
   const allowedNetworks = allowed.map((cidr) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressPolicy, blockedRanges, outboundGuard } from '../src/index.ts';
+import { BlockedAddressError, addressPolicy, blockedRanges, outboundGuard } from '../src/index.ts';
 
 const policy = addressPolicy();
 
@@ -90,8 +90,27 @@ describe('the address policy', () => {
       range: expect.stringContaining('192.168.0.0/16'),
     });
     expect(policy.check('::ffff:8.8.8.8')).toEqual({ allowed: true });
+    expect(policy.check('::ffff:0:8.8.8.8')).toEqual({ allowed: true });
     expect(policy.check('64:ff9b::8.8.8.8')).toEqual({ allowed: true });
     expect(policy.check('2002:0808:0808::1')).toEqual({ allowed: true });
+  });
+
+  it('judges IPv4-translated addresses (::ffff:0:0:0/96) by the IPv4 address inside', () => {
+    for (const [address, cidr] of [
+      ['::ffff:0:127.0.0.1', '127.0.0.0/8'],
+      ['::ffff:0:7f00:1', '127.0.0.0/8'],
+      ['0:0:0:0:ffff:0:a00:1', '10.0.0.0/8'],
+      ['[::ffff:0:169.254.169.254]', '169.254.0.0/16'],
+      ['::ffff:0:0:0', '0.0.0.0/8'],
+      ['::ffff:0:ffff:ffff', '255.255.255.255/32'],
+    ] as const) {
+      expect({ address, verdict: policy.check(address) }).toEqual({
+        address,
+        verdict: { allowed: false, range: expect.stringContaining(cidr) },
+      });
+    }
+    expect(policy.check('::ffff:0:1.1.1.1')).toEqual({ allowed: true });
+    expect(addressPolicy(['127.0.0.0/8']).check('::ffff:0:127.0.0.9')).toEqual({ allowed: true });
   });
 
   it('lets allowed networks through, and only those', () => {
@@ -123,6 +142,8 @@ describe('the URL check', () => {
       'http://017700000002/x',
       'http://[::ffff:127.0.0.2]/x',
       'http://[::ffff:7f00:2]:8080/x',
+      'http://[::ffff:0:127.0.0.2]/x',
+      'http://[0:0:0:0:ffff:0:a9fe:a9fe]/latest/meta-data',
       'http://169.254.169.254/latest/meta-data',
       'http://[fd00::1]/',
     ]) {
@@ -143,5 +164,35 @@ describe('the URL check', () => {
       code: 'insecure_url',
     });
     expect(strict.checkUrl('https://example.com/')).toEqual({ ok: true });
+  });
+});
+
+describe('the connect-time lookup', () => {
+  const names: Record<string, { address: string; family: number }[]> = {
+    'translated.test': [{ address: '::ffff:0:10.1.2.3', family: 6 }],
+    'mixed.test': [
+      { address: '::ffff:0:127.0.0.1', family: 6 },
+      { address: '93.184.216.34', family: 4 },
+    ],
+  };
+  const guard = outboundGuard({
+    resolve: (hostname) => Promise.resolve(names[hostname] ?? []),
+  });
+  const lookup = (hostname: string) =>
+    new Promise<{ error: Error | null; address: unknown }>((resolve) => {
+      guard.lookup(hostname, { all: true }, (error, address) => resolve({ error, address }));
+    });
+
+  it('refuses a name that resolves only to an IPv4-translated private address', async () => {
+    const { error } = await lookup('translated.test');
+    expect(error).toBeInstanceOf(BlockedAddressError);
+    expect(error?.message).toContain('10.0.0.0/8');
+  });
+
+  it('drops IPv4-translated loopback from a name and connects to what is left', async () => {
+    expect(await lookup('mixed.test')).toEqual({
+      error: null,
+      address: [{ address: '93.184.216.34', family: 4 }],
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { ApiException, MessageStatus, Ordering, Svix } from 'svix';
+import { ApiException, MessageStatus, Ordering, Svix } from 'svix1';
 import { Webhook } from 'standardwebhooks';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApi } from './support/api.ts';

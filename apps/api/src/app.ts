@@ -21,9 +21,10 @@ import { attemptRoutes } from './routes/attempts.ts';
 import { authRoutes } from './routes/auth.ts';
 import { bulkRetryRoutes } from './routes/bulk-retry.ts';
 import type { RouteDeps } from './routes/deps.ts';
-import { endpointRoutes } from './routes/endpoints.ts';
+import { endpointRoutes } from './routes/endpoints/index.ts';
 import { eventTypeRoutes } from './routes/event-types.ts';
 import { healthRoutes } from './routes/health.ts';
+import { requireApp } from './routes/lookups.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { operationalWebhookRoutes } from './routes/operational-webhooks.ts';
 
@@ -58,7 +59,9 @@ export function createApp(deps: AppDeps): HookrailApp {
 
   const publicRoutes = new RouteTable(Router(), '');
   const adminRoutesTable = new RouteTable(Router(), '/api/v1/admin');
-  const tenantRoutes = new RouteTable(Router(), '/api/v1');
+  const tenantRoutes = new RouteTable(Router(), '/api/v1', (res, ref) =>
+    requireApp(deps.db, res, ref),
+  );
   const routeTables = [publicRoutes, adminRoutesTable, tenantRoutes];
 
   const routeDeps: RouteDeps = { ...deps };

@@ -1,3 +1,4 @@
+import type { ApplicationRow } from '@hookrail/db';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
 import { forbidden } from './api-error.ts';
@@ -26,6 +27,11 @@ export interface RouteSpec<
    * portal token for the application in the path (`app`). `public` needs no credentials.
    */
   access: 'admin' | 'tenant' | 'app' | 'public';
+  /**
+   * The route acts on an existing application named by `:app_id`: the table loads it (404 when
+   * the caller cannot see it) before the handler runs, and hands it over as `app`.
+   */
+  loadApp?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -41,21 +47,36 @@ export interface Handled<Q extends z.ZodType, B extends z.ZodType, P extends z.Z
   body: z.output<B>;
 }
 
+/** Finds the caller's application by id or uid, throwing a 404 when it cannot see it. */
+export type AppLoader = (res: Response, ref: string) => Promise<ApplicationRow>;
+
+/** What a handler is given besides the request: the loaded application when the spec asks. */
+type Loaded<L> = L extends true ? { app: ApplicationRow } : object;
+
 /** Routes of one API surface, mounted at `base`, remembered for the OpenAPI document. */
 export class RouteTable {
   readonly specs: (RouteSpec & { base: string })[] = [];
   readonly router: Router;
   readonly base: string;
 
-  constructor(router: Router, base: string) {
+  private readonly loadApp: AppLoader | undefined;
+
+  constructor(router: Router, base: string, loadApp?: AppLoader) {
     this.router = router;
     this.base = base;
+    this.loadApp = loadApp;
   }
 
-  add<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType>(
-    spec: RouteSpec<Q, B, P>,
-    handler: (call: Handled<Q, B, P>) => Promise<void> | void,
+  add<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType, L extends boolean = false>(
+    spec: RouteSpec<Q, B, P> & { loadApp?: L },
+    handler: (call: Handled<Q, B, P> & Loaded<L>) => Promise<void> | void,
   ): void {
+    const loadApp = spec.loadApp === true ? this.loadApp : undefined;
+    if (spec.loadApp === true && (loadApp === undefined || !spec.path.includes(':app_id'))) {
+      throw new Error(
+        `${spec.operationId}: loadApp needs an :app_id path and a table with a loader`,
+      );
+    }
     this.specs.push({ ...(spec as unknown as RouteSpec), base: this.base });
     const run: RequestHandler = async (req, res) => {
       // A portal token reaches only routes of its own application.
@@ -65,13 +86,16 @@ export class RouteTable {
       const params = spec.params ? parse('path', spec.params, req.params) : req.params;
       const query = spec.query ? parse('query', spec.query, req.query) : {};
       const body = spec.body ? parse('body', spec.body, req.body) : undefined;
+      const app = loadApp ? await loadApp(res, pathParam(req, 'app_id')) : undefined;
+      // The cast is sound: `app` is present exactly when L is true (checked above).
       await handler({
         req,
         res,
         params: params as z.output<P>,
         query: query as z.output<Q>,
         body: body as z.output<B>,
-      });
+        ...(app && { app }),
+      } as Handled<Q, B, P> & Loaded<L>);
     };
     this.router[spec.method](spec.path, run);
   }

@@ -21,7 +21,6 @@ import {
   createApplicationQuery,
 } from '../schemas/applications.ts';
 import type { RouteDeps } from './deps.ts';
-import { requireApp } from './lookups.ts';
 
 function written(result: ApplicationWrite) {
   if (!result.ok) throw conflict('Another application already has this uid.');
@@ -84,10 +83,11 @@ export function applicationRoutes(routes: RouteTable, { db }: RouteDeps): void {
       summary: 'Get an application',
       tag,
       access: 'app',
+      loadApp: true,
       responses: { 200: applicationOutSchema },
     },
-    async ({ req, res }) => {
-      res.json(applicationOut(await requireApp(db, res, pathParam(req, 'app_id'))));
+    ({ res, app }) => {
+      res.json(applicationOut(app));
     },
   );
 
@@ -128,11 +128,11 @@ export function applicationRoutes(routes: RouteTable, { db }: RouteDeps): void {
       summary: 'Change some fields of an application',
       tag,
       access: 'tenant',
+      loadApp: true,
       body: applicationPatch,
       responses: { 200: applicationOutSchema },
     },
-    async ({ req, res, body }) => {
-      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+    async ({ res, body, app }) => {
       const result = await updateApplication(db, app.tenantId, app.id, body);
       if (result === undefined) throw notFound('application');
       res.json(written(result));
@@ -147,10 +147,10 @@ export function applicationRoutes(routes: RouteTable, { db }: RouteDeps): void {
       summary: 'Delete an application, its endpoints and messages',
       tag,
       access: 'tenant',
+      loadApp: true,
       responses: { 204: null },
     },
-    async ({ req, res }) => {
-      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+    async ({ res, app }) => {
       if (!(await deleteApplication(db, app.tenantId, app.id))) throw notFound('application');
       res.status(204).end();
     },

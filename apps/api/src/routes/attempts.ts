@@ -16,7 +16,7 @@ import { pathParam, type RouteTable } from '../http/routes.ts';
 import { channelName, emptyOut, eventTypeName, token } from '../schemas/common.ts';
 import { attemptList, attemptOut, attemptOutSchema } from '../schemas/messages.ts';
 import { queueAfterCommit, type RouteDeps } from './deps.ts';
-import { requireApp, requireEndpoint, requireMessage } from './lookups.ts';
+import { requireEndpoint, requireMessage } from './lookups.ts';
 
 const tag = 'Message Attempt';
 
@@ -89,11 +89,11 @@ export function attemptRoutes(routes: RouteTable, deps: RouteDeps): void {
       summary: "A message's attempts, newest first",
       tag,
       access: 'app',
+      loadApp: true,
       query: attemptQuery.extend({ endpoint_id: token(256).optional() }),
       responses: { 200: attemptList },
     },
-    async ({ req, res, query }) => {
-      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+    async ({ req, res, query, app }) => {
       const message = await requireMessage(db, app, pathParam(req, 'msg_id'));
       let endpointId: Id<'endpoint'> | undefined;
       if (query.endpoint_id !== undefined) {
@@ -117,11 +117,11 @@ export function attemptRoutes(routes: RouteTable, deps: RouteDeps): void {
       summary: "An endpoint's attempts, newest first",
       tag,
       access: 'app',
+      loadApp: true,
       query: attemptQuery,
       responses: { 200: attemptList },
     },
-    async ({ req, res, query }) => {
-      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+    async ({ req, res, query, app }) => {
       const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
       await respond(res, app.tenantId, { endpointId: endpoint.id }, query);
     },
@@ -135,11 +135,11 @@ export function attemptRoutes(routes: RouteTable, deps: RouteDeps): void {
       summary: 'Get one attempt',
       tag,
       access: 'app',
+      loadApp: true,
       query: z.object({ expanded_statuses: queryFlag(true) }),
       responses: { 200: attemptOutSchema },
     },
-    async ({ req, res }) => {
-      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+    async ({ req, res, app }) => {
       const message = await requireMessage(db, app, pathParam(req, 'msg_id'));
       const id = pathParam(req, 'attempt_id');
       const attempt = isId('attempt', id)
@@ -158,10 +158,10 @@ export function attemptRoutes(routes: RouteTable, deps: RouteDeps): void {
       summary: 'Send a message to an endpoint once more (a manual attempt, not retried)',
       tag,
       access: 'app',
+      loadApp: true,
       responses: { 202: emptyOut },
     },
-    async ({ req, res }) => {
-      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+    async ({ req, res, app }) => {
       const message = await requireMessage(db, app, pathParam(req, 'msg_id'));
       const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
       const resend = await resendDelivery(db, {

@@ -112,6 +112,7 @@ export function messageRoutes(
       summary: 'List messages, newest first',
       tag,
       access: 'app',
+      loadApp: true,
       query: listQuery('descending').extend({
         event_types: queryList(eventTypeName).optional(),
         channel: channelName.optional(),
@@ -122,8 +123,7 @@ export function messageRoutes(
       }),
       responses: { 200: messageList },
     },
-    async ({ req, res, query }) => {
-      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+    async ({ res, query, app }) => {
       const page = await listMessages(
         db,
         { tenantId: app.tenantId, appId: app.id },
@@ -141,11 +141,11 @@ export function messageRoutes(
       summary: 'Get a message by id or eventId',
       tag,
       access: 'app',
+      loadApp: true,
       query: withContent,
       responses: { 200: messageOutSchema },
     },
-    async ({ req, res, query }) => {
-      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+    async ({ req, res, query, app }) => {
       res.json(
         messageOut(await requireMessage(db, app, pathParam(req, 'msg_id')), query.with_content),
       );
@@ -160,11 +160,11 @@ export function messageRoutes(
       summary: "The endpoints a message went to, each with its delivery's status",
       tag: 'Message Attempt',
       access: 'app',
+      loadApp: true,
       query: listQuery('ascending'),
       responses: { 200: destinationList },
     },
-    async ({ req, res, query }) => {
-      const app = await requireApp(db, res, pathParam(req, 'app_id'));
+    async ({ req, res, query, app }) => {
       const message = await requireMessage(db, app, pathParam(req, 'msg_id'));
       const page = await listDestinations(
         db,

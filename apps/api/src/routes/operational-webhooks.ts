@@ -24,7 +24,7 @@ import {
   secretRotateIn,
 } from '../schemas/endpoints.ts';
 import { checkEndpointUrl, type RouteDeps } from './deps.ts';
-import { rotate, secretMaterial, shownSecret, written } from './endpoints.ts';
+import { rotate, secretMaterial, shownSecret, written } from './endpoints/index.ts';
 
 const tag = 'Operational Webhook';
 const base = '/operational-webhook/endpoint';

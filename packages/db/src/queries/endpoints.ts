@@ -6,6 +6,7 @@ import { endpointSecrets, endpoints, type EndpointRow } from '../schema/index.ts
 import { cancelEndpointDeliveries } from './deliveries.ts';
 import { missingEventTypes } from './event-types.ts';
 import type { NewDelivery } from './messages.ts';
+import { emitOperationalEvents } from './operational-events.ts';
 import { keyset, type Page, type PageRequest } from './pagination.ts';
 
 export interface EndpointFields {
@@ -29,12 +30,33 @@ export interface EndpointWriteOptions {
    * endpoints pass the operational event types instead.
    */
   allowedFilterTypes?: readonly string[];
-  /** Raises events about the change inside its transaction; returns deliveries to queue. */
-  raise?: (
-    tx: Tx,
-    endpoint: EndpointRow,
-    change: 'created' | 'updated' | 'deleted',
-  ) => Promise<NewDelivery[]>;
+  /**
+   * Announces the change (`endpoint.created`, `.updated`, `.deleted`) to the tenant's
+   * operational webhooks, inside the write's transaction, so the event commits with the change.
+   * Operational endpoints themselves are written without it.
+   */
+  announce?: { appUid: string | null };
+}
+
+/** The operational event of a change to a tenant endpoint; its deliveries are the follow-ups. */
+async function announced(
+  tx: Tx,
+  endpoint: EndpointRow,
+  change: 'created' | 'updated' | 'deleted',
+  options: EndpointWriteOptions,
+): Promise<NewDelivery[]> {
+  if (options.announce === undefined) return [];
+  return emitOperationalEvents(tx, endpoint.tenantId, [
+    {
+      type: `endpoint.${change}`,
+      data: {
+        appId: endpoint.appId,
+        appUid: options.announce.appUid,
+        endpointId: endpoint.id,
+        endpointUid: endpoint.uid,
+      },
+    },
+  ]);
 }
 
 export interface SecretMaterial {
@@ -131,7 +153,7 @@ export async function createEndpoint(
         endpointId: endpoint.id,
         ...secret,
       });
-      const followUps = (await options.raise?.(tx, endpoint, 'created')) ?? [];
+      const followUps = await announced(tx, endpoint, 'created', options);
       return { ok: true, endpoint, followUps };
     });
   } catch (error) {
@@ -194,7 +216,7 @@ export async function updateEndpoint(
         .where(and(live(scope.tenantId, scope.appId), eq(endpoints.id, id)))
         .returning();
       if (endpoint === undefined) return undefined;
-      const followUps = (await options.raise?.(tx, endpoint, 'updated')) ?? [];
+      const followUps = await announced(tx, endpoint, 'updated', options);
       return { ok: true, endpoint, followUps };
     });
   } catch (error) {
@@ -223,7 +245,7 @@ export async function deleteEndpoint(
     if (endpoint === undefined) return { deleted: false, followUps: [] };
     await tx.delete(endpointSecrets).where(eq(endpointSecrets.endpointId, id));
     await cancelEndpointDeliveries(tx, id);
-    const followUps = (await options.raise?.(tx, endpoint, 'deleted')) ?? [];
+    const followUps = await announced(tx, endpoint, 'deleted', options);
     return { deleted: true, followUps };
   });
 }

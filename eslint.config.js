@@ -4,7 +4,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'drizzle/**', '.hookrail/**', '.ci/out/**', 'coverage/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      'drizzle/**',
+      '.hookrail/**',
+      '.ci/out/**',
+      'coverage/**',
+      '.test-artifacts/**',
+      'apps/dashboard/dist/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -1,6 +1,7 @@
 import { migrateDatabase } from '@hookrail/db';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { ensureDashboardBuild } from '../../scripts/build-dashboard.ts';
 import { databaseUrl, resolveServices } from './services.ts';
 
 declare module 'vitest' {
@@ -34,6 +35,8 @@ async function dropDatabases(adminUrl: string, match: (name: string) => boolean)
 
 /** Run start: find services, build the migrated template. Run end: drop what the run made. */
 export default async function setup(project: TestProject) {
+  // The API serves the browser dashboard from its build; the browser tests load it.
+  ensureDashboardBuild();
   const services = await resolveServices();
   const started = Date.now();
   const runPrefix = `${stalePrefix}${started.toString(36)}_${process.pid}`;

@@ -5,6 +5,7 @@ import type { Vault } from '@hookrail/secrets';
 import type { DeliveryQueue, Redis, TaskQueue } from '@hookrail/queue';
 import express, { Router, type Express, type Response } from 'express';
 import { z } from 'zod';
+import { dashboardRoutes } from './dashboard/static.ts';
 import { adminAuth, tenantAuth } from './http/auth.ts';
 import { errorHandler, unknownRoute } from './http/error-handler.ts';
 import { idempotency, recordBodyHash } from './http/idempotency.ts';
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps): HookrailApp {
   });
 
   app.use(publicRoutes.router);
+  app.use('/dashboard', dashboardRoutes());
   app.use(adminRoutesTable.base, adminAuth(deps.adminTokenHash), json, adminRoutesTable.router);
   app.use(
     tenantRoutes.base,

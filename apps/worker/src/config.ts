@@ -34,6 +34,11 @@ const workerEnv = z
     HOOKRAIL_WORKER_CONCURRENCY: integer(1, 10_000).default(100),
     HOOKRAIL_RECOVERY_RATE: integer(1, 100_000).default(100),
     HOOKRAIL_ENDPOINT_MAX_INFLIGHT: integer(1, 10_000).default(50),
+    HOOKRAIL_SLOW_AFTER: seconds(300)
+      .refine((ms) => ms > 0, { error: 'must be a positive number of seconds' })
+      .prefault('2'),
+    HOOKRAIL_SLOW_INFLIGHT: integer(1, 100_000).optional(),
+    HOOKRAIL_SLOW_INFLIGHT_TOTAL: integer(1, 1_000_000).default(1000),
     HOOKRAIL_BREAKER_FAILURES: integer(1, 1000).default(5),
     HOOKRAIL_BREAKER_PROBE_INTERVAL: seconds(3600)
       .refine((ms) => ms > 0, { error: 'must be a positive number of seconds' })
@@ -55,6 +60,9 @@ const workerEnv = z
     concurrency: env.HOOKRAIL_WORKER_CONCURRENCY,
     recoveryRate: env.HOOKRAIL_RECOVERY_RATE,
     endpointMaxInflight: env.HOOKRAIL_ENDPOINT_MAX_INFLIGHT,
+    slowAfterMs: env.HOOKRAIL_SLOW_AFTER,
+    slowInflight: env.HOOKRAIL_SLOW_INFLIGHT ?? env.HOOKRAIL_WORKER_CONCURRENCY,
+    slowInflightTotal: env.HOOKRAIL_SLOW_INFLIGHT_TOTAL,
     breakerFailures: env.HOOKRAIL_BREAKER_FAILURES,
     breakerProbeIntervalMs: env.HOOKRAIL_BREAKER_PROBE_INTERVAL,
     disableAfterMs: env.HOOKRAIL_DISABLE_AFTER,
@@ -74,6 +82,15 @@ export interface WorkerConfig extends BaseConfig, OutboundConfig {
   recoveryRate: number;
   /** Requests in flight at once to one endpoint, across all workers (endpoints may override). */
   endpointMaxInflight: number;
+  /**
+   * A request open this long leaves its worker slot (it goes on outside it); an endpoint with
+   * such a request, or whose last answer took this long, is slow.
+   */
+  slowAfterMs: number;
+  /** Requests to slow endpoints this worker admits while it has that many open. */
+  slowInflight: number;
+  /** The same bound across all workers, kept in Redis. */
+  slowInflightTotal: number;
   /** Consecutive failures that open an endpoint's circuit breaker. */
   breakerFailures: number;
   /** Wait before the first probe of an open breaker; doubles per failed probe, up to 10 min. */

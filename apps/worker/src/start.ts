@@ -90,6 +90,8 @@ export async function startWorker(
         breakerFailures: config.breakerFailures,
         probeBaseMs: config.breakerProbeIntervalMs,
         probeMaxMs: Math.max(config.breakerProbeIntervalMs, 10 * 60_000),
+        slowAfterMs: config.slowAfterMs,
+        slowTotal: config.slowInflightTotal,
       }),
       limits: new EndpointLimits(database.db, config.endpointMaxInflight),
       retry: {
@@ -98,6 +100,8 @@ export async function startWorker(
       },
       leaseMs: config.requestTimeoutMs + config.leaseMarginMs,
       disableAfterMs: config.disableAfterMs,
+      slowAfterMs: config.slowAfterMs,
+      slowInflight: config.slowInflight,
       databaseDown: () => watch.down(),
       stopping: () => stopping,
       now: Date.now,

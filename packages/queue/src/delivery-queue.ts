@@ -78,6 +78,15 @@ export function createDeliveryQueue(options: {
   };
 }
 
+/**
+ * What became of a job. `undefined`: done. `deferMs`: not yet, back to wait without using a
+ * retry (its endpoint cannot take it now). `parked`: the job's request goes on outside the
+ * worker's slots; the job waits in the delayed set for `holdMs` (so a crash still leaves
+ * it to run again), and is removed once `parked` settles with the result committed.
+ */
+export type ProcessOutcome =
+  undefined | { deferMs: number } | { parked: Promise<void>; holdMs: number };
+
 export interface DeliveryWorkerOptions {
   /** A connection that waits while Redis is away (`maxRetriesPerRequest: null`). */
   connection: Redis;
@@ -85,14 +94,10 @@ export interface DeliveryWorkerOptions {
   /** Jobs processed at once by this process. */
   concurrency: number;
   /**
-   * Handles one job. Returning `{deferMs}` puts the job back to wait without using a retry
-   * (its endpoint cannot take it yet); throwing makes BullMQ retry it with backoff.
+   * Handles one job (see `ProcessOutcome`); throwing makes BullMQ retry it with backoff.
    * `deferrals` counts how often this job has started, deferrals included.
    */
-  process: (
-    job: DeliverJob,
-    context: { deferrals: number },
-  ) => Promise<{ deferMs: number } | undefined>;
+  process: (job: DeliverJob, context: { deferrals: number }) => Promise<ProcessOutcome>;
   onError?: (error: Error) => void;
   onJobFailed?: (job: DeliverJob | undefined, error: Error) => void;
 }
@@ -102,23 +107,40 @@ export interface DeliveryWorker {
   pause(): void;
   /** Starts (the first time) or resumes taking jobs. */
   resume(): void;
-  /** Stops taking jobs and waits for the ones in flight to finish. */
+  /** Stops taking jobs and waits for the ones in flight, parked ones included, to finish. */
   close(): Promise<void>;
 }
 
 /** The consumer side of the `deliver` queue. It takes no job until the first `resume`. */
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
+  const parked = new Set<Promise<void>>();
   const worker = new Worker<DeliverJob>(
     jobs.deliver.queue,
     async (job: Job<DeliverJob>, token?: string) => {
       const outcome = await options.process(jobs.deliver.data.parse(job.data), {
         deferrals: job.attemptsStarted,
       });
-      if (outcome !== undefined) {
+      if (outcome === undefined) return;
+      if ('deferMs' in outcome) {
         // Back to the delayed set: the job gives up its worker slot instead of waiting in it.
         await job.moveToDelayed(Date.now() + outcome.deferMs, token);
         throw new DelayedError();
       }
+      try {
+        await job.moveToDelayed(Date.now() + outcome.holdMs, token);
+      } catch {
+        // Redis would not take it back: the request finishes in its slot instead.
+        await outcome.parked;
+        return;
+      }
+      const settled = outcome.parked.then(
+        () => job.remove().catch(() => undefined), // else it wakes, finds no claim, ends
+        (error: unknown) =>
+          options.onError?.(error instanceof Error ? error : new Error(String(error))),
+      );
+      parked.add(settled);
+      void settled.finally(() => parked.delete(settled));
+      throw new DelayedError();
     },
     {
       connection: options.connection,
@@ -139,6 +161,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     resume: () => {
       void worker.resume();
     },
-    close: () => worker.close(),
+    close: async () => {
+      // Active jobs first (some park on the way), then the parked ones, whose jobs are
+      // removed through the worker's connection, which closes last.
+      await worker.pause();
+      await Promise.all(parked);
+      await worker.close();
+    },
   };
 }

@@ -6,12 +6,15 @@ import { redisKey } from './redis.ts';
  * decision, so concurrent workers never both take the last slot. Keys of one endpoint:
  * `inflight` (sorted set of job keys scored by lease expiry: a crashed worker's slot frees
  * itself), `bucket` (GCRA theoretical arrival time), `reserved` (jobs that already hold a
- * future rate slot), `breaker` (circuit state).
+ * future rate slot), `breaker` (circuit state, and `slow_until`: the endpoint answered slowly
+ * lately). One key for all endpoints: `slow` (requests in flight to slow endpoints, scored
+ * like `inflight`), which bounds what slow endpoints hold across workers.
  */
 const admitScript = `
-local inflight, bucket, reserved, breaker = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local inflight, bucket, reserved, breaker, slowset = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local now, job = tonumber(ARGV[1]), ARGV[2]
 local cap, rate, burst, lease = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local slowAfter, slowRoom, slowTotal = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 
 -- 1. Circuit breaker: while open, only one probe at a time, once its time has come.
 local state = redis.call('HGET', breaker, 'state') or 'closed'
@@ -37,11 +40,29 @@ local limit = cap
 local ramp = tonumber(redis.call('HGET', breaker, 'ramp') or '0')
 if ramp > 0 and ramp < limit then limit = ramp end
 if probe == 1 then limit = 1 end
-if not redis.call('ZSCORE', inflight, job) and redis.call('ZCARD', inflight) >= limit then
+local again = redis.call('ZSCORE', inflight, job)
+if not again and redis.call('ZCARD', inflight) >= limit then
   return {0, 0, 'inflight_cap', 0}
 end
 
--- 3. Rate limit (GCRA). A job that must wait reserves its slot now, so waiting jobs are
+-- 3. Slow class: the endpoint answered slowly lately, or has a request open for longer than
+--    slowAfter. Its requests share one budget with every other slow endpoint's: this
+--    worker's (slowRoom, counted by the worker) and all workers' (the slow set).
+local slow = 0
+if tonumber(redis.call('HGET', breaker, 'slow_until') or '0') > now then
+  slow = 1
+else
+  local oldest = redis.call('ZRANGE', inflight, 0, 0, 'WITHSCORES')
+  if oldest[2] and tonumber(oldest[2]) - lease + slowAfter <= now then slow = 1 end
+end
+if slow == 1 and not again then
+  redis.call('ZREMRANGEBYSCORE', slowset, '-inf', now)
+  if slowRoom == 0 or redis.call('ZCARD', slowset) >= slowTotal then
+    return {0, 0, 'slow_budget', 0}
+  end
+end
+
+-- 4. Rate limit (GCRA). A job that must wait reserves its slot now, so waiting jobs are
 --    spread one emission interval apart instead of all waking at once.
 if rate > 0 then
   local slot = redis.call('ZSCORE', reserved, job)
@@ -64,18 +85,26 @@ if rate > 0 then
 end
 
 redis.call('ZADD', inflight, now + lease, job)
+if slow == 1 then redis.call('ZADD', slowset, now + lease, job) end
 if probe == 1 then
   redis.call('HSET', breaker, 'state', 'half_open', 'probe', job, 'probe_until', tostring(now + lease))
 end
-return {1, 0, probe == 1 and 'probe' or 'ok', 0}
+return {1, 0, probe == 1 and 'probe' or 'ok', slow}
 `;
 
 const reportScript = `
-local inflight, breaker = KEYS[1], KEYS[2]
+local inflight, breaker, slowset = KEYS[1], KEYS[2], KEYS[3]
 local now, job, outcome = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local threshold, probeBase, probeMax, cap = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local slow, slowHold = ARGV[8], tonumber(ARGV[9])
 redis.call('ZREM', inflight, job)
+redis.call('ZREM', slowset, job)
 if outcome == 'none' then return {'none', 0} end
+if slow == '1' then
+  redis.call('HSET', breaker, 'slow_until', tostring(now + slowHold))
+else
+  redis.call('HDEL', breaker, 'slow_until')
+end
 local state = redis.call('HGET', breaker, 'state') or 'closed'
 if outcome == 'success' then
   if state ~= 'closed' then
@@ -111,7 +140,16 @@ export interface GateSettings {
   /** First wait before a probe; doubles after each failed probe up to `probeMaxMs`. */
   probeBaseMs: number;
   probeMaxMs: number;
+  /**
+   * An endpoint with a request open this long, or whose last answer took this long, is slow.
+   */
+  slowAfterMs: number;
+  /** Requests in flight to slow endpoints across all workers, at most. */
+  slowTotal: number;
 }
+
+/** How long one slow answer keeps an endpoint slow unless a quick answer comes first. */
+const slowHoldMs = 10 * 60_000;
 
 export interface AdmitRequest {
   endpointId: string;
@@ -127,18 +165,26 @@ export interface AdmitRequest {
   rate: number | null;
   /** How long an admission holds its slot if it is never reported (a crashed worker). */
   leaseMs: number;
+  /**
+   * Whether the asking worker may take one more request to a slow endpoint (it counts its
+   * own); without room, a slow endpoint's request waits outside the worker.
+   */
+  slowRoom: boolean;
 }
 
 export type Admission =
-  /** Go ahead; `probe` when this request tests an open breaker. */
-  | { admitted: true; probe: boolean }
+  /**
+   * Go ahead; `probe` when this request tests an open breaker; `slow` when the endpoint is
+   * slow, so the request counts against the slow budgets until it is reported.
+   */
+  | { admitted: true; probe: boolean; slow: boolean }
   /**
    * Not yet: come back later. `waitMs` is when the limit could allow it (0 when unknown,
    * for the in-flight cap); `spreadMs` is a window to spread waiting jobs over.
    */
   | {
       admitted: false;
-      reason: 'breaker_open' | 'breaker_probing' | 'inflight_cap' | 'rate_limited';
+      reason: 'breaker_open' | 'breaker_probing' | 'inflight_cap' | 'slow_budget' | 'rate_limited';
       waitMs: number;
       spreadMs: number;
     };
@@ -156,6 +202,8 @@ export interface EndpointGate {
     jobKey: string;
     now: number;
     outcome: 'success' | 'failure' | 'none';
+    /** The answer took `slowAfterMs` or longer (or never came): the endpoint is slow. */
+    slow: boolean;
     maxInflight: number;
   }): Promise<{ transition: Transition }>;
 }
@@ -172,36 +220,43 @@ export function createEndpointGate(
   prefix: string,
   settings: GateSettings,
 ): EndpointGate {
-  redis.defineCommand('hookrailAdmit', { numberOfKeys: 4, lua: admitScript });
-  redis.defineCommand('hookrailReport', { numberOfKeys: 2, lua: reportScript });
+  redis.defineCommand('hookrailAdmit', { numberOfKeys: 5, lua: admitScript });
+  redis.defineCommand('hookrailReport', { numberOfKeys: 3, lua: reportScript });
   const key = (endpointId: string, part: string) => redisKey(prefix, 'ep', endpointId, part);
+  const slowSet = redisKey(prefix, 'slow-inflight');
   return {
     async admit(r) {
       const rate = r.rate ?? 0;
-      const [admitted, waitMs, reason, spreadMs] = await redis.hookrailAdmit(
+      // The fourth value is the spread of a refusal, or the slow flag of an admission.
+      const [admitted, waitMs, reason, extra] = await redis.hookrailAdmit(
         key(r.endpointId, 'inflight'),
         key(r.endpointId, 'bucket'),
         key(r.endpointId, 'reserved'),
         key(r.endpointId, 'breaker'),
+        slowSet,
         r.now,
         r.jobKey,
         r.maxInflight,
         rate,
         1,
         r.leaseMs,
+        settings.slowAfterMs,
+        r.slowRoom ? 1 : 0,
+        settings.slowTotal,
       );
-      if (admitted === 1) return { admitted: true, probe: reason === 'probe' };
+      if (admitted === 1) return { admitted: true, probe: reason === 'probe', slow: extra === 1 };
       return {
         admitted: false,
         reason: reason as Exclude<Admission, { admitted: true }>['reason'],
         waitMs,
-        spreadMs,
+        spreadMs: extra,
       };
     },
     async report(r) {
       const [transition] = await redis.hookrailReport(
         key(r.endpointId, 'inflight'),
         key(r.endpointId, 'breaker'),
+        slowSet,
         r.now,
         r.jobKey,
         r.outcome,
@@ -209,6 +264,8 @@ export function createEndpointGate(
         settings.probeBaseMs,
         settings.probeMaxMs,
         r.maxInflight,
+        r.slow ? 1 : 0,
+        slowHoldMs,
       );
       return { transition };
     },

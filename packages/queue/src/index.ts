@@ -14,6 +14,7 @@ export {
   type DeliveryQueue,
   type DeliveryWorker,
   type DeliveryWorkerOptions,
+  type ProcessOutcome,
   type ScheduledJob,
 } from './delivery-queue.ts';
 export { createTaskQueue, startTaskWorker, type TaskQueue, type TaskWorker } from './task-queue.ts';

@@ -2,6 +2,7 @@ import {
   claimDeliveries,
   isUnavailableError,
   recordResults,
+  type ClaimedDelivery,
   type Db,
   type DeliveryResult,
 } from '@hookrail/db';
@@ -12,7 +13,9 @@ import {
   type DeliverJob,
   type DeliveryQueue,
   type EndpointGate,
+  type ProcessOutcome,
   type ScheduledJob,
+  type Transition,
 } from '@hookrail/queue';
 import { attemptDelivery, type AttemptDeps } from './attempt.ts';
 import type { EndpointLimits } from './endpoint-limits.ts';
@@ -31,6 +34,10 @@ export interface ProcessorDeps extends AttemptDeps {
   databaseDown: () => void;
   /** True once the worker is shutting down: stop waiting on Postgres. */
   stopping: () => boolean;
+  /** A request open this long leaves its worker slot; an answer this slow marks its endpoint slow. */
+  slowAfterMs: number;
+  /** Requests to slow endpoints this worker holds at once, at most (see `EndpointGate`). */
+  slowInflight: number;
 }
 
 /**
@@ -51,20 +58,29 @@ export function deferral(
     case 'breaker_probing':
       return Math.round(Math.min(admission.waitMs, 2000) * (0.5 + random));
     case 'inflight_cap':
+    case 'slow_budget':
       return Math.round(100 * 2 ** Math.min(deferrals, 6) * (0.5 + random));
   }
 }
 
 /**
- * Runs one `deliver` job: ask the endpoint's gate in Redis (breaker, in-flight cap, rate
- * limit) and, if it may not go yet, hand the job back to wait without touching Postgres or
- * using an attempt. Otherwise claim the delivery in Postgres, make the attempt, report it to
- * the gate, record it, and queue what follows. The result is committed before the job
- * completes, so a crash in between leaves the delivery `sending` with a lease, never lost.
+ * Runs one `deliver` job: ask the endpoint's gate in Redis (breaker, in-flight cap, slow
+ * budget, rate limit) and, if it may not go yet, hand the job back to wait without touching
+ * Postgres or using an attempt. Otherwise claim the delivery in Postgres, make the attempt,
+ * report it to the gate, record it, and queue what follows. The result is committed before the
+ * job completes, so a crash in between leaves the delivery `sending` with a lease, never lost.
+ *
+ * Slow requests do not hold the worker's slots: a request to an endpoint the gate calls slow,
+ * or one still open after `slowAfterMs`, is parked (it goes on outside the slots, its job
+ * waiting in the delayed set) and counted in this worker's slow budget. So the slots are held
+ * only by requests younger than `slowAfterMs`, however many endpoints hang.
  */
 export function createDeliveryProcessor(
   deps: ProcessorDeps,
-): (job: DeliverJob, context: { deferrals: number }) => Promise<{ deferMs: number } | undefined> {
+): (job: DeliverJob, context: { deferrals: number }) => Promise<ProcessOutcome> {
+  /** Requests of this worker counted in its slow budget (reservations during admission too). */
+  let slowHeld = 0;
+
   /**
    * Records a result, retrying for as long as Postgres is unreachable: the request was made,
    * and its outcome is worth keeping. If the claim expired meanwhile and the delivery was
@@ -90,28 +106,46 @@ export function createDeliveryProcessor(
       return undefined;
     });
     if (limits === undefined) return { deferMs: 1000 }; // Postgres is away: wait, using no attempt
-    const admission = await deps.gate.admit({
-      endpointId: job.endpointId,
-      jobKey,
-      now: deps.now(),
-      maxInflight: limits.maxInflight,
-      rate: limits.rate,
-      leaseMs: deps.leaseMs,
-    });
+    // Reserve a place in the slow budget for as long as the gate decides; given back below
+    // unless the request is admitted as slow.
+    const slowRoom = slowHeld < deps.slowInflight;
+    if (slowRoom) slowHeld += 1;
+    let holdsSlow = slowRoom;
+    const releaseSlow = () => {
+      if (holdsSlow) slowHeld -= 1;
+      holdsSlow = false;
+    };
+    const admission = await deps.gate
+      .admit({
+        endpointId: job.endpointId,
+        jobKey,
+        now: deps.now(),
+        maxInflight: limits.maxInflight,
+        rate: limits.rate,
+        leaseMs: deps.leaseMs,
+        slowRoom,
+      })
+      .catch((error: unknown) => {
+        releaseSlow();
+        throw error;
+      });
+    if (!admission.admitted || !admission.slow) releaseSlow();
     if (!admission.admitted) return { deferMs: deferral(admission, deferrals, deps.random()) };
 
-    const report = (outcome: 'success' | 'failure' | 'none') =>
+    const report = (outcome: 'success' | 'failure' | 'none', slow = false) =>
       deps.gate.report({
         endpointId: job.endpointId,
         jobKey,
         now: deps.now(),
         outcome,
+        slow,
         maxInflight: limits.maxInflight,
       });
     let claimed;
     try {
       claimed = await claimDeliveries(deps.db, [job], deps.leaseMs);
     } catch (error) {
+      releaseSlow();
       await report('none');
       if (!isUnavailableError(error)) throw error;
       deps.databaseDown();
@@ -119,15 +153,48 @@ export function createDeliveryProcessor(
     }
     const [delivery] = claimed;
     if (delivery === undefined) {
+      releaseSlow();
       await report('none');
       deps.logger.debug({ job }, 'stale delivery job skipped');
       return undefined;
     }
-    const result = await attemptDelivery(deps, delivery);
+    const finishing = attemptDelivery(deps, delivery).then((result) =>
+      finish(delivery, result, report),
+    );
+    const park = (): ProcessOutcome => {
+      if (!holdsSlow) slowHeld += 1;
+      holdsSlow = true;
+      return { parked: finishing.finally(releaseSlow), holdMs: deps.leaseMs };
+    };
+    if (admission.slow) return park();
+    let timer: NodeJS.Timeout | undefined;
+    const early = await Promise.race([
+      finishing.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), deps.slowAfterMs))),
+    ]).finally(() => clearTimeout(timer));
+    return early ? undefined : park();
+  };
+
+  /**
+   * What follows a made attempt: report it to the gate, record it, queue the next attempt and
+   * any operational messages. The request is made: its result must reach Postgres, Redis or not.
+   */
+  async function finish(
+    delivery: ClaimedDelivery,
+    result: DeliveryResult,
+    report: (
+      outcome: 'success' | 'failure' | 'none',
+      slow: boolean,
+    ) => Promise<{ transition: Transition }>,
+  ): Promise<void> {
     const sent = result.attempt?.sent === true;
-    // The request is made: from here on its result must reach Postgres, Redis or not.
+    const slow =
+      sent &&
+      ((result.attempt?.durationMs ?? 0) >= deps.slowAfterMs ||
+        result.attempt?.error?.startsWith('timeout') === true);
     const transition = await report(
       !sent ? 'none' : result.attempt?.outcome === 'succeeded' ? 'success' : 'failure',
+      slow,
     ).then(
       (reported) => reported.transition,
       (error: unknown) => {
@@ -177,6 +244,5 @@ export function createDeliveryProcessor(
         'could not queue follow-up attempts',
       );
     }
-    return undefined;
-  };
+  }
 }

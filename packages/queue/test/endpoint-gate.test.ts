@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { createEndpointGate, type EndpointGate } from '../src/endpoint-gate.ts';
+
+let redis: Redis;
+beforeAll(() => {
+  redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
+});
+const prefixes: string[] = [];
+afterAll(async () => {
+  for (const prefix of prefixes) {
+    const keys = await redis.keys(`{${prefix}}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  }
+  await redis.quit();
+});
+
+/** A gate on a prefix of its own, so no test sees another's endpoints. */
+function gate(slowTotal = 100): EndpointGate {
+  const prefix = `gate-test-${randomBytes(5).toString('hex')}`;
+  prefixes.push(prefix);
+  return createEndpointGate(redis, prefix, {
+    breakerFailures: 5,
+    probeBaseMs: 5000,
+    probeMaxMs: 600_000,
+    slowAfterMs: 1000,
+    slowTotal,
+  });
+}
+
+const admit = (g: EndpointGate, endpointId: string, jobKey: string, now: number, slowRoom = true) =>
+  g.admit({ endpointId, jobKey, now, maxInflight: 10, rate: null, leaseMs: 60_000, slowRoom });
+
+describe('the endpoint gate', () => {
+  it('calls an endpoint slow once one of its requests has been open for the slow threshold', async () => {
+    const g = gate();
+    expect(await admit(g, 'ep_a', 'j1', 10_000)).toEqual({
+      admitted: true,
+      probe: false,
+      slow: false,
+    });
+    expect(await admit(g, 'ep_a', 'j2', 10_999)).toMatchObject({ admitted: true, slow: false });
+    expect(await admit(g, 'ep_a', 'j3', 11_000)).toMatchObject({ admitted: true, slow: true });
+  });
+
+  it('holds a slow endpoint back when the worker has no slow room left, and lets a quick one go', async () => {
+    const g = gate();
+    await admit(g, 'ep_slow', 'j1', 10_000);
+    expect(await admit(g, 'ep_slow', 'j2', 12_000, false)).toMatchObject({
+      admitted: false,
+      reason: 'slow_budget',
+    });
+    expect(await admit(g, 'ep_quick', 'j3', 12_000, false)).toMatchObject({
+      admitted: true,
+      slow: false,
+    });
+  });
+
+  it('bounds requests to slow endpoints across all workers', async () => {
+    const g = gate(1);
+    await admit(g, 'ep_a', 'a1', 10_000);
+    await admit(g, 'ep_b', 'b1', 10_000);
+    expect(await admit(g, 'ep_a', 'a2', 12_000)).toMatchObject({ admitted: true, slow: true });
+    expect(await admit(g, 'ep_b', 'b2', 12_000)).toMatchObject({
+      admitted: false,
+      reason: 'slow_budget',
+    });
+    // The slow request's answer gives its place back.
+    await g.report({
+      endpointId: 'ep_a',
+      jobKey: 'a2',
+      now: 12_500,
+      outcome: 'success',
+      slow: true,
+      maxInflight: 10,
+    });
+    expect(await admit(g, 'ep_b', 'b2', 12_500)).toMatchObject({ admitted: true, slow: true });
+  });
+
+  it('keeps an endpoint slow after a slow answer until a quick answer', async () => {
+    const g = gate();
+    const report = (jobKey: string, now: number, slow: boolean) =>
+      g.report({ endpointId: 'ep_a', jobKey, now, outcome: 'success', slow, maxInflight: 10 });
+    await admit(g, 'ep_a', 'j1', 10_000);
+    await report('j1', 13_000, true);
+    expect(await admit(g, 'ep_a', 'j2', 13_001)).toMatchObject({ admitted: true, slow: true });
+    await report('j2', 13_100, false);
+    expect(await admit(g, 'ep_a', 'j3', 13_101)).toMatchObject({ admitted: true, slow: false });
+  });
+});

@@ -209,6 +209,7 @@ describe('Idempotency-Key on POST', () => {
     try {
       const input = {
         tenantId: tenantId as Id<'tenant'>,
+        scope: 'tenant',
         key: 'late',
         fingerprint: 'f',
         ttlMs: 60_000,

@@ -60,9 +60,10 @@ export function createApp(deps: AppDeps): HookrailApp {
 
   const publicRoutes = new RouteTable(Router(), '');
   const adminRoutesTable = new RouteTable(Router(), '/api/v1/admin');
-  const tenantRoutes = new RouteTable(Router(), '/api/v1', (res, ref) =>
-    requireApp(deps.db, res, ref),
-  );
+  const tenantRoutes = new RouteTable(Router(), '/api/v1', {
+    loadApp: (res, ref) => requireApp(deps.db, res, ref),
+    afterAccess: [idempotency(deps.db, deps.vault, deps.logger)],
+  });
   const routeTables = [publicRoutes, adminRoutesTable, tenantRoutes];
 
   const routeDeps: RouteDeps = { ...deps };
@@ -127,13 +128,7 @@ export function createApp(deps: AppDeps): HookrailApp {
   app.use(publicRoutes.router);
   app.use('/dashboard', dashboardRoutes());
   app.use(adminRoutesTable.base, adminAuth(deps.adminTokenHash), json, adminRoutesTable.router);
-  app.use(
-    tenantRoutes.base,
-    tenantAuth(deps.db, deps.portalTokens),
-    json,
-    idempotency(deps.db, deps.vault, deps.logger),
-    tenantRoutes.router,
-  );
+  app.use(tenantRoutes.base, tenantAuth(deps.db, deps.portalTokens), json, tenantRoutes.router);
   app.use(unknownRoute);
   app.use(errorHandler(deps.logger));
   return { app, routeTables };

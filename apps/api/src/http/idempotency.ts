@@ -25,7 +25,7 @@ export function recordBodyHash(res: Response, body: Buffer): void {
 }
 
 /**
- * Idempotency-Key on POST: the first request with a key (per tenant, for 24 hours) does the
+ * Idempotency-Key on POST: the first request with a key (per caller, for 24 hours) does the
  * work and its response is stored; the same key with the same request gets that response
  * again without the work being done twice, also when both arrive at once (the second waits
  * for the first). The same key with a different request answers 409. A 5xx response is not
@@ -34,6 +34,12 @@ export function recordBodyHash(res: Response, body: Buffer): void {
  * When Postgres is unreachable as the response is stored (or the key given back), the write
  * is tried again in the background until it lands or the claim would count as abandoned
  * anyway; meanwhile the key answers 409 `idempotency_key_in_use`.
+ *
+ * A key belongs to its caller's namespace: the tenant for API keys, the application for an
+ * app portal token. A portal token never gets, nor learns of, a response stored under a key
+ * its tenant (or another application's token) used. This runs inside each route, after its
+ * access check, so a stored response is only ever answered to a caller allowed on the route;
+ * the fingerprint (method, path, body) keeps a key to the request it was first used for.
  */
 export function idempotency(db: Db, vault: Vault, logger: Logger): RequestHandler {
   return async (req, res, next) => {
@@ -50,6 +56,7 @@ export function idempotency(db: Db, vault: Vault, logger: Logger): RequestHandle
       );
     }
     const tenantId = tenantOf(res);
+    const scope = res.locals.auth?.appId ?? 'tenant';
     const fingerprint = createHash('sha256')
       .update(`${req.method} ${req.originalUrl} ${res.locals.bodyHash ?? ''}`)
       .digest('hex');
@@ -57,7 +64,13 @@ export function idempotency(db: Db, vault: Vault, logger: Logger): RequestHandle
     const deadline = Date.now() + waitForHolderMs;
     let token: string;
     for (;;) {
-      const claim = await claimIdempotencyKey(db, { tenantId, key, fingerprint, ttlMs: keyTtlMs });
+      const claim = await claimIdempotencyKey(db, {
+        tenantId,
+        scope,
+        key,
+        fingerprint,
+        ttlMs: keyTtlMs,
+      });
       if (claim.kind === 'mismatch') {
         throw new ApiError(
           409,
@@ -93,11 +106,12 @@ export function idempotency(db: Db, vault: Vault, logger: Logger): RequestHandle
       const body =
         typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
       const settle = async () => {
-        if (res.statusCode >= 500) await releaseIdempotencyKey(db, { tenantId, key, token });
+        if (res.statusCode >= 500) await releaseIdempotencyKey(db, { tenantId, scope, key, token });
         else {
           const sealed = body === '' ? '' : vault.seal(body);
           await completeIdempotencyKey(db, {
             tenantId,
+            scope,
             key,
             token,
             status: res.statusCode,

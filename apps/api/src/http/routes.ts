@@ -53,6 +53,16 @@ export type AppLoader = (res: Response, ref: string) => Promise<ApplicationRow>;
 /** What a handler is given besides the request: the loaded application when the spec asks. */
 type Loaded<L> = L extends true ? { app: ApplicationRow } : object;
 
+export interface RouteTableOptions {
+  /** Loads `:app_id` for routes that declare `loadApp`, and checks portal tokens' access. */
+  loadApp?: AppLoader;
+  /**
+   * Steps run after the route's access check and before validation: steps that may only run
+   * for a caller allowed on the route (idempotency replays).
+   */
+  afterAccess?: RequestHandler[];
+}
+
 /** Routes of one API surface, mounted at `base`, remembered for the OpenAPI document. */
 export class RouteTable {
   readonly specs: (RouteSpec & { base: string })[] = [];
@@ -60,11 +70,13 @@ export class RouteTable {
   readonly base: string;
 
   private readonly loadApp: AppLoader | undefined;
+  private readonly afterAccess: RequestHandler[];
 
-  constructor(router: Router, base: string, loadApp?: AppLoader) {
+  constructor(router: Router, base: string, options: RouteTableOptions = {}) {
     this.router = router;
     this.base = base;
-    this.loadApp = loadApp;
+    this.loadApp = options.loadApp;
+    this.afterAccess = options.afterAccess ?? [];
   }
 
   add<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType, L extends boolean = false>(
@@ -78,11 +90,18 @@ export class RouteTable {
       );
     }
     this.specs.push({ ...(spec as unknown as RouteSpec), base: this.base });
-    const run: RequestHandler = async (req, res) => {
-      // A portal token reaches only routes of its own application.
-      if (res.locals.auth?.appId !== undefined && spec.access !== 'app') {
-        throw forbidden('An app portal token can only use routes of its own application.');
+    const portalLoader = spec.path.includes(':app_id') ? this.loadApp : undefined;
+    const access: RequestHandler = async (req, res, next) => {
+      // A portal token reaches only routes of its own application, and only its application.
+      if (res.locals.auth?.appId !== undefined) {
+        if (spec.access !== 'app' || portalLoader === undefined) {
+          throw forbidden('An app portal token can only use routes of its own application.');
+        }
+        await portalLoader(res, pathParam(req, 'app_id'));
       }
+      next();
+    };
+    const run: RequestHandler = async (req, res) => {
       const params = spec.params ? parse('path', spec.params, req.params) : req.params;
       const query = spec.query ? parse('query', spec.query, req.query) : {};
       const body = spec.body ? parse('body', spec.body, req.body) : undefined;
@@ -97,7 +116,7 @@ export class RouteTable {
         ...(app && { app }),
       } as Handled<Q, B, P> & Loaded<L>);
     };
-    this.router[spec.method](spec.path, run);
+    this.router[spec.method](spec.path, access, ...this.afterAccess, run);
   }
 }
 

@@ -23,9 +23,26 @@ export type IdempotencyClaim =
  */
 export const abandonedAfterSeconds = 60;
 
+/**
+ * Whose key: the tenant, and within it `tenant` (API keys) or an application's id (an app
+ * portal token). Every statement below is confined to one namespace.
+ */
+export interface IdempotencyNamespace {
+  tenantId: Id<'tenant'>;
+  scope: string;
+}
+
+function inNamespace(input: IdempotencyNamespace & { key: string }) {
+  return and(
+    eq(idempotencyKeys.tenantId, input.tenantId),
+    eq(idempotencyKeys.scope, input.scope),
+    eq(idempotencyKeys.key, input.key),
+  );
+}
+
 export async function claimIdempotencyKey(
   db: DbOrTx,
-  input: { tenantId: Id<'tenant'>; key: string; fingerprint: string; ttlMs: number },
+  input: IdempotencyNamespace & { key: string; fingerprint: string; ttlMs: number },
 ): Promise<IdempotencyClaim> {
   // Insert, or take over an expired or abandoned record, in one statement: two racing
   // requests cannot both claim the key.
@@ -34,6 +51,7 @@ export async function claimIdempotencyKey(
     .insert(idempotencyKeys)
     .values({
       tenantId: input.tenantId,
+      scope: input.scope,
       key: input.key,
       fingerprint: input.fingerprint,
       status: 'in_progress',
@@ -41,7 +59,7 @@ export async function claimIdempotencyKey(
       expiresAt: sql`now() + ${input.ttlMs} * interval '1 millisecond'`,
     })
     .onConflictDoUpdate({
-      target: [idempotencyKeys.tenantId, idempotencyKeys.key],
+      target: [idempotencyKeys.tenantId, idempotencyKeys.scope, idempotencyKeys.key],
       set: {
         fingerprint: input.fingerprint,
         status: 'in_progress',
@@ -57,10 +75,7 @@ export async function claimIdempotencyKey(
     .returning({ key: idempotencyKeys.key });
   if (claimed.length > 0) return { kind: 'claimed', token };
 
-  const [existing] = await db
-    .select()
-    .from(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.tenantId, input.tenantId), eq(idempotencyKeys.key, input.key)));
+  const [existing] = await db.select().from(idempotencyKeys).where(inNamespace(input));
   // Released between the two statements: the caller tries again.
   if (existing === undefined) return { kind: 'in_progress' };
   if (existing.fingerprint !== input.fingerprint) return { kind: 'mismatch' };
@@ -75,15 +90,14 @@ export async function claimIdempotencyKey(
 /** Stores the response of the request that holds the key (if it still holds it). */
 export async function completeIdempotencyKey(
   db: DbOrTx,
-  input: { tenantId: Id<'tenant'>; key: string; token: string; status: number; body: string },
+  input: IdempotencyNamespace & { key: string; token: string; status: number; body: string },
 ): Promise<void> {
   await db
     .update(idempotencyKeys)
     .set({ status: 'completed', responseStatus: input.status, responseBody: input.body })
     .where(
       and(
-        eq(idempotencyKeys.tenantId, input.tenantId),
-        eq(idempotencyKeys.key, input.key),
+        inNamespace(input),
         eq(idempotencyKeys.status, 'in_progress'),
         eq(idempotencyKeys.claimToken, input.token),
       ),
@@ -93,14 +107,13 @@ export async function completeIdempotencyKey(
 /** Gives the key up after a failure (5xx), so that a retry with it does the work. */
 export async function releaseIdempotencyKey(
   db: DbOrTx,
-  input: { tenantId: Id<'tenant'>; key: string; token: string },
+  input: IdempotencyNamespace & { key: string; token: string },
 ): Promise<void> {
   await db
     .delete(idempotencyKeys)
     .where(
       and(
-        eq(idempotencyKeys.tenantId, input.tenantId),
-        eq(idempotencyKeys.key, input.key),
+        inNamespace(input),
         eq(idempotencyKeys.status, 'in_progress'),
         eq(idempotencyKeys.claimToken, input.token),
       ),
@@ -110,7 +123,7 @@ export async function releaseIdempotencyKey(
 /** Deletes up to `limit` expired records (a bounded statement); returns how many. */
 export async function deleteExpiredIdempotencyKeys(db: DbOrTx, limit = 10_000): Promise<number> {
   const result = await db.execute(sql`
-    delete from ${idempotencyKeys} where (tenant_id, key) in (
-      select tenant_id, key from ${idempotencyKeys} where expires_at < now() limit ${limit})`);
+    delete from ${idempotencyKeys} where (tenant_id, scope, key) in (
+      select tenant_id, scope, key from ${idempotencyKeys} where expires_at < now() limit ${limit})`);
   return result.rowCount ?? 0;
 }

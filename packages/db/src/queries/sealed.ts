@@ -11,7 +11,7 @@ const sealedColumns = [
   {
     table: 'idempotency_keys',
     column: 'response_body',
-    key: "tenant_id || '/' || key",
+    key: "tenant_id || '/' || scope || '/' || key",
     where: "response_body <> ''",
   },
 ] as const;

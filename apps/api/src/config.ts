@@ -6,9 +6,12 @@ import {
   outboundConfig,
   outboundEnv,
   parseEnv,
+  streamConfig,
+  streamEnv,
   url,
   type BaseConfig,
   type OutboundConfig,
+  type StreamConfig,
 } from '@hookrail/config';
 import { z } from 'zod';
 
@@ -16,6 +19,7 @@ const apiEnv = z
   .object({
     ...baseEnv,
     ...outboundEnv,
+    ...streamEnv,
     PORT: integer(0, 65535).default(8080),
     HOOKRAIL_PUBLIC_URL: url(['http', 'https']).optional(),
     HOOKRAIL_ADMIN_TOKEN: z
@@ -28,6 +32,7 @@ const apiEnv = z
   .transform((env) => ({
     ...baseConfig(env),
     ...outboundConfig(env),
+    ...streamConfig(env),
     port: env.PORT,
     publicUrl: (env.HOOKRAIL_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     adminToken: env.HOOKRAIL_ADMIN_TOKEN,
@@ -35,7 +40,7 @@ const apiEnv = z
     jwtSecret: env.HOOKRAIL_JWT_SECRET,
   }));
 
-export interface ApiConfig extends BaseConfig, OutboundConfig {
+export interface ApiConfig extends BaseConfig, OutboundConfig, StreamConfig {
   /** Port to listen on; 0 picks a free one. */
   port: number;
   /** Base of the links the API hands out. */

@@ -2,7 +2,14 @@ import { createDatabase } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
 import { outboundGuard } from '@hookrail/outbound';
 import { loadVault, warnGeneratedKey } from '@hookrail/secrets';
-import { createDeliveryQueue, createRedis, createTaskQueue, waitUntilReady } from '@hookrail/queue';
+import {
+  createDeliveryQueue,
+  createRedis,
+  createStatusPublisher,
+  createTaskQueue,
+  waitUntilReady,
+  type StatusStreamSettings,
+} from '@hookrail/queue';
 import { printAdminToken, resolveAdminTokenHash, resolveJwtSecret } from './admin-token.ts';
 import { PortalTokens } from './portal-tokens.ts';
 import { createApp } from './app.ts';
@@ -21,6 +28,15 @@ export interface StartApiOptions {
   host?: string;
 }
 
+/** Where the status stream lives and how much of it is kept. */
+export function streamSettings(config: ApiConfig): StatusStreamSettings {
+  return {
+    prefix: config.redisPrefix,
+    windowMs: config.streamWindowMs,
+    maxLen: config.streamMaxLen,
+  };
+}
+
 /** Opens the API's connections and starts serving; `close` undoes it in reverse order. */
 export async function startApi(
   config: ApiConfig,
@@ -37,9 +53,11 @@ export async function startApi(
   const onRedisError = (error: Error) => logger.warn({ err: error }, 'redis connection error');
   const redis = createRedis({ url: config.redisUrl, role: 'probe', onError: onRedisError });
   const producer = createRedis({ url: config.redisUrl, role: 'producer', onError: onRedisError });
+  const status = createStatusPublisher({ connection: producer, settings: streamSettings(config) });
   const queue = createDeliveryQueue({
     connection: producer,
     prefix: config.redisPrefix,
+    status,
     onError: onRedisError,
   });
   const tasks = createTaskQueue({ connection: producer, prefix: config.redisPrefix });
@@ -78,7 +96,7 @@ export async function startApi(
       port: server.port,
       async close() {
         await server.close();
-        await Promise.all([queue.close(), tasks.close()]);
+        await Promise.all([queue.close(), tasks.close(), status.flush()]);
         producer.disconnect();
         redis.disconnect();
         await database.close();

@@ -6,9 +6,12 @@ import {
   outboundConfig,
   outboundEnv,
   parseEnv,
+  streamConfig,
+  streamEnv,
   seconds,
   type BaseConfig,
   type OutboundConfig,
+  type StreamConfig,
 } from '@hookrail/config';
 import { defaultRetryScheduleSeconds } from '@hookrail/delivery';
 import { z } from 'zod';
@@ -27,6 +30,7 @@ const workerEnv = z
   .object({
     ...baseEnv,
     ...outboundEnv,
+    ...streamEnv,
     HOOKRAIL_REQUEST_TIMEOUT: seconds(300)
       .refine((ms) => ms > 0, { error: 'must be a positive number of seconds' })
       .prefault('15'),
@@ -55,6 +59,7 @@ const workerEnv = z
   .transform((env) => ({
     ...baseConfig(env),
     ...outboundConfig(env),
+    ...streamConfig(env),
     requestTimeoutMs: env.HOOKRAIL_REQUEST_TIMEOUT,
     retryScheduleSeconds: env.HOOKRAIL_RETRY_SCHEDULE,
     concurrency: env.HOOKRAIL_WORKER_CONCURRENCY,
@@ -71,7 +76,7 @@ const workerEnv = z
     leaseMarginMs: env.HOOKRAIL_LEASE_MARGIN,
   }));
 
-export interface WorkerConfig extends BaseConfig, OutboundConfig {
+export interface WorkerConfig extends BaseConfig, OutboundConfig, StreamConfig {
   /** Bound on one HTTP attempt, connection to last byte read. */
   requestTimeoutMs: number;
   /** Delays before the 2nd, 3rd, ... attempt. */

@@ -6,6 +6,7 @@ import {
   createDeliveryWorker,
   createEndpointGate,
   createRedis,
+  createStatusPublisher,
   createTaskQueue,
   startTaskWorker,
   type DeliveryWorker,
@@ -52,9 +53,18 @@ export async function startWorker(
   const onRedisError = (error: Error) => logger.warn({ err: error }, 'redis connection error');
   const producer = createRedis({ url: config.redisUrl, role: 'producer', onError: onRedisError });
   const consumer = createRedis({ url: config.redisUrl, role: 'worker', onError: onRedisError });
+  const status = createStatusPublisher({
+    connection: producer,
+    settings: {
+      prefix: config.redisPrefix,
+      windowMs: config.streamWindowMs,
+      maxLen: config.streamMaxLen,
+    },
+  });
   const queue = createDeliveryQueue({
     connection: producer,
     prefix: config.redisPrefix,
+    status,
     onError: onRedisError,
   });
   const tasks = createTaskQueue({ connection: producer, prefix: config.redisPrefix });
@@ -83,6 +93,7 @@ export async function startWorker(
     process: createDeliveryProcessor({
       db: database.db,
       queue,
+      status,
       sender,
       vault,
       logger,
@@ -146,7 +157,7 @@ export async function startWorker(
       await reconciler.stop();
       await Promise.all([worker.close(), taskWorker.close()]);
       watch.stop();
-      await Promise.all([queue.close(), tasks.close()]);
+      await Promise.all([queue.close(), tasks.close(), status.flush()]);
       await sender.close();
       await Promise.all([
         producer.quit().catch(() => producer.disconnect()),

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { booleanFlag, logLevel, networkList, redisPrefix, url } from './fields.ts';
+import {
+  booleanFlag,
+  duration,
+  integer,
+  logLevel,
+  networkList,
+  redisPrefix,
+  url,
+} from './fields.ts';
 
 /** 32 bytes, base64: an encryption key. */
 const encryptionKey = z.string().refine((value) => Buffer.from(value, 'base64').length === 32, {
@@ -71,4 +79,24 @@ export function outboundConfig(env: {
   HOOKRAIL_HTTPS_ONLY: boolean;
 }): OutboundConfig {
   return { allowedNetworks: env.HOOKRAIL_ALLOWED_NETWORKS, httpsOnly: env.HOOKRAIL_HTTPS_ONLY };
+}
+
+/** The status stream: read by the API (which serves it) and the worker (which writes to it). */
+export const streamEnv = {
+  HOOKRAIL_STREAM_WINDOW: duration.prefault('10m'),
+  HOOKRAIL_STREAM_MAX_LEN: integer(1, 100_000_000).default(100_000),
+};
+
+export interface StreamConfig {
+  /** Events older than this leave each tenant's status stream. */
+  streamWindowMs: number;
+  /** At most this many events are kept per tenant, whatever their age. */
+  streamMaxLen: number;
+}
+
+export function streamConfig(env: {
+  HOOKRAIL_STREAM_WINDOW: number;
+  HOOKRAIL_STREAM_MAX_LEN: number;
+}): StreamConfig {
+  return { streamWindowMs: env.HOOKRAIL_STREAM_WINDOW, streamMaxLen: env.HOOKRAIL_STREAM_MAX_LEN };
 }

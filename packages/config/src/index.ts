@@ -18,4 +18,7 @@ export {
   outboundConfig,
   outboundEnv,
   type OutboundConfig,
+  streamConfig,
+  streamEnv,
+  type StreamConfig,
 } from './base.ts';

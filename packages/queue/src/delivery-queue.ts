@@ -1,7 +1,13 @@
-import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { DelayedError, Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { deliverJobId, jobs, type DeliverJob } from './catalog.ts';
 import { hashTag } from './redis.ts';
+import {
+  appendStatusEvents,
+  countFailed,
+  type NewStatusEvent,
+  type StatusPublisher,
+} from './status-stream.ts';
 
 export interface ScheduledJob extends DeliverJob {
   /** Run no sooner than this many milliseconds from now. @defaultValue 0 */
@@ -9,14 +15,33 @@ export interface ScheduledJob extends DeliverJob {
 }
 
 export interface DeliveryQueue {
-  /** Adds the jobs in one round trip; fails fast when Redis is unreachable. */
-  enqueue(jobs: readonly ScheduledJob[]): Promise<void>;
+  /**
+   * Adds the jobs in one round trip; fails fast when Redis is unreachable. `events` go to the
+   * status stream in the same round trip, before the jobs, so that no watcher sees a job's
+   * attempt before the event that led to it (a message's acceptance, a retry's scheduling).
+   * Events never fail the call: those Redis refuses, or that cannot be sent, are counted as
+   * dropped by the queue's status publisher.
+   */
+  enqueue(jobs: readonly ScheduledJob[], events?: readonly NewStatusEvent[]): Promise<void>;
   /**
    * The jobs among `jobs` that Redis does not hold (in any state): the ones to queue again.
    * One round trip.
    */
   missing<T extends DeliverJob>(jobs: readonly T[]): Promise<T[]>;
   close(): Promise<void>;
+}
+
+/** A job as BullMQ's addBulk takes it. */
+function bulkJob(job: ScheduledJob) {
+  return {
+    name: 'deliver',
+    data: { deliveryId: job.deliveryId, endpointId: job.endpointId, attempt: job.attempt },
+    opts: {
+      ...jobs.deliver.options,
+      jobId: deliverJobId(job),
+      ...(job.delayMs !== undefined && job.delayMs > 0 && { delay: job.delayMs }),
+    },
+  };
 }
 
 /** Thrown by `enqueue` when Redis is not connected; nothing was queued. */
@@ -36,6 +61,8 @@ export class QueueUnavailableError extends Error {
 export function createDeliveryQueue(options: {
   connection: Redis;
   prefix: string;
+  /** Where `enqueue`'s events go; without it they are ignored. */
+  status?: StatusPublisher;
   onError?: (error: Error) => void;
 }): DeliveryQueue {
   let queue: Queue<DeliverJob> | undefined;
@@ -48,21 +75,39 @@ export function createDeliveryQueue(options: {
     queue.on('error', (error) => options.onError?.(error));
     return queue;
   };
+  const { status } = options;
   return {
-    async enqueue(list) {
-      if (list.length === 0) return;
-      if (options.connection.status !== 'ready') throw new QueueUnavailableError();
-      await current().addBulk(
-        list.map((job) => ({
-          name: 'deliver',
-          data: { deliveryId: job.deliveryId, endpointId: job.endpointId, attempt: job.attempt },
-          opts: {
-            ...jobs.deliver.options,
-            jobId: deliverJobId(job),
-            ...(job.delayMs !== undefined && job.delayMs > 0 && { delay: job.delayMs }),
-          },
-        })),
+    async enqueue(list, events = []) {
+      const published = status === undefined ? [] : events;
+      if (list.length === 0 && published.length === 0) return;
+      if (options.connection.status !== 'ready') {
+        status?.dropped(published.length);
+        throw new QueueUnavailableError();
+      }
+      const queue = current();
+      if (status === undefined || published.length === 0) {
+        await queue.addBulk(list.map(bulkJob));
+        return;
+      }
+      // BullMQ's own addBulk, on a pipeline that starts with the events.
+      const pipeline = (await queue.getBackend().client).pipeline();
+      const replies = appendStatusEvents(
+        (command, args) => void pipeline.runCommand(command, args),
+        status.settings,
+        published,
+        Date.now(),
       );
+      const added = list.map((job) => {
+        const { name, data, opts } = bulkJob(job);
+        return new Job(queue, name, data, opts, opts.jobId).addJob(pipeline);
+      });
+      await Promise.all(added); // each has queued its command; this surfaces invalid options
+      const results = await pipeline.exec().catch((error: unknown) => {
+        status.dropped(published.length);
+        throw error;
+      });
+      status.dropped(countFailed(results, published.length));
+      for (const [error] of results?.slice(replies) ?? []) if (error) throw error;
     },
     async missing(list) {
       if (list.length === 0) return [];

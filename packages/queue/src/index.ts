@@ -28,3 +28,16 @@ export {
   type Transition,
 } from './endpoint-gate.ts';
 export type { Redis } from 'ioredis';
+export {
+  appendStatusEvents,
+  createStatusPublisher,
+  parseStatusEntry,
+  statusEventTypes,
+  statusStreamKey,
+  type NewStatusEvent,
+  type StatusEvent,
+  type StatusEventData,
+  type StatusEventType,
+  type StatusPublisher,
+  type StatusStreamSettings,
+} from './status-stream.ts';

@@ -2,7 +2,13 @@ import type { Db } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
 import type { OutboundGuard } from '@hookrail/outbound';
 import type { Vault } from '@hookrail/secrets';
-import type { DeliveryQueue, Redis, ScheduledJob, TaskQueue } from '@hookrail/queue';
+import type {
+  DeliveryQueue,
+  NewStatusEvent,
+  Redis,
+  ScheduledJob,
+  TaskQueue,
+} from '@hookrail/queue';
 import { fieldError } from '../http/validate.ts';
 import type { PortalTokens } from '../portal-tokens.ts';
 
@@ -37,20 +43,22 @@ export function checkEndpointUrl(deps: Pick<RouteDeps, 'guard'>, url: string | u
 const enqueueTimeoutMs = 2000;
 
 /**
- * Queues delivery jobs after their rows are committed. Best effort and bounded in time: a
- * delivery that is due in Postgres but missing from the queue is queued again later, so a
- * slow or absent Redis never turns an accepted request into a failed one.
+ * Queues delivery jobs after their rows are committed, with the status events that announce
+ * them (appended first, in the same round trip). Best effort and bounded in time: a delivery
+ * that is due in Postgres but missing from the queue is queued again later, so a slow or
+ * absent Redis never turns an accepted request into a failed one.
  */
 export async function queueAfterCommit(
   deps: RouteDeps,
   jobs: ScheduledJob[],
   context: object,
+  events: readonly NewStatusEvent[] = [],
 ): Promise<void> {
-  if (jobs.length === 0) return;
+  if (jobs.length === 0 && events.length === 0) return;
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      deps.queue.enqueue(jobs),
+      deps.queue.enqueue(jobs, events),
       new Promise((_, reject) => {
         timer = setTimeout(
           () => reject(new Error(`queueing took over ${enqueueTimeoutMs} ms`)),

@@ -26,6 +26,7 @@ import {
   messageOut,
   messageOutSchema,
 } from '../schemas/messages.ts';
+import { messageAccepted } from '../stream/accepted.ts';
 import { queueAfterCommit, type RouteDeps } from './deps.ts';
 import { requireApp, requireMessage } from './lookups.ts';
 
@@ -99,6 +100,7 @@ export function messageRoutes(
           delayMs,
         })),
         { messageId: created.message.id },
+        [messageAccepted(created)],
       );
       res.status(202).json(messageOut(created.message, query.with_content));
     },

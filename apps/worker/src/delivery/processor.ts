@@ -13,16 +13,21 @@ import {
   type DeliverJob,
   type DeliveryQueue,
   type EndpointGate,
+  type NewStatusEvent,
   type ProcessOutcome,
   type ScheduledJob,
+  type StatusPublisher,
   type Transition,
 } from '@hookrail/queue';
 import { attemptDelivery, type AttemptDeps } from './attempt.ts';
 import type { EndpointLimits } from './endpoint-limits.ts';
+import { attemptsStarted, resultEvents } from './status-events.ts';
 
 export interface ProcessorDeps extends AttemptDeps {
   db: Db;
   queue: DeliveryQueue;
+  /** Status events that go without jobs: never awaited, dropped when Redis is slow. */
+  status: StatusPublisher;
   gate: EndpointGate;
   limits: EndpointLimits;
   logger: Logger;
@@ -38,6 +43,20 @@ export interface ProcessorDeps extends AttemptDeps {
   slowAfterMs: number;
   /** Requests to slow endpoints this worker holds at once, at most (see `EndpointGate`). */
   slowInflight: number;
+}
+
+/**
+ * Queues follow-up jobs with the status events that explain them, events first, in one round
+ * trip. Events without jobs are published without waiting, so that a delivery's completion
+ * never waits on the status stream.
+ */
+async function queueWithEvents(
+  deps: Pick<ProcessorDeps, 'queue' | 'status'>,
+  jobs: readonly ScheduledJob[],
+  events: readonly NewStatusEvent[],
+): Promise<void> {
+  if (jobs.length === 0) deps.status.publish(events);
+  else await deps.queue.enqueue(jobs, events);
 }
 
 /**
@@ -158,6 +177,7 @@ export function createDeliveryProcessor(
       deps.logger.debug({ job }, 'stale delivery job skipped');
       return undefined;
     }
+    deps.status.publish(attemptsStarted([delivery], deps.now()));
     const finishing = attemptDelivery(deps, delivery).then((result) =>
       finish(delivery, result, report),
     );
@@ -208,7 +228,8 @@ export function createDeliveryProcessor(
     if (transition !== 'none') {
       deps.logger.info({ endpointId: delivery.endpointId, transition }, 'circuit breaker changed');
     }
-    const { followUps, applied } = await record({ ...result, breaker: transition });
+    const recorded = await record({ ...result, breaker: transition });
+    const { followUps, applied } = recorded;
     deps.logger.debug(
       {
         deliveryId: delivery.id,
@@ -236,7 +257,7 @@ export function createDeliveryProcessor(
       });
     }
     try {
-      await deps.queue.enqueue(jobs);
+      await queueWithEvents(deps, jobs, resultEvents([result], recorded, deps.now()));
     } catch (error) {
       // The deliveries are due in Postgres; the reconciler queues what is missing.
       deps.logger.warn(

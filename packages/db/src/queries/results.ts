@@ -48,6 +48,8 @@ export interface Recorded {
    * queue nothing for them.
    */
   applied: ReadonlySet<Id<'delivery'>>;
+  /** The operational events raised, for the status stream (committed with the results). */
+  raised: { tenantId: Id<'tenant'>; event: OperationalEvent }[];
 }
 
 /**
@@ -65,7 +67,7 @@ export async function recordResults(
   results: readonly DeliveryResult[],
   options: RecordOptions,
 ): Promise<Recorded> {
-  if (results.length === 0) return { followUps: [], applied: new Set() };
+  if (results.length === 0) return { followUps: [], applied: new Set(), raised: [] };
   return db.transaction(async (tx) => {
     const rows = results.flatMap((result) => {
       const { delivery, attempt } = result;
@@ -125,7 +127,10 @@ export async function recordResults(
     const followUps: NewDelivery[] = [];
     for (const [tenantId, list] of events)
       followUps.push(...(await emitOperationalEvents(tx, tenantId, list)));
-    return { followUps, applied };
+    const raised = [...events].flatMap(([tenantId, list]) =>
+      list.map((event) => ({ tenantId, event })),
+    );
+    return { followUps, applied, raised };
   });
 }
 

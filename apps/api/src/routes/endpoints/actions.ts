@@ -15,6 +15,7 @@ import {
 } from '../../schemas/endpoints.ts';
 import { messageOut, messageOutSchema } from '../../schemas/messages.ts';
 import { taskOut, taskOutSchema } from '../../schemas/tasks.ts';
+import { messageAccepted } from '../../stream/accepted.ts';
 import { queueAfterCommit, type RouteDeps } from '../deps.ts';
 import { requireEndpoint } from '../lookups.ts';
 
@@ -88,6 +89,7 @@ export function endpointActionRoutes(routes: RouteTable, deps: RouteDeps, tag: s
         deps,
         created.deliveries.map((d) => ({ deliveryId: d.id, endpointId: d.endpointId, attempt: 1 })),
         { messageId: created.message.id },
+        [messageAccepted(created)],
       );
       res.status(202).json(messageOut(created.message));
     },

@@ -1,0 +1,45 @@
+// `npm run bench`: Hookrail against its references, measured in the same run. See
+// docs/benchmarks.md for what each scenario does and the latest figures.
+import { mkdirSync } from 'node:fs';
+import { createContext, type ScenarioResult, type Context } from './context.ts';
+import { parseOptions, type ScenarioName } from './options.ts';
+import { logDir } from './process.ts';
+import { Receivers } from './receiver.ts';
+import { runInfo, writeResults } from './report.ts';
+import { drain } from './scenarios/drain.ts';
+import { ingest } from './scenarios/ingest.ts';
+import { BenchDatabase, BenchRedis } from './services.ts';
+
+const scenarios: Partial<Record<ScenarioName, (ctx: Context) => Promise<ScenarioResult>>> = {
+  ingest,
+  drain,
+};
+
+const options = parseOptions(process.argv.slice(2));
+const started = Date.now();
+mkdirSync(logDir, { recursive: true });
+const db = new BenchDatabase(options.postgresUrl);
+const redis = new BenchRedis();
+let receivers: Receivers | undefined;
+try {
+  await redis.start();
+  await db.prepareTemplate();
+  receivers = await Receivers.start();
+  const ctx = createContext(options, db, redis, receivers);
+  ctx.say(
+    `${options.quick ? 'quick' : 'full'} run, ${options.split ? 'split' : 'all-in-one'}: ${options.only.join(', ')}`,
+  );
+  for (const name of options.only) {
+    const scenario = scenarios[name];
+    if (scenario === undefined) continue;
+    ctx.say(`${name}…`);
+    ctx.earlier.set(name, await scenario(ctx));
+  }
+  const info = runInfo(options, await db.serverVersion(), started);
+  const file = writeResults(info, options, ctx.earlier);
+  ctx.say(`done in ${info.minutes} min: ${file} and docs/benchmarks.md`);
+} finally {
+  await receivers?.stop();
+  await db.dropAll().catch(() => undefined);
+  await redis.stop();
+}

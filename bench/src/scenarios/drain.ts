@@ -1,0 +1,124 @@
+import { request } from 'undici';
+import type { Context, Figure, ScenarioResult } from '../context.ts';
+import { hookrailDrain, measureDrain, naiveProcess, type Drain } from '../drains.ts';
+import { runLoad } from '../load.ts';
+import { drainRate } from '../receiver.ts';
+import { median, round } from '../stats.ts';
+
+/** The naive pipeline drains a backlog of `n` jobs added in bulk while its worker was off. */
+export async function naiveDrain(ctx: Context, n: number): Promise<Drain> {
+  await ctx.fresh();
+  const naive = await naiveProcess(ctx, `${ctx.receivers.url}/ok/naive`);
+  try {
+    await request(`${naive.origin}/__fill?n=${n}`, { method: 'POST' }).then((res) =>
+      res.body.dump(),
+    );
+    const drain = await measureDrain(ctx, n, async () => {
+      await request(`${naive.origin}/__start`, { method: 'POST' }).then((res) => res.body.dump());
+      return { naive: [naive.child.pid] };
+    });
+    return { messages: n, fillPerSec: Number.NaN, ...drain };
+  } finally {
+    await naive.child.stop();
+  }
+}
+
+/** The raw loop: undici.request POSTs of the same 1 KiB body to the same receiver. */
+async function rawLoop(ctx: Context, n: number): Promise<number> {
+  await ctx.receivers.reset();
+  await runLoad({
+    origin: ctx.receivers.url,
+    paths: ['/ok/raw'],
+    body: 'payload',
+    mode: 'closed',
+    concurrency: ctx.options.concurrency,
+    count: n,
+  });
+  return drainRate((await ctx.receivers.receipts('ok')).times);
+}
+
+/**
+ * Delivery: Hookrail drains a backlog of N messages, with all its bookkeeping (attempt row,
+ * delivery state, endpoint health), against the naive pipeline and a raw POST loop, each N
+ * deliveries to the same receiver process, repeated; figures are medians.
+ */
+export async function drain(ctx: Context): Promise<ScenarioResult> {
+  const n = ctx.options.drain.messages;
+  const runs: { hookrail: Drain[]; naive: Drain[]; raw: number[] } = {
+    hookrail: [],
+    naive: [],
+    raw: [],
+  };
+  for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
+    runs.hookrail.push(await hookrailDrain(ctx, n));
+    runs.naive.push(await naiveDrain(ctx, n));
+    runs.raw.push(await rawLoop(ctx, n));
+    ctx.say(
+      `drain ${n}: hookrail ${round(runs.hookrail.at(-1)?.perSec ?? 0)}/s, naive ${round(runs.naive.at(-1)?.perSec ?? 0)}/s, raw ${round(runs.raw.at(-1) ?? 0)}/s`,
+    );
+  }
+  const hookrail = median(runs.hookrail.map((d) => d.perSec));
+  const naive = median(runs.naive.map((d) => d.perSec));
+  const raw = median(runs.raw);
+  const figures: Figure[] = [
+    {
+      scenario: 'delivery',
+      name: `drain of ${n} messages, deliveries/s`,
+      value: hookrail,
+      unit: '/s',
+      reference: { name: 'naive pipeline', value: naive },
+      ratio: hookrail / naive,
+      target: '>= 2.4x',
+      holds: hookrail / naive >= 2.4,
+    },
+    {
+      scenario: 'delivery',
+      name: `drain of ${n} messages, deliveries/s`,
+      value: hookrail,
+      unit: '/s',
+      reference: { name: 'raw undici loop', value: raw },
+      ratio: hookrail / raw,
+      target: '>= 0.30x',
+      holds: hookrail / raw >= 0.3,
+    },
+    {
+      scenario: 'delivery',
+      name: 'backlog fill through the API (closed loop)',
+      value: median(runs.hookrail.map((d) => d.fillPerSec)),
+      unit: 'msg/s',
+    },
+  ];
+  const lost = runs.hookrail.reduce(
+    (sum, d) => sum + Math.max(0, d.messages - (d.received - d.duplicates)),
+    0,
+  );
+  figures.push({
+    scenario: 'delivery',
+    name: 'deliveries not received',
+    value: lost,
+    unit: '',
+    target: '0',
+    holds: lost === 0,
+  });
+  for (const [label, drains] of [
+    ['', runs.hookrail],
+    [' (naive)', runs.naive],
+  ] as const) {
+    for (const process of Object.keys(drains[0]?.cpuPerDelivery ?? {})) {
+      figures.push({
+        scenario: 'delivery',
+        name: `CPU per delivery, ${process}${label}`,
+        value: median(drains.map((d) => d.cpuPerDelivery[process] ?? Number.NaN)),
+        unit: 'ms',
+      });
+    }
+  }
+  figures.push({
+    scenario: 'delivery',
+    name: 'peak RSS of the delivering process',
+    value: median(runs.hookrail.map((d) => d.peakRssMiB)),
+    unit: 'MiB',
+    reference: { name: 'naive', value: median(runs.naive.map((d) => d.peakRssMiB)) },
+  });
+  return { figures, details: runs };
+}

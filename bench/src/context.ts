@@ -1,3 +1,4 @@
+import { median } from './stats.ts';
 import type { HookrailSettings, Running } from './hookrail.ts';
 import { rolesOf } from './hookrail.ts';
 import type { Options } from './options.ts';
@@ -90,4 +91,40 @@ export function perUnit(spent: Record<string, number>, units: number): Record<st
   for (const [name, ms] of Object.entries(spent))
     result[name] = units > 0 ? ms / units : Number.NaN;
   return result;
+}
+
+/** A figure compared with its reference against a minimum ratio (`2.4` means ">= 2.4x"). */
+export function ratioFigure(
+  scenario: string,
+  name: string,
+  value: number,
+  unit: string,
+  reference: { name: string; value: number },
+  minRatio: number,
+): Figure {
+  const ratio = value / reference.value;
+  return {
+    scenario,
+    name,
+    value,
+    unit,
+    reference,
+    ratio,
+    target: `>= ${minRatio}x`,
+    holds: ratio >= minRatio,
+  };
+}
+
+/** One figure per process group: the median over runs of CPU ms per unit. */
+export function cpuFigures(
+  scenario: string,
+  what: string,
+  runs: Record<string, number>[],
+): Figure[] {
+  return Object.keys(runs[0] ?? {}).map((process) => ({
+    scenario,
+    name: `CPU per ${what}, ${process}`,
+    value: median(runs.map((cpu) => cpu[process] ?? Number.NaN)),
+    unit: 'ms',
+  }));
 }

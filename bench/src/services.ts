@@ -1,64 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { PrivateRedis } from '../../test/support/private-redis.ts';
 import { startNode } from './process.ts';
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A redis-server of the harness's own on a free loopback port, nothing persisted. */
-export class BenchRedis {
-  private process: ChildProcess | undefined;
-  port = 0;
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  get pid(): number {
-    return this.process?.pid ?? 0;
-  }
-
-  async start(): Promise<void> {
-    this.port = await freePort();
-    this.process = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
-    const deadline = Date.now() + 20_000;
-    while (!(await this.answers())) {
-      if (Date.now() > deadline) throw new Error('the bench redis-server did not answer');
-      await new Promise((resolve) => setTimeout(resolve, 50)); // polling until it listens
-    }
-  }
-
-  private async answers(): Promise<boolean> {
-    const probe = new Redis(this.url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      await probe.ping();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      probe.disconnect();
-    }
-  }
-
+/**
+ * The harness's own redis-server on a free loopback port, nothing persisted: the one the
+ * fault-injection suite uses, with what the harness reads from it.
+ */
+export class BenchRedis extends PrivateRedis {
   async command<T>(run: (redis: Redis) => Promise<T>): Promise<T> {
     const client = new Redis(this.url);
     try {
@@ -66,10 +15,6 @@ export class BenchRedis {
     } finally {
       client.disconnect();
     }
-  }
-
-  async flush(): Promise<void> {
-    await this.command((redis) => redis.flushall());
   }
 
   /** Calls per command since the last reset (`INFO commandstats`). */
@@ -80,14 +25,6 @@ export class BenchRedis {
       counts[match[1] ?? ''] = Number(match[2]);
     }
     return counts;
-  }
-
-  async stop(): Promise<void> {
-    const child = this.process;
-    this.process = undefined;
-    if (child === undefined || child.exitCode !== null) return;
-    child.kill('SIGKILL');
-    await once(child, 'exit');
   }
 }
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { waitFor } from './wait.ts';
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -24,6 +24,11 @@ export class PrivateRedis {
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** The redis-server's process id (0 when stopped), for CPU and memory figures. */
+  get pid(): number {
+    return this.process?.pid ?? 0;
   }
 
   async start(): Promise<void> {

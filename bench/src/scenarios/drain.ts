@@ -1,5 +1,11 @@
 import { request } from 'undici';
-import type { Context, Figure, ScenarioResult } from '../context.ts';
+import {
+  cpuFigures,
+  ratioFigure,
+  type Context,
+  type Figure,
+  type ScenarioResult,
+} from '../context.ts';
 import { hookrailDrain, measureDrain, naiveProcess, type Drain } from '../drains.ts';
 import { runLoad } from '../load.ts';
 import { drainRate } from '../receiver.ts';
@@ -60,27 +66,10 @@ export async function drain(ctx: Context): Promise<ScenarioResult> {
   const hookrail = median(runs.hookrail.map((d) => d.perSec));
   const naive = median(runs.naive.map((d) => d.perSec));
   const raw = median(runs.raw);
+  const name = `drain of ${n} messages, deliveries/s`;
   const figures: Figure[] = [
-    {
-      scenario: 'delivery',
-      name: `drain of ${n} messages, deliveries/s`,
-      value: hookrail,
-      unit: '/s',
-      reference: { name: 'naive pipeline', value: naive },
-      ratio: hookrail / naive,
-      target: '>= 2.4x',
-      holds: hookrail / naive >= 2.4,
-    },
-    {
-      scenario: 'delivery',
-      name: `drain of ${n} messages, deliveries/s`,
-      value: hookrail,
-      unit: '/s',
-      reference: { name: 'raw undici loop', value: raw },
-      ratio: hookrail / raw,
-      target: '>= 0.30x',
-      holds: hookrail / raw >= 0.3,
-    },
+    ratioFigure('delivery', name, hookrail, '/s', { name: 'naive pipeline', value: naive }, 2.4),
+    ratioFigure('delivery', name, hookrail, '/s', { name: 'raw undici loop', value: raw }, 0.3),
     {
       scenario: 'delivery',
       name: 'backlog fill through the API (closed loop)',
@@ -100,19 +89,18 @@ export async function drain(ctx: Context): Promise<ScenarioResult> {
     target: '0',
     holds: lost === 0,
   });
-  for (const [label, drains] of [
-    ['', runs.hookrail],
-    [' (naive)', runs.naive],
-  ] as const) {
-    for (const process of Object.keys(drains[0]?.cpuPerDelivery ?? {})) {
-      figures.push({
-        scenario: 'delivery',
-        name: `CPU per delivery, ${process}${label}`,
-        value: median(drains.map((d) => d.cpuPerDelivery[process] ?? Number.NaN)),
-        unit: 'ms',
-      });
-    }
-  }
+  figures.push(
+    ...cpuFigures(
+      'delivery',
+      'delivery',
+      runs.hookrail.map((d) => d.cpuPerDelivery),
+    ),
+    ...cpuFigures(
+      'delivery',
+      'delivery (naive pipeline)',
+      runs.naive.map((d) => d.cpuPerDelivery),
+    ),
+  );
   figures.push({
     scenario: 'delivery',
     name: 'peak RSS of the delivering process',

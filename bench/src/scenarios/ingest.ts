@@ -1,4 +1,11 @@
-import { perUnit, type Context, type Figure, type ScenarioResult } from '../context.ts';
+import {
+  cpuFigures,
+  perUnit,
+  ratioFigure,
+  type Context,
+  type Figure,
+  type ScenarioResult,
+} from '../context.ts';
 import { startApi, Tenant } from '../hookrail.ts';
 import { runLoad, type LoadResult } from '../load.ts';
 import { startNode } from '../process.ts';
@@ -75,16 +82,16 @@ export async function ingest(ctx: Context): Promise<ScenarioResult> {
     const hookrail = median(level.hookrail.map((r) => r.acceptedPerSec));
     const express = median(level.express.map((r) => r.acceptedPerSec));
     if (hookrail > best.hookrail) best = { hookrail, express };
-    figures.push({
-      scenario: 'ingest',
-      name: `accepted msg/s at concurrency ${level.concurrency}`,
-      value: hookrail,
-      unit: 'msg/s',
-      reference: { name: 'bare express 5', value: express },
-      ratio: hookrail / express,
-      target: '>= 0.75x',
-      holds: hookrail / express >= 0.75,
-    });
+    figures.push(
+      ratioFigure(
+        'ingest',
+        `accepted msg/s at concurrency ${level.concurrency}`,
+        hookrail,
+        'msg/s',
+        { name: 'bare express 5', value: express },
+        0.75,
+      ),
+    );
     figures.push({
       scenario: 'ingest',
       name: `latency p50 / p99 at concurrency ${level.concurrency}`,
@@ -95,14 +102,7 @@ export async function ingest(ctx: Context): Promise<ScenarioResult> {
   }
   const top = results.at(-1);
   if (top !== undefined) {
-    for (const process of Object.keys(top.cpu[0] ?? {})) {
-      figures.push({
-        scenario: 'ingest',
-        name: `CPU per message, ${process} (concurrency ${top.concurrency})`,
-        value: median(top.cpu.map((cpu) => cpu[process] ?? Number.NaN)),
-        unit: 'ms',
-      });
-    }
+    figures.push(...cpuFigures('ingest', `message (concurrency ${top.concurrency})`, top.cpu));
   }
   const lost = committed.reduce((sum, c) => sum + Math.max(0, c.accepted - c.stored), 0);
   figures.push({

@@ -36,7 +36,7 @@ try {
     ctx.earlier.set(name, await scenario(ctx));
   }
   const info = runInfo(options, await db.serverVersion(), started);
-  const file = writeResults(info, options, ctx.earlier);
+  const file = await writeResults(info, options, ctx.earlier);
   ctx.say(`done in ${info.minutes} min: ${file} and docs/benchmarks.md`);
 } finally {
   await receivers?.stop();

@@ -2,6 +2,7 @@ import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { format } from 'prettier';
 import type { Figure, ScenarioResult } from './context.ts';
 import type { Options } from './options.ts';
 import { repoRoot } from './process.ts';
@@ -76,11 +77,11 @@ const begin = '<!-- bench:latest:begin -->';
 const end = '<!-- bench:latest:end -->';
 
 /** Writes bench/results/<date>.json and replaces the latest run's block in docs/benchmarks.md. */
-export function writeResults(
+export async function writeResults(
   info: RunInfo,
   options: Options,
   results: Map<string, ScenarioResult>,
-): string {
+): Promise<string> {
   const dir = join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${info.date.replace(/[:.]/g, '-')}${options.quick ? '-quick' : ''}.json`);
@@ -103,6 +104,7 @@ export function writeResults(
       ? `${text}\n${block}\n`
       : `${text.slice(0, at)}${block}${text.slice(until + end.length)}`;
   mkdirSync(join(repoRoot, 'docs'), { recursive: true });
-  writeFileSync(docs, text);
+  // Formatted as `npm run lint` expects, so that a run leaves the repository lint-clean.
+  writeFileSync(docs, await format(text, { parser: 'markdown', printWidth: 100 }));
   return file;
 }

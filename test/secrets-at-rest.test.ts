@@ -139,7 +139,7 @@ describe('ed25519 endpoints', () => {
 });
 
 describe('secrets at rest', () => {
-  it('are sealed in Postgres: signing keys, the portal JWT secret, stored responses', async () => {
+  it('are sealed in Postgres: signing keys, the portal JWT secret, stored responses, credential headers', async () => {
     const keys = await env.sql.query<{ key: string }>('select key from endpoint_secrets');
     expect(keys.rows.length).toBeGreaterThanOrEqual(3);
     for (const { key } of keys.rows) expect(key).toMatch(/^enc:v1:/);
@@ -152,7 +152,15 @@ describe('secrets at rest', () => {
     );
     expect(stored.rows.length).toBeGreaterThan(0);
     for (const { response_body } of stored.rows) expect(response_body).toMatch(/^enc:v1:/);
-    const everything = JSON.stringify([keys.rows, settings.rows, stored.rows]);
+    const headers = await env.sql.query<{ headers: Record<string, string> }>(
+      'select headers from endpoints where id = $1',
+      [hmacEndpoint],
+    );
+    expect(headers.rows[0]?.headers).toEqual({
+      authorization: expect.stringMatching(/^enc:v1:/),
+      'x-tenant': 'acme',
+    });
+    const everything = JSON.stringify([keys.rows, settings.rows, stored.rows, headers.rows]);
     for (const secret of secrets) expect(everything).not.toContain(secret);
   });
 
@@ -201,11 +209,17 @@ describe('secrets at rest', () => {
     const oldKey = Buffer.from(testEncryptionKey, 'base64');
     const newKey = randomBytes(32);
     const rotating = new Vault(newKey, [oldKey]);
+    // A credential header stored in plain text, as before header values were sealed.
+    await env.sql.query('update endpoints set headers = $1 where id = $2', [
+      JSON.stringify({ 'x-api-key': 'legacy-plain-key', 'x-tenant': 'old' }),
+      edEndpoint,
+    ]);
     const database = createDatabase({ url: env.databaseUrl, max: 2 });
     try {
       const counts = await reencrypt(database.db, rotating);
       expect(counts.endpoint_secrets).toBeGreaterThanOrEqual(3);
       expect(counts.settings).toBe(1);
+      expect(counts.endpoint_headers).toBe(2);
       // Running it again finds nothing left to do.
       expect(Object.values(await reencrypt(database.db, rotating)).every((n) => n === 0)).toBe(
         true,
@@ -217,6 +231,20 @@ describe('secrets at rest', () => {
     const onlyNew = new Vault(newKey);
     for (const { key } of keys.rows)
       expect(key.startsWith(`enc:v1:${onlyNew.currentKeyId}:`)).toBe(true);
+    const headers = await env.sql.query<{ id: string; headers: Record<string, string> }>(
+      'select id, headers from endpoints where id = any($1)',
+      [[hmacEndpoint, edEndpoint]],
+    );
+    const sealedNow = expect.stringMatching(new RegExp(`^enc:v1:${onlyNew.currentKeyId}:`));
+    expect(Object.fromEntries(headers.rows.map((row) => [row.id, row.headers]))).toEqual({
+      [hmacEndpoint]: { authorization: sealedNow, 'x-tenant': 'acme' },
+      [edEndpoint]: { 'x-api-key': sealedNow, 'x-tenant': 'old' },
+    });
+    for (const { headers: h } of headers.rows) {
+      for (const [name, value] of Object.entries(h)) {
+        if (name !== 'x-tenant') expect(onlyNew.openText(value)).toMatch(/s3cret|legacy-plain-key/);
+      }
+    }
     // A process with only the new key reads the secrets back.
     const { startApi, loadApiConfig } = await import('@hookrail/api');
     const { createLogger } = await import('@hookrail/logger');

@@ -40,18 +40,55 @@ export function webhookHeaders(request: WebhookRequest): Record<string, string> 
   };
 }
 
-const sensitive =
-  /authorization|cookie|token|secret|password|passwd|api[-_]?key|credential|session/i;
+/**
+ * Header names whose values carry credentials: `Authorization` and other `auth` headers,
+ * cookies, tokens, secrets, passwords, API keys and any name ending in `key`. Their values
+ * are sealed at rest, never shown by the API, and redacted in stored attempts.
+ */
+const credentialName =
+  /auth|cookie|token|secret|password|passwd|api[-_]?key|(^|[-_.])key$|credential|session/i;
+
+export function isCredentialHeader(name: string): boolean {
+  return name.toLowerCase() !== 'webhook-signature' && credentialName.test(name);
+}
 
 /**
  * Headers as they may be stored or shown: values of headers that look like credentials are
  * replaced. The signature is not a secret (it only proves knowledge of one) and is kept.
  */
 export function redactHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return mapCredentials(headers, () => '[redacted]');
+}
+
+/**
+ * Custom headers as they are stored: each credential-like value passed through `seal` (the
+ * vault), the others as they are.
+ */
+export function sealCredentials(
+  headers: Readonly<Record<string, string>>,
+  seal: (value: string) => string,
+): Record<string, string> {
+  return mapCredentials(headers, seal);
+}
+
+/**
+ * Stored custom headers as they are sent: each credential-like value passed through `open`.
+ * Values stored before sealing existed are plain text, which the vault opens as they are.
+ */
+export function openCredentials(
+  headers: Readonly<Record<string, string>>,
+  open: (sealed: string) => string,
+): Record<string, string> {
+  return mapCredentials(headers, open);
+}
+
+function mapCredentials(
+  headers: Readonly<Record<string, string>>,
+  change: (value: string) => string,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    out[name] =
-      name.toLowerCase() !== 'webhook-signature' && sensitive.test(name) ? '[redacted]' : value;
+    out[name] = isCredentialHeader(name) ? change(value) : value;
   }
   return out;
 }

@@ -6,4 +6,12 @@ export {
   retryJitter,
 } from './retry-policy.ts';
 export type { FailedResponse, RetryDecision, RetryPolicy } from './retry-policy.ts';
-export { redactHeaders, userAgent, webhookHeaders, type WebhookRequest } from './headers.ts';
+export {
+  isCredentialHeader,
+  openCredentials,
+  redactHeaders,
+  sealCredentials,
+  userAgent,
+  webhookHeaders,
+  type WebhookRequest,
+} from './headers.ts';

@@ -1,6 +1,12 @@
 import { parseSecret } from '@hookrail/signing';
 import { describe, expect, it } from 'vitest';
-import { redactHeaders, webhookHeaders } from '../src/index.ts';
+import {
+  isCredentialHeader,
+  openCredentials,
+  redactHeaders,
+  sealCredentials,
+  webhookHeaders,
+} from '../src/index.ts';
 
 const key = parseSecret('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
 
@@ -38,6 +44,49 @@ describe('webhook headers', () => {
       'X-Api-Key': '[redacted]',
       'x-session-token': '[redacted]',
       'webhook-signature': 'v1,abc',
+      'x-tenant': 'acme',
+    });
+  });
+
+  it('count as credentials by name: authorization, cookies, tokens, keys, secrets', () => {
+    for (const name of [
+      'Authorization',
+      'proxy-authorization-x',
+      'X-Auth',
+      'Cookie',
+      'Set-Cookie',
+      'X-Access-Token',
+      'x-signing-key',
+      'X_Partner_Key',
+      'X-API-Key',
+      'apikey',
+      'X-Client-Secret',
+      'X-Password',
+      'X-Session',
+      'X-Credentials',
+    ]) {
+      expect({ name, credential: isCredentialHeader(name) }).toEqual({ name, credential: true });
+    }
+    for (const name of [
+      'X-Tenant',
+      'X-Request-Source',
+      'Accept-Language',
+      'X-Keyboard',
+      'Monkey',
+      'webhook-signature',
+    ]) {
+      expect({ name, credential: isCredentialHeader(name) }).toEqual({ name, credential: false });
+    }
+  });
+
+  it('seal and open only the values of credential-like headers', () => {
+    const stored = sealCredentials(
+      { Authorization: 'Bearer abc', 'x-tenant': 'acme' },
+      (value) => `sealed(${value})`,
+    );
+    expect(stored).toEqual({ Authorization: 'sealed(Bearer abc)', 'x-tenant': 'acme' });
+    expect(openCredentials(stored, (value) => value.slice(7, -1))).toEqual({
+      Authorization: 'Bearer abc',
       'x-tenant': 'acme',
     });
   });

@@ -12,7 +12,9 @@ function toIssues(where: 'body' | 'query' | 'path', error: z.ZodError): Validati
         type: 'extra_forbidden',
       }));
     }
-    return [{ loc, msg: issue.message, type: issue.code }];
+    // A custom issue may name a stable code of its own (a bound, a header value...).
+    const coded: unknown = issue.code === 'custom' ? issue.params?.type : undefined;
+    return [{ loc, msg: issue.message, type: typeof coded === 'string' ? coded : issue.code }];
   });
 }
 

@@ -1,4 +1,5 @@
 import type { EndpointFields, EndpointRow } from '@hookrail/db';
+import { isCredentialHeader } from '@hookrail/delivery';
 import { parseAsymmetricSecret, parseSecret, type SigningKey } from '@hookrail/signing';
 import { z } from 'zod';
 import {
@@ -13,6 +14,7 @@ import {
   text,
   uid,
 } from './common.ts';
+import { codedIssue, headerBoundProblem, limits } from '../limits.ts';
 
 /**
  * An http(s) URL with a host. Credentials in the URL are refused: URLs are shown in logs and
@@ -60,34 +62,36 @@ const reservedHeaders = new Set([
   'webhook-signature',
 ]);
 const headerNamePattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
+/** What an HTTP header value may hold and every receiver accepts: visible ASCII, space, tab. */
+const headerValuePattern = /^[\t\x20-\x7e]*$/;
 
-/** Extra request headers: valid names, no reserved ones, values without line breaks. */
+/**
+ * Extra request headers: valid names, no reserved ones, values of visible ASCII, spaces and
+ * tabs only (anything else would fail every delivery), within the bounds of `limits`.
+ */
 export const customHeaders = z
   .record(z.string(), z.string({ error: 'header values must be strings' }))
   .superRefine((headers, ctx) => {
-    const names = Object.keys(headers);
-    if (names.length > 32) ctx.addIssue({ code: 'custom', message: 'may have at most 32 headers' });
-    for (const name of names) {
+    const bound = headerBoundProblem(headers);
+    if (bound !== undefined) codedIssue(ctx, bound.code, bound.message);
+    for (const name of Object.keys(headers)) {
       const lower = name.toLowerCase();
       const value = headers[name] ?? '';
       if (!headerNamePattern.test(name)) {
-        ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid header name' });
+        codedIssue(ctx, 'invalid_header_name', 'is not a valid header name', [name]);
       } else if (
         reservedHeaders.has(lower) ||
         lower.startsWith('svix-') ||
         lower.startsWith('proxy-')
       ) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [name],
-          message: 'is set by Hookrail and cannot be overridden',
-        });
-      } else if (/[\r\n\0]/.test(value) || value.length > 8192) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [name],
-          message: 'must be at most 8192 characters without line breaks',
-        });
+        codedIssue(ctx, 'reserved_header', 'is set by Hookrail and cannot be overridden', [name]);
+      } else if (!headerValuePattern.test(value) || value.length > limits.headerValueLength) {
+        codedIssue(
+          ctx,
+          'invalid_header_value',
+          `must be at most ${limits.headerValueLength} characters of visible ASCII, spaces and tabs`,
+          [name],
+        );
       }
     }
   });
@@ -306,10 +310,6 @@ export const secretRotateIn = z
   })
   .meta({ id: 'EndpointSecretRotateIn' });
 
-/** Header names whose values are not shown once set (they usually carry credentials). */
-const sensitiveHeader =
-  /authorization|cookie|token|secret|password|passwd|api[-_]?key|credential|session/i;
-
 export const endpointHeadersIn = z
   .strictObject({ headers: customHeaders })
   .meta({ id: 'EndpointHeadersIn' });
@@ -338,7 +338,7 @@ export function endpointHeadersOut(
   const shown: Record<string, string> = {};
   const sensitive: string[] = [];
   for (const [name, value] of Object.entries(headers)) {
-    if (sensitiveHeader.test(name)) sensitive.push(name);
+    if (isCredentialHeader(name)) sensitive.push(name);
     else shown[name] = value;
   }
   return { headers: shown, sensitive };

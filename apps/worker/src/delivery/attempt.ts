@@ -2,6 +2,7 @@ import type { ClaimedDelivery, DeliveryResult } from '@hookrail/db';
 import { newId } from '@hookrail/ids';
 import {
   nextRetry,
+  openCredentials,
   parseRetryAfter,
   redactHeaders,
   webhookHeaders,
@@ -13,7 +14,7 @@ import type { Sender } from './http-sender.ts';
 
 export interface AttemptDeps {
   sender: Sender;
-  /** Opens the endpoint's sealed signing keys. */
+  /** Opens the endpoint's sealed signing keys and credential headers. */
   vault: Vault;
   retry: RetryPolicy;
   /** Milliseconds since the epoch. */
@@ -30,7 +31,8 @@ export interface AttemptDeps {
  * so that recovering the endpoint later can send them again. If the request cannot even be
  * signed (a signing key that does not open with this process's encryption keys), the attempt
  * fails unsent and follows the schedule like any other failure, so that the delivery still
- * ends, and a resend after the fix sends it.
+ * ends, and a resend after the fix sends it. The same holds for a credential header value
+ * (sealed like the keys) that does not open.
  */
 export async function attemptDelivery(
   deps: AttemptDeps,
@@ -83,13 +85,13 @@ export async function attemptDelivery(
       timestamp: Math.floor(startedAt.getTime() / 1000),
       body: delivery.payload,
       keys: delivery.keys.map(({ kind, key }) => ({ kind, key: deps.vault.open(key) })),
-      customHeaders: delivery.headers,
+      customHeaders: openCredentials(delivery.headers, (value) => deps.vault.openText(value)),
       style: delivery.headerStyle,
     });
   } catch {
     // The error itself stays out of the record: it concerns key material.
     return unsent(
-      'signing_failed: the signing key could not be opened (check HOOKRAIL_ENCRYPTION_KEY); the message was not sent',
+      'signing_failed: the signing key or a credential header could not be opened (check HOOKRAIL_ENCRYPTION_KEY); the message was not sent',
       retryOrFail(),
     );
   }

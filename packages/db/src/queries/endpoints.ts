@@ -270,25 +270,30 @@ export async function currentSecret(
 }
 
 /**
- * Sets and removes custom headers in one statement (jsonb merge, then key removal); returns
- * the resulting headers, or undefined when there is no live endpoint of that id.
+ * Replaces the custom headers of a live endpoint, if they are still `expected` (a
+ * compare-and-set: a caller that merged a change into what it read writes nothing when another
+ * write came between). False when nothing was written: no such live endpoint, or the headers
+ * changed meanwhile.
  */
-export async function patchEndpointHeaders(
+export async function replaceEndpointHeaders(
   db: DbOrTx,
   scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
   id: Id<'endpoint'>,
-  change: { set: Record<string, string>; remove: string[] },
-): Promise<Record<string, string> | undefined> {
-  const [row] = await db
+  headers: Record<string, string>,
+  expected: Record<string, string>,
+): Promise<boolean> {
+  const rows = await db
     .update(endpoints)
-    .set({
-      headers: sql`(${endpoints.headers} || ${JSON.stringify(change.set)}::jsonb)
-        - array(select jsonb_array_elements_text(${JSON.stringify(change.remove)}::jsonb))`,
-      updatedAt: sql`now()`,
-    })
-    .where(and(live(scope.tenantId, scope.appId), eq(endpoints.id, id)))
-    .returning({ headers: endpoints.headers });
-  return row?.headers;
+    .set({ headers, updatedAt: sql`now()` })
+    .where(
+      and(
+        live(scope.tenantId, scope.appId),
+        eq(endpoints.id, id),
+        sql`${endpoints.headers} = ${JSON.stringify(expected)}::jsonb`,
+      ),
+    )
+    .returning({ id: endpoints.id });
+  return rows.length > 0;
 }
 
 /** What admission needs to know of an endpoint; undefined when it no longer exists at all. */

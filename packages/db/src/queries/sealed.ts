@@ -1,9 +1,12 @@
-import { sql } from 'drizzle-orm';
+import type { Id } from '@hookrail/ids';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
+import { endpoints } from '../schema/index.ts';
 
 /**
  * Every column that holds a value sealed by the vault. Re-encryption after a key rotation
- * walks these; a new sealed column must be listed here.
+ * walks these; a new sealed column must be listed here. (Credential values inside endpoints'
+ * custom headers are sealed too: resealEndpointHeaders walks them.)
  */
 const sealedColumns = [
   { table: 'endpoint_secrets', column: 'key', key: 'id', where: 'true' },
@@ -52,4 +55,45 @@ export async function resealAll(
     }
   }
   return counts;
+}
+
+/**
+ * Re-seals the credential values inside endpoints' custom headers (a jsonb object, so not a
+ * sealed column). Walks every endpoint, deleted ones too, in id order; `reseal` returns the
+ * headers to store, or undefined when nothing in them needs it. Each update is a
+ * compare-and-set on the headers read. Returns how many endpoints were changed.
+ */
+export async function resealEndpointHeaders(
+  db: DbOrTx,
+  reseal: (headers: Record<string, string>) => Record<string, string> | undefined,
+  batchSize = 500,
+): Promise<number> {
+  let changed = 0;
+  let after: Id<'endpoint'> | undefined;
+  for (;;) {
+    const rows = await db
+      .select({ id: endpoints.id, headers: endpoints.headers })
+      .from(endpoints)
+      .where(after === undefined ? undefined : gt(endpoints.id, after))
+      .orderBy(asc(endpoints.id))
+      .limit(batchSize);
+    const last = rows.at(-1);
+    if (last === undefined) return changed;
+    after = last.id;
+    for (const row of rows) {
+      const next = reseal(row.headers);
+      if (next === undefined) continue;
+      const updated = await db
+        .update(endpoints)
+        .set({ headers: next })
+        .where(
+          and(
+            eq(endpoints.id, row.id),
+            sql`${endpoints.headers} = ${JSON.stringify(row.headers)}::jsonb`,
+          ),
+        )
+        .returning({ id: endpoints.id });
+      changed += updated.length;
+    }
+  }
 }

@@ -30,6 +30,7 @@ import {
 import { checkEndpointUrl, queueAfterCommit, type RouteDeps } from '../deps.ts';
 import { requireEndpoint } from '../lookups.ts';
 import { secretMaterial } from './secrets.ts';
+import { sealHeaders } from '../../custom-headers.ts';
 
 /** The endpoint a write produced, or the 409/422 that refused it. */
 export function written(result: EndpointWrite) {
@@ -60,7 +61,8 @@ export function endpointCrudRoutes(routes: RouteTable, deps: RouteDeps, tag: str
     keyType: 'hmac' | 'ed25519' = 'hmac',
   ) {
     const secret = secretMaterial(deps.vault, key, keyType);
-    return after(await createEndpoint(db, scopeOf(app), fields, secret, announced(app)));
+    const stored = { ...fields, headers: sealHeaders(deps.vault, fields.headers) };
+    return after(await createEndpoint(db, scopeOf(app), stored, secret, announced(app)));
   }
 
   /** Queues the events a write raised, and passes the write on. */

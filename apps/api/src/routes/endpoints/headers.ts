@@ -1,4 +1,5 @@
-import { patchEndpointHeaders, updateEndpoint } from '@hookrail/db';
+import { updateEndpoint } from '@hookrail/db';
+import { patchHeaders, sealHeaders } from '../../custom-headers.ts';
 import { pathParam, type RouteTable } from '../../http/routes.ts';
 import {
   endpointHeadersIn,
@@ -45,7 +46,7 @@ export function endpointHeaderRoutes(routes: RouteTable, deps: RouteDeps, tag: s
     async ({ req, res, body, app }) => {
       const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
       await updateEndpoint(db, { tenantId: app.tenantId, appId: app.id }, endpoint.id, {
-        headers: body.headers,
+        headers: sealHeaders(deps.vault, body.headers),
       });
       res.status(204).end();
     },
@@ -65,7 +66,7 @@ export function endpointHeaderRoutes(routes: RouteTable, deps: RouteDeps, tag: s
     },
     async ({ req, res, body, app }) => {
       const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
-      await patchEndpointHeaders(db, { tenantId: app.tenantId, appId: app.id }, endpoint.id, {
+      await patchHeaders(deps, { tenantId: app.tenantId, appId: app.id }, endpoint, {
         set: body.headers,
         remove: body.deleteHeaders ?? [],
       });

@@ -1,0 +1,58 @@
+import type { z } from 'zod';
+import { fieldError } from './http/validate.ts';
+
+/**
+ * Bounds a tenant cannot exceed, so that no tenant can make a row, a request or a cache
+ * entry arbitrarily large. Each is answered with 422 `validation` and a detail whose `type`
+ * is the stable code next to it. The README's security section lists them; keep both in step.
+ */
+export const limits = {
+  /** Custom headers of one endpoint (`too_many_headers`). */
+  headersPerEndpoint: 32,
+  /** Names and values of one endpoint's custom headers together, in bytes (`headers_too_large`). */
+  headerBytesPerEndpoint: 16 * 1024,
+  /** One header value, in characters (`invalid_header_value`). */
+  headerValueLength: 8192,
+} as const;
+
+/** A request that would exceed a bound, as a 422 whose detail type is the bound's code. */
+export function limitExceeded(loc: (string | number)[], msg: string, code: string) {
+  return fieldError(loc, msg, code);
+}
+
+/**
+ * A zod issue whose detail `type` is `code` instead of `custom` (see parse in http/validate.ts),
+ * so that programs can tell one refusal from another.
+ */
+export function codedIssue(
+  ctx: z.RefinementCtx,
+  code: string,
+  message: string,
+  path: (string | number)[] = [],
+): void {
+  ctx.addIssue({ code: 'custom', message, path, params: { type: code } });
+}
+
+/** Whether custom headers (plain text) are within the per-endpoint count and size bounds. */
+export function headerBoundProblem(
+  headers: Readonly<Record<string, string>>,
+): { code: string; message: string } | undefined {
+  const entries = Object.entries(headers);
+  if (entries.length > limits.headersPerEndpoint) {
+    return {
+      code: 'too_many_headers',
+      message: `an endpoint may have at most ${limits.headersPerEndpoint} custom headers`,
+    };
+  }
+  const bytes = entries.reduce(
+    (sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value),
+    0,
+  );
+  if (bytes > limits.headerBytesPerEndpoint) {
+    return {
+      code: 'headers_too_large',
+      message: `an endpoint's custom headers may total at most ${limits.headerBytesPerEndpoint} bytes of names and values`,
+    };
+  }
+  return undefined;
+}

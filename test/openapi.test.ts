@@ -47,6 +47,7 @@ describe('the OpenAPI document', () => {
       tasks: {} as never,
       logger: createLogger({ name: 'test', level: 'silent' }),
       portalTokens: {} as never,
+      sessions: {} as never,
       adminTokenHash: '00',
       maxBodyBytes: 1024,
       publicUrl: 'http://127.0.0.1',

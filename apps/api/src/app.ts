@@ -7,6 +7,7 @@ import express, { Router, type Express, type Response } from 'express';
 import { z } from 'zod';
 import { dashboardRoutes } from './dashboard/static.ts';
 import { adminAuth, tenantAuth } from './http/auth.ts';
+import type { DashboardSessions } from './http/session.ts';
 import { errorHandler, unknownRoute } from './http/error-handler.ts';
 import { idempotency, recordBodyHash } from './http/idempotency.ts';
 import { losslessReviver } from './http/json.ts';
@@ -21,6 +22,8 @@ import { applicationRoutes } from './routes/applications.ts';
 import { attemptRoutes } from './routes/attempts.ts';
 import { authRoutes } from './routes/auth.ts';
 import { bulkRetryRoutes } from './routes/bulk-retry.ts';
+import { dashboardSessionRoutes } from './routes/dashboard-session.ts';
+import { deliveryLogRoutes } from './routes/delivery-log.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { endpointRoutes } from './routes/endpoints/index.ts';
 import { eventTypeRoutes } from './routes/event-types.ts';
@@ -37,6 +40,7 @@ export interface AppDeps {
   tasks: TaskQueue;
   logger: Logger;
   portalTokens: PortalTokens;
+  sessions: DashboardSessions;
   adminTokenHash: string;
   maxBodyBytes: number;
   publicUrl: string;
@@ -104,12 +108,14 @@ export function createApp(deps: AppDeps): HookrailApp {
     },
   );
 
+  dashboardSessionRoutes(publicRoutes, deps);
   adminRoutes(adminRoutesTable, deps.db);
   applicationRoutes(tenantRoutes, routeDeps);
   eventTypeRoutes(tenantRoutes, routeDeps);
   endpointRoutes(tenantRoutes, routeDeps);
   messageRoutes(tenantRoutes, { ...routeDeps, payloadSchemas: new PayloadSchemas() });
   attemptRoutes(tenantRoutes, routeDeps);
+  deliveryLogRoutes(tenantRoutes, routeDeps);
   authRoutes(tenantRoutes, routeDeps);
   bulkRetryRoutes(tenantRoutes, routeDeps);
   operationalWebhookRoutes(tenantRoutes, routeDeps);
@@ -128,7 +134,12 @@ export function createApp(deps: AppDeps): HookrailApp {
   app.use(publicRoutes.router);
   app.use('/dashboard', dashboardRoutes());
   app.use(adminRoutesTable.base, adminAuth(deps.adminTokenHash), json, adminRoutesTable.router);
-  app.use(tenantRoutes.base, tenantAuth(deps.db, deps.portalTokens), json, tenantRoutes.router);
+  app.use(
+    tenantRoutes.base,
+    tenantAuth(deps.db, deps.portalTokens, deps.sessions),
+    json,
+    tenantRoutes.router,
+  );
   app.use(unknownRoute);
   app.use(errorHandler(deps.logger));
   return { app, routeTables };

@@ -12,6 +12,7 @@ import {
 } from '@hookrail/queue';
 import { printAdminToken, resolveAdminTokenHash, resolveJwtSecret } from './admin-token.ts';
 import { PortalTokens } from './portal-tokens.ts';
+import { DashboardSessions } from './http/session.ts';
 import { createApp } from './app.ts';
 import type { ApiConfig } from './config.ts';
 import { listen } from './server.ts';
@@ -76,6 +77,11 @@ export async function startApi(
       tasks,
       logger,
       portalTokens: new PortalTokens(jwtSecret),
+      sessions: new DashboardSessions({
+        secret: jwtSecret,
+        db: database.db,
+        secureCookie: config.publicUrl.startsWith('https:'),
+      }),
       adminTokenHash,
       maxBodyBytes: config.maxBodyBytes,
       publicUrl: config.publicUrl,

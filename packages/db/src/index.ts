@@ -25,6 +25,7 @@ export * from './queries/event-types.ts';
 export * from './queries/endpoints.ts';
 export * from './queries/messages.ts';
 export * from './queries/deliveries.ts';
+export * from './queries/delivery-log.ts';
 export * from './queries/claim.ts';
 export * from './queries/results.ts';
 export * from './queries/attempts.ts';

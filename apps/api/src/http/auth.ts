@@ -3,8 +3,9 @@ import type { Request, RequestHandler } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { looksLikeJwt, type PortalTokens } from '../portal-tokens.ts';
 import { unauthorized } from './api-error.ts';
+import type { DashboardSessions } from './session.ts';
 
-function bearerToken(req: Request): string | undefined {
+export function bearerToken(req: Request): string | undefined {
   const header = req.get('authorization');
   if (header === undefined) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -14,12 +15,21 @@ function bearerToken(req: Request): string | undefined {
 /**
  * Tenant API: `Authorization: Bearer <api key>` (looked up by hash on every request, so a
  * revoked key or deleted tenant stops working at once), or an app portal token, which limits
- * the caller to one application (routes enforce that).
+ * the caller to one application (routes enforce that). Without an Authorization header, the
+ * dashboard's session cookie (see session.ts).
  */
-export function tenantAuth(db: Db, portalTokens: PortalTokens): RequestHandler {
+export function tenantAuth(
+  db: Db,
+  portalTokens: PortalTokens,
+  sessions: DashboardSessions,
+): RequestHandler {
   return async (req, res, next) => {
     const token = bearerToken(req);
-    if (token === undefined) throw unauthorized();
+    if (token === undefined) {
+      res.locals.auth = await sessions.authenticate(req);
+      next();
+      return;
+    }
     if (looksLikeJwt(token)) {
       const claims = await portalTokens.verify(token);
       // The tenant must still exist: deleting it ends its portal sessions too.

@@ -31,7 +31,7 @@ export function queryFlag(defaultValue: boolean) {
 }
 
 /** A list parameter, repeated (`?a=x&a=y`) or comma-separated (`?a=x,y`). */
-export function queryList(item: z.ZodType<string, string>) {
+export function queryList<T extends string>(item: z.ZodType<T, string>) {
   return z
     .union([z.string(), z.array(z.string())])
     .transform((value) =>

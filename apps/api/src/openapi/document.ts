@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RouteSpec } from '../http/routes.ts';
+import { sessionCookie } from '../http/session.ts';
 import { errorOut, validationErrorOut } from '../schemas/common.ts';
 import { toJsonSchema, type JsonSchema } from './json-schema.ts';
 
@@ -109,7 +110,7 @@ export function openApiDocument(
           ? []
           : spec.access === 'admin'
             ? [{ AdminToken: [] }]
-            : [{ ApiKey: [] }],
+            : [{ ApiKey: [] }, { DashboardSession: [] }],
       parameters: [...pathParameters(spec, components), ...queryParameters(spec, components)],
       ...(spec.body && {
         requestBody: {
@@ -147,6 +148,13 @@ export function openApiDocument(
             'A tenant API key (hrk_...), or an app portal token limited to one application.',
         },
         AdminToken: { type: 'http', scheme: 'bearer', description: 'The operator admin token.' },
+        DashboardSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: sessionCookie,
+          description:
+            'The dashboard session (POST /api/v1/dashboard/session). Requests other than GET must also send the X-Hookrail-CSRF header from the same origin.',
+        },
       },
     },
   };

@@ -101,6 +101,10 @@ export const attemptOutSchema = z
       .string()
       .nullable()
       .meta({ description: 'Why the attempt failed without a response.' }),
+    requestHeaders: z.record(z.string(), z.string()).meta({
+      description:
+        'The request headers sent, signature included; credential-like custom header values are redacted.',
+    }),
     msg: messageOutSchema.optional(),
   })
   .meta({ id: 'MessageAttemptOut' });
@@ -126,6 +130,7 @@ export function attemptOut(
     triggerType: row.trigger === 'manual' ? 1 : 0,
     attemptNumber: row.attemptNumber,
     error: row.error,
+    requestHeaders: row.requestHeaders,
     ...(options.message && { msg: messageOut(options.message, false) }),
   };
 }

@@ -76,3 +76,19 @@ export async function authenticateApiKey(
     .where(and(eq(apiKeys.tokenHash, hashToken(key)), isNull(apiKeys.revokedAt)));
   return row;
 }
+
+/**
+ * The key of a dashboard session, while it is live (not revoked, tenant not deleted): a session
+ * lasts no longer than the key it was signed in with.
+ */
+export async function findLiveApiKey(
+  db: DbOrTx,
+  keyId: Id<'apiKey'>,
+): Promise<{ tenantId: Id<'tenant'>; keyId: Id<'apiKey'>; tenantName: string } | undefined> {
+  const [row] = await db
+    .select({ tenantId: apiKeys.tenantId, keyId: apiKeys.id, tenantName: tenants.name })
+    .from(apiKeys)
+    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)));
+  return row;
+}

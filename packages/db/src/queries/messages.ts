@@ -145,7 +145,7 @@ export interface MessageFilter {
 /** Time bounds as id bounds: ids sort by creation time, so the list index serves both. */
 export function idTimeBounds(
   column: Parameters<typeof gte>[0],
-  kind: 'message' | 'attempt',
+  kind: 'message' | 'attempt' | 'delivery',
   filter: { before?: Date | undefined; after?: Date | undefined },
 ): SQL[] {
   const bounds: SQL[] = [];

@@ -43,6 +43,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const requestId = res.locals.requestId;
     let apiError = error instanceof ApiError ? error : fromBodyParser(error);
+    // The router could not decode a path parameter (`%E0%A4%A`, `%ED%A0%80`).
+    if (apiError === undefined && error instanceof URIError) {
+      apiError = new ApiError(
+        400,
+        'invalid_path',
+        'The path is not valid percent-encoded UTF-8; encode each parameter with encodeURIComponent.',
+      );
+    }
     if (apiError === undefined && isUnavailableError(error)) {
       logger.warn({ requestId, err: error }, 'database unavailable');
       apiError = new ApiError(503, 'unavailable', 'The database is unavailable; retry shortly.');

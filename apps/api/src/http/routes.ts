@@ -1,7 +1,8 @@
 import type { ApplicationRow } from '@hookrail/db';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
-import { forbidden } from './api-error.ts';
+import { badRequest, forbidden, validationFailed } from './api-error.ts';
+import { unstorableIn } from './storable.ts';
 import { parse } from './validate.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -35,6 +36,11 @@ export interface RouteSpec<
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * Top-level body fields kept as the JSON text that was sent (a message's payload): NUL and
+   * unpaired surrogates in them are kept as JSON escapes instead of being refused.
+   */
+  verbatim?: string[];
   /** Status code → body schema (null: no body). */
   responses: Record<number, z.ZodType | null>;
 }
@@ -92,6 +98,10 @@ export class RouteTable {
     this.specs.push({ ...(spec as unknown as RouteSpec), base: this.base });
     const portalLoader = spec.path.includes(':app_id') ? this.loadApp : undefined;
     const access: RequestHandler = async (req, res, next) => {
+      // Express has decoded the path; a NUL in it names nothing and must not reach a query.
+      if (unstorableIn('path', req.params).length > 0) {
+        throw badRequest('invalid_path', 'The path holds a character no name can have (NUL).');
+      }
       // A portal token reaches only routes of its own application, and only its application.
       if (res.locals.auth?.appId !== undefined) {
         if (spec.access !== 'app' || portalLoader === undefined) {
@@ -102,6 +112,13 @@ export class RouteTable {
       next();
     };
     const run: RequestHandler = async (req, res) => {
+      // Every string of the request is checked for text Postgres cannot store, whatever
+      // field it is in, before any schema or handler sees it.
+      const unstorable = [
+        ...unstorableIn('query', req.query),
+        ...(spec.body ? unstorableIn('body', req.body, spec.verbatim) : []),
+      ];
+      if (unstorable.length > 0) throw validationFailed(unstorable);
       const params = spec.params ? parse('path', spec.params, req.params) : req.params;
       const query = spec.query ? parse('query', spec.query, req.query) : {};
       const body = spec.body ? parse('body', spec.body, req.body) : undefined;

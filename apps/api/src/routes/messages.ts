@@ -67,17 +67,20 @@ export function messageRoutes(
       access: 'tenant',
       query: withContent,
       body: messageIn,
+      verbatim: ['payload'],
       responses: { 202: messageOutSchema },
     },
     async ({ req, res, query, body }) => {
-      const app = await targetApp(res, pathParam(req, 'app_id'), body.application);
-      const tenant = await getTenant(db, app.tenantId);
+      // The payload is judged before an inline application is created: a refused message
+      // leaves nothing behind.
+      const tenant = await getTenant(db, tenantOf(res));
       if (tenant?.validateSchemas === true) {
-        const eventType = await getEventType(db, app.tenantId, body.eventType);
+        const eventType = await getEventType(db, tenant.id, body.eventType);
         const problem = eventType && deps.payloadSchemas.check(eventType, body.payload);
         if (problem)
           throw fieldError(['body', 'payload', ...problem.path], problem.message, 'schema');
       }
+      const app = await targetApp(res, pathParam(req, 'app_id'), body.application);
       const created = await createMessage(db, {
         tenantId: app.tenantId,
         appId: app.id,

@@ -64,7 +64,7 @@ export function operationsOf(document: Record<string, unknown>): Operation[] {
 
 /** A query or path value as text. */
 export function asText(value: unknown): string {
-  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** Fills an OpenAPI path with raw (already encoded) segments. */

@@ -4,6 +4,7 @@ import type { ValidationIssue } from './api-error.ts';
  * Text Postgres cannot store: NUL (refused by Postgres, so the statement would fail) and
  * unpaired UTF-16 surrogates (replaced by U+FFFD on the way in, or refused inside jsonb).
  */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
 const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Deeper JSON than this is refused: nothing Hookrail stores needs it, and walks recurse. */

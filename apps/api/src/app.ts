@@ -21,16 +21,20 @@ import { adminRoutes } from './routes/admin.ts';
 import { applicationRoutes } from './routes/applications.ts';
 import { attemptRoutes } from './routes/attempts.ts';
 import { authRoutes } from './routes/auth.ts';
+import { backgroundTaskRoutes } from './routes/background-tasks.ts';
 import { bulkRetryRoutes } from './routes/bulk-retry.ts';
 import { dashboardSessionRoutes } from './routes/dashboard-session.ts';
 import { deliveryLogRoutes } from './routes/delivery-log.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { endpointRoutes } from './routes/endpoints/index.ts';
 import { eventTypeRoutes } from './routes/event-types.ts';
-import { healthRoutes } from './routes/health.ts';
+import { expungeRoutes } from './routes/expunge.ts';
+import { healthRoutes, pingRoute } from './routes/health.ts';
 import { requireApp } from './routes/lookups.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { operationalWebhookRoutes } from './routes/operational-webhooks.ts';
+import { portalPageRoutes } from './routes/portal-page.ts';
+import { portalSessionRoutes } from './routes/portal-sessions.ts';
 
 export interface AppDeps {
   db: Db;
@@ -73,6 +77,8 @@ export function createApp(deps: AppDeps): HookrailApp {
   const routeDeps: RouteDeps = { ...deps };
   healthRoutes(publicRoutes, deps, '/health', 'hookrail.health');
   healthRoutes(publicRoutes, deps, '/api/v1/health', 'v1.health.get');
+  pingRoute(publicRoutes);
+  portalPageRoutes(publicRoutes);
   let document: Record<string, unknown> | undefined;
   const documentOf = () =>
     (document ??= openApiDocument(
@@ -119,6 +125,9 @@ export function createApp(deps: AppDeps): HookrailApp {
   authRoutes(tenantRoutes, routeDeps);
   bulkRetryRoutes(tenantRoutes, routeDeps);
   operationalWebhookRoutes(tenantRoutes, routeDeps);
+  backgroundTaskRoutes(tenantRoutes, routeDeps);
+  expungeRoutes(tenantRoutes, routeDeps);
+  portalSessionRoutes(tenantRoutes, routeDeps);
 
   // Every body is read as JSON whatever its content type (curl -d sends a form type), after
   // authentication so that unauthenticated requests are not parsed at all. Numbers are kept

@@ -35,3 +35,6 @@ export * from './queries/tasks.ts';
 export * from './queries/operational-events.ts';
 export * from './queries/sealed.ts';
 export * from './queries/reconcile.ts';
+export * from './queries/endpoint-messages.ts';
+export * from './queries/expunge.ts';
+export * from './queries/portal-tokens.ts';

@@ -1,4 +1,10 @@
-import { authenticateApiKey, getTenant, hashToken, type Db } from '@hookrail/db';
+import {
+  authenticateApiKey,
+  getTenant,
+  hashToken,
+  isPortalTokenRevoked,
+  type Db,
+} from '@hookrail/db';
 import type { Request, RequestHandler } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { looksLikeJwt, type PortalTokens } from '../portal-tokens.ts';
@@ -32,11 +38,16 @@ export function tenantAuth(
     }
     if (looksLikeJwt(token)) {
       const claims = await portalTokens.verify(token);
-      // The tenant must still exist: deleting it ends its portal sessions too.
-      if (claims === undefined || (await getTenant(db, claims.tenantId)) === undefined) {
-        throw unauthorized('The app portal token is invalid or has expired.');
+      // The tenant must still exist: deleting it ends its portal sessions too. Logout and
+      // expire-all are rows in Postgres, so a revoked token fails on every API instance.
+      if (
+        claims === undefined ||
+        (await getTenant(db, claims.tenantId)) === undefined ||
+        (await isPortalTokenRevoked(db, claims))
+      ) {
+        throw unauthorized('The app portal token is invalid, expired or revoked.');
       }
-      res.locals.auth = claims;
+      res.locals.auth = { tenantId: claims.tenantId, appId: claims.appId, portal: claims };
     } else {
       const auth = await authenticateApiKey(db, token);
       if (auth === undefined) throw unauthorized('The API key is unknown or has been revoked.');

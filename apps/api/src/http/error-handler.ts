@@ -2,6 +2,7 @@ import { isUnavailableError } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ApiError, notFound } from './api-error.ts';
+import { notSupportedError } from './not-supported.ts';
 
 /** Errors raised by express's body parser carry a `type`; map them to our codes. */
 function fromBodyParser(error: unknown): ApiError | undefined {
@@ -27,8 +28,8 @@ function fromBodyParser(error: unknown): ApiError | undefined {
   }
 }
 
-export const unknownRoute: RequestHandler = () => {
-  throw notFound('route');
+export const unknownRoute: RequestHandler = (req) => {
+  throw notSupportedError(req.path) ?? notFound('route');
 };
 
 /**

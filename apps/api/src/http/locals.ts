@@ -1,5 +1,6 @@
 import type { Id } from '@hookrail/ids';
 import type { Response } from 'express';
+import type { PortalClaims } from '../portal-tokens.ts';
 
 /** Who is calling, set by the auth middleware: a tenant key, or an app portal token. */
 export interface TenantAuth {
@@ -8,6 +9,8 @@ export interface TenantAuth {
   keyId?: Id<'apiKey'>;
   /** The one application an app portal token may act on. */
   appId?: Id<'application'>;
+  /** For an app portal token: its id, session and capabilities. */
+  portal?: PortalClaims;
 }
 
 declare global {

@@ -1,6 +1,7 @@
 import type { ApplicationRow } from '@hookrail/db';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
+import type { PortalCapability } from '../portal-tokens.ts';
 import { badRequest, forbidden, validationFailed } from './api-error.ts';
 import { unstorableIn } from './storable.ts';
 import { parse } from './validate.ts';
@@ -33,6 +34,13 @@ export interface RouteSpec<
    * the caller cannot see it) before the handler runs, and hands it over as `app`.
    */
   loadApp?: boolean;
+  /**
+   * For `app` routes, what an app portal token needs to call it (Svix's AppPortalCapability).
+   * Default: ViewBase to read (GET), ManageEndpoint to change anything.
+   */
+  capability?: PortalCapability;
+  /** An `app` route without `:app_id` that acts on the portal token's own session (logout). */
+  ownSession?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -95,6 +103,7 @@ export class RouteTable {
         `${spec.operationId}: loadApp needs an :app_id path and a table with a loader`,
       );
     }
+    const needed = spec.capability ?? (spec.method === 'get' ? 'ViewBase' : 'ManageEndpoint');
     this.specs.push({ ...(spec as unknown as RouteSpec), base: this.base });
     const portalLoader = spec.path.includes(':app_id') ? this.loadApp : undefined;
     const access: RequestHandler = async (req, res, next) => {
@@ -104,10 +113,14 @@ export class RouteTable {
       }
       // A portal token reaches only routes of its own application, and only its application.
       if (res.locals.auth?.appId !== undefined) {
-        if (spec.access !== 'app' || portalLoader === undefined) {
+        if (spec.access !== 'app' || (portalLoader === undefined && spec.ownSession !== true)) {
           throw forbidden('An app portal token can only use routes of its own application.');
         }
-        await portalLoader(res, pathParam(req, 'app_id'));
+        if (portalLoader !== undefined) await portalLoader(res, pathParam(req, 'app_id'));
+      }
+      const portal = res.locals.auth?.portal;
+      if (portal !== undefined && !portal.capabilities.has(needed)) {
+        throw forbidden(`This app portal token lacks the ${needed} capability this route needs.`);
       }
       next();
     };

@@ -10,7 +10,7 @@ import {
 import { isId, type Id } from '@hookrail/ids';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { notFound } from '../http/api-error.ts';
+import { conflict, notFound } from '../http/api-error.ts';
 import { listQuery, queryDate, queryFlag, queryList } from '../http/list-query.ts';
 import { pathParam, type RouteTable } from '../http/routes.ts';
 import { channelName, emptyOut, eventTypeName, token } from '../schemas/common.ts';
@@ -159,10 +159,14 @@ export function attemptRoutes(routes: RouteTable, deps: RouteDeps): void {
       tag,
       access: 'app',
       loadApp: true,
+      capability: 'CreateAttempts',
       responses: { 202: emptyOut },
     },
     async ({ req, res, app }) => {
       const message = await requireMessage(db, app, pathParam(req, 'msg_id'));
+      if (message.expungedAt !== null) {
+        throw conflict('The message content was deleted (expunged); it cannot be sent again.');
+      }
       const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
       const resend = await resendDelivery(db, {
         tenantId: app.tenantId,

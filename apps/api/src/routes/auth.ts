@@ -1,9 +1,10 @@
 import { createApplication, findApplication } from '@hookrail/db';
-import { isId } from '@hookrail/ids';
+import { isId, type Id } from '@hookrail/ids';
 import { z } from 'zod';
 import { notFound } from '../http/api-error.ts';
 import { tenantOf } from '../http/locals.ts';
 import { pathParam, type RouteTable } from '../http/routes.ts';
+import { portalCapabilities, type PortalGrant } from '../portal-tokens.ts';
 import { applicationIn } from '../schemas/applications.ts';
 import { token } from '../schemas/common.ts';
 import type { RouteDeps } from './deps.ts';
@@ -26,19 +27,41 @@ const portalAccessIn = z
       .optional()
       .meta({ description: 'Seconds the token lasts; default 7 days.' }),
     sessionId: token(256).nullable().optional(),
-    /** Accepted from Svix clients; a portal token may do everything within its application. */
+    /** Accepted from Svix clients; Hookrail has no feature flags. */
     featureFlags: z.array(z.string().max(256)).max(50).optional(),
-    readOnly: z.boolean().nullable().optional(),
-    capabilities: z.array(z.string().max(64)).max(20).nullable().optional(),
+    readOnly: z
+      .boolean()
+      .nullable()
+      .optional()
+      .meta({ description: 'Only reading (ViewBase), whatever capabilities says.' }),
+    capabilities: z
+      .array(
+        z.enum(portalCapabilities, { error: `must be one of ${portalCapabilities.join(', ')}` }),
+      )
+      .max(portalCapabilities.length)
+      .nullable()
+      .optional()
+      .meta({ description: 'What the token may do; absent: everything. ViewBase is implied.' }),
   })
   .meta({ id: 'AppPortalAccessIn' });
 
-const portalAccessOut = z
+export const portalAccessOut = z
   .object({
     token: z.string().meta({ description: 'A Bearer credential for this application only.' }),
     url: z.string().meta({ description: 'The dashboard, signed in to this application.' }),
   })
   .meta({ id: 'AppPortalAccessOut' });
+
+/** A portal token and the dashboard link that signs in with it. */
+export async function portalAccess(
+  deps: Pick<RouteDeps, 'portalTokens' | 'publicUrl'>,
+  scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
+  ttlSeconds: number,
+  grant: PortalGrant,
+): Promise<{ token: string; url: string }> {
+  const token = await deps.portalTokens.issue(scope, ttlSeconds, grant);
+  return { token, url: `${deps.publicUrl}/dashboard/portal#token=${token}` };
+}
 
 /** /api/v1/auth: credentials for a tenant's customers. */
 export function authRoutes(routes: RouteTable, deps: RouteDeps): void {
@@ -64,12 +87,13 @@ export function authRoutes(routes: RouteTable, deps: RouteDeps): void {
         app = created.ok ? created.app : await findApplication(db, tenantId, ref);
       }
       if (app === undefined) throw notFound('application');
-      const token = await deps.portalTokens.issue(
-        { tenantId, appId: app.id },
-        body.expiry ?? week,
-        body.sessionId ?? undefined,
+      res.json(
+        await portalAccess(deps, { tenantId, appId: app.id }, body.expiry ?? week, {
+          capabilities: body.capabilities ?? undefined,
+          readOnly: body.readOnly ?? undefined,
+          sessionId: body.sessionId ?? undefined,
+        }),
       );
-      res.json({ token, url: `${deps.publicUrl}/dashboard/portal#token=${token}` });
     },
   );
 }

@@ -3,19 +3,16 @@ import {
   countRetryable,
   createTask,
   findEndpoint,
-  getTask,
   listTasks,
   type RetryScope,
 } from '@hookrail/db';
-import { isId } from '@hookrail/ids';
-import type { Response } from 'express';
 import { notFound } from '../http/api-error.ts';
 import { listQuery } from '../http/list-query.ts';
 import { tenantOf } from '../http/locals.ts';
 import { pathParam, type RouteTable } from '../http/routes.ts';
 import { bulkRetryCount, bulkRetryIn, taskList, taskOut, taskOutSchema } from '../schemas/tasks.ts';
 import type { RouteDeps } from './deps.ts';
-import { requireApp } from './lookups.ts';
+import { requireApp, requireTask } from './lookups.ts';
 
 const tag = 'Bulk Retry';
 
@@ -25,12 +22,6 @@ const tag = 'Bulk Retry';
  */
 export function bulkRetryRoutes(routes: RouteTable, deps: RouteDeps): void {
   const { db } = deps;
-
-  async function requireTask(res: Response, id: string) {
-    const task = isId('task', id) ? await getTask(db, tenantOf(res), id) : undefined;
-    if (task === undefined) throw notFound('task');
-    return task;
-  }
 
   routes.add(
     {
@@ -104,7 +95,7 @@ export function bulkRetryRoutes(routes: RouteTable, deps: RouteDeps): void {
       responses: { 200: taskOutSchema },
     },
     async ({ req, res }) => {
-      res.json(taskOut(await requireTask(res, pathParam(req, 'task_id'))));
+      res.json(taskOut(await requireTask(db, res, pathParam(req, 'task_id'))));
     },
   );
 
@@ -119,26 +110,10 @@ export function bulkRetryRoutes(routes: RouteTable, deps: RouteDeps): void {
       responses: { 200: taskOutSchema },
     },
     async ({ req, res }) => {
-      const task = await requireTask(res, pathParam(req, 'task_id'));
+      const task = await requireTask(db, res, pathParam(req, 'task_id'));
       const canceled = await cancelTask(db, task.tenantId, task.id);
       if (canceled === undefined) throw notFound('task');
       res.json(taskOut(canceled));
-    },
-  );
-
-  // Svix's background-task reader, for the task that endpoint recover answers with.
-  routes.add(
-    {
-      method: 'get',
-      path: '/background-task/:task_id',
-      operationId: 'v1.background-task.get',
-      summary: 'Get a background task (the same tasks as bulk-retry)',
-      tag: 'Background Task',
-      access: 'tenant',
-      responses: { 200: taskOutSchema },
-    },
-    async ({ req, res }) => {
-      res.json(taskOut(await requireTask(res, pathParam(req, 'task_id'))));
     },
   );
 }

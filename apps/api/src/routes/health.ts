@@ -59,3 +59,21 @@ export function healthRoutes(
     },
   );
 }
+
+/** GET /api/v1/health/ping (Svix): 204 when the API process answers; it checks nothing else. */
+export function pingRoute(routes: RouteTable): void {
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/v1/health/ping',
+      operationId: 'v1.health.ping',
+      summary: 'Liveness: 204 while the API process answers',
+      tag: 'Health',
+      access: 'public',
+      responses: { 204: null },
+    },
+    ({ res }) => {
+      res.status(204).end();
+    },
+  );
+}

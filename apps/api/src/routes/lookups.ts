@@ -1,4 +1,6 @@
 import {
+  getTask,
+  type TaskRow,
   findApplication,
   findEndpoint,
   findMessage,
@@ -7,6 +9,7 @@ import {
   type EndpointRow,
   type MessageRow,
 } from '@hookrail/db';
+import { isId } from '@hookrail/ids';
 import type { Response } from 'express';
 import { notFound } from '../http/api-error.ts';
 import { tenantOf } from '../http/locals.ts';
@@ -42,4 +45,11 @@ export async function requireMessage(
   const message = await findMessage(db, { tenantId: app.tenantId, appId: app.id }, ref);
   if (message === undefined) throw notFound('message');
   return message;
+}
+
+/** A background task of the caller's tenant. */
+export async function requireTask(db: Db, res: Response, id: string): Promise<TaskRow> {
+  const task = isId('task', id) ? await getTask(db, tenantOf(res), id) : undefined;
+  if (task === undefined) throw notFound('task');
+  return task;
 }

@@ -4,6 +4,7 @@ import {
   findApplication,
   getEventType,
   getTenant,
+  hasReceivers,
   listDestinations,
   listMessages,
   type ApplicationRow,
@@ -32,6 +33,14 @@ import { requireApp, requireMessage } from './lookups.ts';
 
 const tag = 'Message';
 const withContent = z.object({ with_content: queryFlag(true) });
+
+const precheckIn = z
+  .strictObject({
+    eventType: eventTypeName,
+    channels: z.array(channelName).max(5).nullable().optional(),
+  })
+  .meta({ id: 'MessagePrecheckIn' });
+const precheckOut = z.object({ active: z.boolean() }).meta({ id: 'MessagePrecheckOut' });
 
 /** /api/v1/app/{app_id}/msg: sending messages and reading them back. */
 export function messageRoutes(
@@ -177,6 +186,24 @@ export function messageRoutes(
         query,
       );
       res.json({ ...page, data: page.data.map(destinationOut) });
+    },
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/app/:app_id/msg/precheck/active',
+      operationId: 'v1.message.precheck',
+      summary: 'Whether a message of this type and channels would reach any endpoint now',
+      tag,
+      access: 'tenant',
+      loadApp: true,
+      body: precheckIn,
+      responses: { 200: precheckOut },
+    },
+    async ({ res, body, app }) => {
+      const active = await hasReceivers(db, app.id, body.eventType, body.channels ?? null);
+      res.json({ active });
     },
   );
 }

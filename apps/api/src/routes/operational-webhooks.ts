@@ -15,6 +15,9 @@ import { listQuery } from '../http/list-query.ts';
 import { tenantOf } from '../http/locals.ts';
 import { pathParam, type RouteTable } from '../http/routes.ts';
 import {
+  endpointHeadersIn,
+  endpointHeadersOut,
+  endpointHeadersOutSchema,
   endpointIn,
   endpointList,
   endpointOut,
@@ -198,6 +201,42 @@ export function operationalWebhookRoutes(routes: RouteTable, deps: RouteDeps): v
     async ({ req, res, body }) => {
       const { app, endpoint } = await requireOpsEndpoint(res, pathParam(req, 'endpoint_id'));
       await rotate(deps, { tenantId: app.tenantId, endpointId: endpoint.id }, body);
+      res.status(204).end();
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: `${base}/:endpoint_id/headers`,
+      operationId: 'v1.operational-webhook-endpoint.get-headers',
+      summary: "Get an operational webhook endpoint's custom headers (sensitive values hidden)",
+      tag,
+      access: 'tenant',
+      responses: { 200: endpointHeadersOutSchema },
+    },
+    async ({ req, res }) => {
+      const { endpoint } = await requireOpsEndpoint(res, pathParam(req, 'endpoint_id'));
+      res.json(endpointHeadersOut(endpoint.headers));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'put',
+      path: `${base}/:endpoint_id/headers`,
+      operationId: 'v1.operational-webhook-endpoint.update-headers',
+      summary: "Replace an operational webhook endpoint's custom headers",
+      tag,
+      access: 'tenant',
+      body: endpointHeadersIn,
+      responses: { 204: null },
+    },
+    async ({ req, res, body }) => {
+      const { app, endpoint } = await requireOpsEndpoint(res, pathParam(req, 'endpoint_id'));
+      await updateEndpoint(db, { tenantId: app.tenantId, appId: app.id }, endpoint.id, {
+        headers: body.headers,
+      });
       res.status(204).end();
     },
   );

@@ -233,7 +233,11 @@ export const endpointOutSchema = z
     uid: z.string().nullable(),
     url: z.string(),
     description: z.string(),
-    filterTypes: z.array(z.string()).nullable(),
+    eventTypes: z.array(z.string()).nullable().meta({ description: 'The filter (Svix 2.x name).' }),
+    filterTypes: z
+      .array(z.string())
+      .nullable()
+      .meta({ description: 'The filter (Svix 1.x name).' }),
     channels: z.array(z.string()).nullable(),
     disabled: z.boolean(),
     rateLimit: z.number().int().nullable(),
@@ -266,6 +270,7 @@ export function endpointOut(row: EndpointRow): z.input<typeof endpointOutSchema>
     uid: row.uid,
     url: row.url,
     description: row.description,
+    eventTypes: row.filterTypes,
     filterTypes: row.filterTypes,
     channels: row.channels,
     disabled: row.disabled,

@@ -71,12 +71,24 @@ export function messageOut(row: MessageRow, withContent = true): z.input<typeof 
 }
 
 /** Svix's numeric status: 0 success, 1 pending, 2 fail, 3 sending, 4 canceled. */
-const statusCodes = { succeeded: 0, pending: 1, failed: 2, sending: 3, canceled: 4 } as const;
-const statusTexts = { 0: 'success', 1: 'pending', 2: 'fail', 3: 'sending', 4: 'canceled' } as const;
-const messageStatus = z.union([0, 1, 2, 3, 4].map((n) => z.literal(n))).meta({
+export const statusCodes = {
+  succeeded: 0,
+  pending: 1,
+  failed: 2,
+  sending: 3,
+  canceled: 4,
+} as const;
+export const statusTexts = {
+  0: 'success',
+  1: 'pending',
+  2: 'fail',
+  3: 'sending',
+  4: 'canceled',
+} as const;
+export const messageStatus = z.union([0, 1, 2, 3, 4].map((n) => z.literal(n))).meta({
   description: '0 success, 1 pending, 2 fail, 3 sending, 4 canceled',
 });
-const messageStatusText = z.enum(['success', 'pending', 'fail', 'sending', 'canceled']);
+export const messageStatusText = z.enum(['success', 'pending', 'fail', 'sending', 'canceled']);
 
 export const attemptOutSchema = z
   .object({
@@ -142,6 +154,7 @@ export const destinationOutSchema = z
     url: z.string(),
     description: z.string(),
     channels: z.array(z.string()).nullable(),
+    eventTypes: z.array(z.string()).nullable(),
     filterTypes: z.array(z.string()).nullable(),
     disabled: z.boolean(),
     rateLimit: z.number().int().nullable(),
@@ -177,6 +190,7 @@ export function destinationOut({
     url: endpoint.url,
     description: endpoint.description,
     channels: endpoint.channels,
+    eventTypes: endpoint.filterTypes,
     filterTypes: endpoint.filterTypes,
     disabled: endpoint.disabled,
     rateLimit: endpoint.rateLimit,

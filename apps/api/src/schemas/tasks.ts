@@ -1,4 +1,4 @@
-import type { TaskRow } from '@hookrail/db';
+import { taskKinds, type TaskRow } from '@hookrail/db';
 import { z } from 'zod';
 import { dateTime, eventTypeName, listOf } from './common.ts';
 
@@ -6,7 +6,7 @@ export const taskOutSchema = z
   .object({
     id: z.string().meta({ example: 'task_01m8150b3xb0m9e2v0wq4kkd4z' }),
     status: z.enum(['running', 'finished', 'failed', 'canceled']),
-    task: z.enum(['endpoint.recover', 'bulk-retry']),
+    task: z.enum(taskKinds),
     updatedAt: dateTime,
     createdAt: dateTime,
     scope: z.object({ appId: z.string().nullable(), endpointId: z.string().nullable() }),
@@ -20,9 +20,9 @@ export const taskOutSchema = z
     queued: z.number().int().meta({ description: 'Deliveries queued again so far.' }),
     error: z.string().nullable(),
   })
-  .meta({ id: 'BackgroundTaskOut' });
+  .meta({ id: 'TaskOut' });
 
-export const taskList = listOf(taskOutSchema, 'BackgroundTaskOut');
+export const taskList = listOf(taskOutSchema, 'TaskOut');
 
 /** Svix's RecoverOut (`id`, `status`, `task`, `updatedAt`), with Hookrail's progress counts. */
 export function taskOut(task: TaskRow): z.input<typeof taskOutSchema> {
@@ -39,6 +39,53 @@ export function taskOut(task: TaskRow): z.input<typeof taskOutSchema> {
     total: task.total,
     queued: task.queued,
     error: task.error,
+  };
+}
+
+/** Svix's BackgroundTaskType values, and the one each Hookrail task kind is shown as. */
+const svixTaskTypes = {
+  'endpoint.recover': 'endpoint.recover',
+  'endpoint.replay': 'endpoint.replay',
+  'endpoint.bulk-replay': 'endpoint.bulk-replay',
+  // Svix has no tenant-wide retry; its nearest kind is re-sending an endpoint's failures.
+  'bulk-retry': 'endpoint.bulk-replay',
+} as const satisfies Record<TaskRow['kind'], string>;
+
+export const backgroundTaskOutSchema = z
+  .object({
+    id: z.string().meta({ example: 'task_01m8150b3xb0m9e2v0wq4kkd4z' }),
+    status: z.enum(['running', 'finished', 'failed']),
+    task: z.enum([
+      'endpoint.replay',
+      'endpoint.recover',
+      'application.stats',
+      'message.broadcast',
+      'sdk.generate',
+      'event-type.aggregate',
+      'application.purge_content',
+      'endpoint.bulk-replay',
+    ]),
+    updatedAt: dateTime,
+    data: taskOutSchema.meta({
+      description: "Hookrail's view of the task: its own kind and status, scope and progress.",
+    }),
+  })
+  .meta({ id: 'BackgroundTaskOut' });
+
+export const backgroundTaskList = listOf(backgroundTaskOutSchema, 'BackgroundTaskOut');
+
+/**
+ * A task in Svix's shape (BackgroundTaskOut, also RecoverOut and ReplayOut): status and type
+ * within Svix's enums (a canceled task is `failed`, a bulk retry `endpoint.bulk-replay`), with
+ * Hookrail's own view in `data`.
+ */
+export function backgroundTaskOut(task: TaskRow): z.input<typeof backgroundTaskOutSchema> {
+  return {
+    id: task.id,
+    status: task.status === 'canceled' ? 'failed' : task.status,
+    task: svixTaskTypes[task.kind],
+    updatedAt: task.updatedAt.toISOString(),
+    data: taskOut(task),
   };
 }
 

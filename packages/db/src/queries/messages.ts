@@ -60,6 +60,21 @@ function receives(
   );
 }
 
+/** Whether a message of this type and these channels would reach any endpoint now. */
+export async function hasReceivers(
+  db: DbOrTx,
+  appId: Id<'application'>,
+  eventType: string,
+  channels: string[] | null,
+): Promise<boolean> {
+  const [row] = await db
+    .select({ id: endpoints.id })
+    .from(endpoints)
+    .where(receives(appId, eventType, channels))
+    .limit(1);
+  return row !== undefined;
+}
+
 /**
  * Inserts the message and one pending delivery per receiving endpoint (or only `only`), as
  * part of the caller's transaction.

@@ -1,7 +1,14 @@
 import { idFloor, newId, type Id } from '@hookrail/ids';
 import { and, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.ts';
-import { deliveries, messages, tasks, type TaskRow } from '../schema/index.ts';
+import {
+  deliveries,
+  messages,
+  tasks,
+  type TaskKind,
+  type TaskRow,
+  type TaskStatus,
+} from '../schema/index.ts';
 import { keyset, type Page, type PageRequest } from './pagination.ts';
 
 export interface RetryScope {
@@ -51,10 +58,13 @@ export async function createTask(
   kind: TaskRow['kind'],
   scope: RetryScope,
   total: number,
+  /** The work was done in the request that created the task (replay-missing). */
+  done = false,
 ): Promise<TaskRow> {
   const [task] = await db
     .insert(tasks)
     .values({
+      ...(done && { status: 'finished' as const, queued: total }),
       id: newId('task'),
       kind,
       tenantId: scope.tenantId,
@@ -85,13 +95,20 @@ export async function getTask(
 export async function listTasks(
   db: DbOrTx,
   tenantId: Id<'tenant'>,
-  request: PageRequest,
+  request: PageRequest & { kinds?: TaskKind[] | undefined; statuses?: TaskStatus[] | undefined },
 ): Promise<Page<TaskRow>> {
   const page = keyset(tasks.id, request);
   const rows = await db
     .select()
     .from(tasks)
-    .where(and(eq(tasks.tenantId, tenantId), page.where))
+    .where(
+      and(
+        eq(tasks.tenantId, tenantId),
+        request.kinds === undefined ? undefined : inArray(tasks.kind, request.kinds),
+        request.statuses === undefined ? undefined : inArray(tasks.status, request.statuses),
+        page.where,
+      ),
+    )
     .orderBy(page.orderBy)
     .limit(page.limit);
   return page.page(rows, (row) => row.id);

@@ -10,3 +10,4 @@ export * from './deliveries.ts';
 export * from './attempts.ts';
 export * from './idempotency-keys.ts';
 export * from './tasks.ts';
+export * from './portal-token-revocations.ts';

@@ -21,6 +21,8 @@ export const messages = pgTable(
     payload: text('payload').notNull(),
     /** When the tenant asked for the message to be sent; null is at once. */
     deliverAt: timestamptz('deliver_at'),
+    /** When its content was deleted (expunge): the payload is `{}` and it is never sent again. */
+    expungedAt: timestamptz('expunged_at'),
     createdAt: createdAt(),
   },
   (t) => [

@@ -6,6 +6,19 @@ export const taskStatuses = ['running', 'finished', 'failed', 'canceled'] as con
 export type TaskStatus = (typeof taskStatuses)[number];
 
 /**
+ * What a task does. `endpoint.recover`, `endpoint.bulk-replay` and `bulk-retry` re-send failed
+ * deliveries in their scope; `endpoint.replay` (replay-missing) sends an endpoint the messages
+ * it never got, and is done by the time it is created.
+ */
+export const taskKinds = [
+  'endpoint.recover',
+  'endpoint.bulk-replay',
+  'endpoint.replay',
+  'bulk-retry',
+] as const;
+export type TaskKind = (typeof taskKinds)[number];
+
+/**
  * Background work a person asked for: re-sending the failed deliveries of a tenant, an
  * application or an endpoint within a time window (Svix's endpoint recover is one of these).
  */
@@ -14,7 +27,7 @@ export const tasks = pgTable(
   {
     id: primaryId('task'),
     tenantId: tenantRef(),
-    kind: text('kind').$type<'endpoint.recover' | 'bulk-retry'>().notNull(),
+    kind: text('kind').$type<TaskKind>().notNull(),
     status: text('status').$type<TaskStatus>().notNull().default('running'),
     appId: idOf('application', 'app_id'),
     endpointId: idOf('endpoint', 'endpoint_id'),

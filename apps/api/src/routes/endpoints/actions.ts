@@ -1,56 +1,15 @@
-import {
-  countRetryable,
-  createMessage,
-  createTask,
-  endpointStats,
-  getEventType,
-} from '@hookrail/db';
+import { createMessage, endpointStats, getEventType } from '@hookrail/db';
 import { pathParam, type RouteTable } from '../../http/routes.ts';
 import { fieldError } from '../../http/validate.ts';
-import {
-  endpointStatsOut,
-  endpointStatsQuery,
-  eventExampleIn,
-  recoverIn,
-} from '../../schemas/endpoints.ts';
+import { endpointStatsOut, endpointStatsQuery, eventExampleIn } from '../../schemas/endpoints.ts';
 import { messageOut, messageOutSchema } from '../../schemas/messages.ts';
-import { taskOut, taskOutSchema } from '../../schemas/tasks.ts';
 import { messageAccepted } from '../../stream/accepted.ts';
 import { queueAfterCommit, type RouteDeps } from '../deps.ts';
 import { requireEndpoint } from '../lookups.ts';
 
-/** What can be done to one endpoint besides editing it: re-send, try out, count. */
+/** Trying an endpoint out and counting its deliveries. */
 export function endpointActionRoutes(routes: RouteTable, deps: RouteDeps, tag: string): void {
   const { db } = deps;
-
-  routes.add(
-    {
-      method: 'post',
-      path: '/app/:app_id/endpoint/:endpoint_id/recover',
-      operationId: 'v1.endpoint.recover',
-      summary: 'Re-send every failed delivery of the endpoint since a time, as a background task',
-      tag,
-      access: 'app',
-      loadApp: true,
-      body: recoverIn,
-      responses: { 202: taskOutSchema },
-    },
-    async ({ req, res, body, app }) => {
-      const endpoint = await requireEndpoint(db, app, pathParam(req, 'endpoint_id'));
-      const scope = {
-        tenantId: app.tenantId,
-        appId: app.id,
-        endpointId: endpoint.id,
-        since: new Date(body.since),
-        until: body.until == null ? undefined : new Date(body.until),
-      };
-      const task = await createTask(db, 'endpoint.recover', scope, await countRetryable(db, scope));
-      await deps.tasks.start(task.id).catch((error: unknown) => {
-        deps.logger.warn({ err: error, taskId: task.id }, 'task created but not queued');
-      });
-      res.status(202).json(taskOut(task));
-    },
-  );
 
   routes.add(
     {
@@ -62,6 +21,7 @@ export function endpointActionRoutes(routes: RouteTable, deps: RouteDeps, tag: s
       tag,
       access: 'app',
       loadApp: true,
+      capability: 'CreateAttempts',
       body: eventExampleIn,
       responses: { 202: messageOutSchema },
     },

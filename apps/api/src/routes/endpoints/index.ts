@@ -3,6 +3,7 @@ import type { RouteDeps } from '../deps.ts';
 import { endpointActionRoutes } from './actions.ts';
 import { endpointCrudRoutes } from './crud.ts';
 import { endpointHeaderRoutes } from './headers.ts';
+import { endpointReplayRoutes } from './replay.ts';
 import { endpointSecretRoutes } from './secrets.ts';
 
 export { written } from './crud.ts';
@@ -19,4 +20,5 @@ export function endpointRoutes(routes: RouteTable, deps: RouteDeps): void {
   endpointSecretRoutes(routes, deps, tag);
   endpointHeaderRoutes(routes, deps, tag);
   endpointActionRoutes(routes, deps, tag);
+  endpointReplayRoutes(routes, deps, tag);
 }

@@ -71,6 +71,7 @@ export function endpointSecretRoutes(routes: RouteTable, deps: RouteDeps, tag: s
       tag,
       access: 'app',
       loadApp: true,
+      capability: 'ViewEndpointSecret',
       responses: { 200: endpointSecretOut },
     },
     async ({ req, res, app }) => {
@@ -90,6 +91,7 @@ export function endpointSecretRoutes(routes: RouteTable, deps: RouteDeps, tag: s
       tag,
       access: 'app',
       loadApp: true,
+      capability: 'ManageEndpointSecret',
       body: secretRotateIn,
       responses: { 204: null },
     },

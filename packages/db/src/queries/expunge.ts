@@ -1,0 +1,62 @@
+import type { Id } from '@hookrail/ids';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../client.ts';
+import { attempts, deliveries, messages } from '../schema/index.ts';
+
+/**
+ * Deletes a message's content (Svix's expunge): the payload becomes `{}` and the message is
+ * marked expunged, and what it still had to send is canceled, in one transaction, so the
+ * content can never be sent again (resend refuses an expunged message). False when the
+ * application has no such message.
+ */
+export async function expungeMessageContent(
+  db: Db,
+  scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
+  messageId: Id<'message'>,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [message] = await tx
+      .update(messages)
+      .set({ payload: '{}', expungedAt: sql`coalesce(${messages.expungedAt}, now())` })
+      .where(
+        and(
+          eq(messages.tenantId, scope.tenantId),
+          eq(messages.appId, scope.appId),
+          eq(messages.id, messageId),
+        ),
+      )
+      .returning({ id: messages.id });
+    if (message === undefined) return false;
+    // A delivery being sent right now finishes its request; its result no longer changes it.
+    await tx
+      .update(deliveries)
+      .set({ status: 'canceled', nextAttemptAt: null, leaseUntil: null, updatedAt: sql`now()` })
+      .where(
+        and(
+          eq(deliveries.messageId, messageId),
+          inArray(deliveries.status, ['pending', 'sending', 'failed']),
+        ),
+      );
+    return true;
+  });
+}
+
+/** Deletes the response body recorded for one attempt. False when there is no such attempt. */
+export async function expungeAttemptContent(
+  db: DbOrTx,
+  scope: { tenantId: Id<'tenant'>; messageId: Id<'message'> },
+  attemptId: Id<'attempt'>,
+): Promise<boolean> {
+  const updated = await db
+    .update(attempts)
+    .set({ response: null })
+    .where(
+      and(
+        eq(attempts.tenantId, scope.tenantId),
+        eq(attempts.messageId, scope.messageId),
+        eq(attempts.id, attemptId),
+      ),
+    )
+    .returning({ id: attempts.id });
+  return updated.length > 0;
+}

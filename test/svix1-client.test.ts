@@ -1,9 +1,9 @@
 import { ApiException, MessageStatus, Ordering, Svix } from 'svix1';
-import { Webhook } from 'standardwebhooks';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApi } from './support/api.ts';
 import { useTestEnv } from './support/env.ts';
 import { useReceiver } from './support/receiver.ts';
+import { verifyDelivery } from './support/verify.ts';
 import { waitFor } from './support/wait.ts';
 import { useTestWorker } from './support/worker.ts';
 
@@ -221,7 +221,8 @@ describe('endpoint', () => {
       payload: { invoiceId: 'inv_example', amount: 100 },
     });
     const [request] = await receiver.waitForRequests(1, '/example');
-    expect(JSON.parse(request?.body ?? '')).toEqual({ invoiceId: 'inv_example', amount: 100 });
+    const { key } = await svix.endpoint.getSecret(appId, target.id);
+    expect(verifyDelivery(request, key)).toEqual({ invoiceId: 'inv_example', amount: 100 });
     const stats = await waitFor('the example to be counted', async () => {
       const s = await svix.endpoint.getStats(appId, target.id);
       return s.success === 1 ? s : undefined;
@@ -368,20 +369,13 @@ describe('message and messageAttempt', () => {
     receiver.answer(() => ({ status: 200, body: 'ok' }));
   });
 
-  it('delivers payloads the standardwebhooks library verifies with the secret getSecret returns', async () => {
+  it("delivers payloads that standardwebhooks and both clients' verifiers accept with the secret getSecret returns", async () => {
     const app = await svix.application.create({ name: 'Verify' });
     const ep = await svix.endpoint.create(app.id, { url: `${receiver.url}/verify` });
     const { key } = await svix.endpoint.getSecret(app.id, ep.id);
     await svix.message.create(app.id, { eventType: 'x.y', payload: { ok: true } });
     const [request] = await receiver.waitForRequests(1, '/verify');
-    if (request === undefined) throw new Error('no request');
-    const headers = Object.fromEntries(
-      ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((h) => [
-        h,
-        String(request.headers[h]),
-      ]),
-    );
-    expect(new Webhook(key).verify(request.body, headers)).toEqual({ ok: true });
+    expect(verifyDelivery(request, key)).toEqual({ ok: true });
   });
 });
 
@@ -411,5 +405,33 @@ describe('authentication', () => {
 describe('health', () => {
   it('health.get answers', async () => {
     await expect(svix.health.get()).resolves.toBeUndefined();
+  });
+});
+
+describe('1.x-only names', () => {
+  it('dashboardAccess issues a working portal token; the filter reads back as filterTypes and eventTypes', async () => {
+    const app = await svix.application.create({ name: 'Dashboard access' });
+    const access = await svix.authentication.dashboardAccess(app.id);
+    expect(new URL(access.url).pathname).toBe('/dashboard/portal');
+    const portal = new Svix(access.token, { serverUrl: api.url });
+    expect((await portal.application.get(app.id)).id).toBe(app.id);
+    await svix.eventType.create({ name: 'legacy.event', description: 'legacy' });
+    const ep = await portal.endpoint.create(app.id, {
+      url: `${receiver.url}/legacy`,
+      filterTypes: ['legacy.event'],
+    });
+    expect(ep.filterTypes).toEqual(['legacy.event']);
+    expect((await svix.endpoint.get(app.id, ep.id)).filterTypes).toEqual(['legacy.event']);
+    await portal.authentication.logout();
+    expect((await apiError(portal.application.get(app.id))).code).toBe(401);
+  });
+
+  it('backgroundTask.get reads the task recover answered with, in Svix enums', async () => {
+    const app = await svix.application.create({ name: 'Task 1.x' });
+    const ep = await svix.endpoint.create(app.id, { url: `${receiver.url}/task1` });
+    const task = await svix.endpoint.recover(app.id, ep.id, { since: new Date(Date.now() - 1000) });
+    const got = await svix.backgroundTask.get(task.id);
+    expect(got).toMatchObject({ id: task.id, task: 'endpoint.recover' });
+    expect(['running', 'finished']).toContain(got.status);
   });
 });

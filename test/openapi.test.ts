@@ -49,6 +49,8 @@ describe('the OpenAPI document', () => {
       logger: createLogger({ name: 'test', level: 'silent' }),
       portalTokens: {} as never,
       sessions: {} as never,
+      streamTokens: {} as never,
+      status: {} as never,
       adminTokenHash: '00',
       maxBodyBytes: 1024,
       publicUrl: 'http://127.0.0.1',

@@ -2,7 +2,7 @@ import type { Db } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
 import type { OutboundGuard } from '@hookrail/outbound';
 import type { Vault } from '@hookrail/secrets';
-import type { DeliveryQueue, Redis, TaskQueue } from '@hookrail/queue';
+import type { DeliveryQueue, Redis, StatusPublisher, TaskQueue } from '@hookrail/queue';
 import express, { Router, type Express, type Response } from 'express';
 import { z } from 'zod';
 import { dashboardRoutes } from './dashboard/static.ts';
@@ -17,6 +17,7 @@ import { openApiDocument, openApiOut } from './openapi/document.ts';
 import { referencePage } from './openapi/reference-page.ts';
 import { PayloadSchemas } from './payload-schemas.ts';
 import type { PortalTokens } from './portal-tokens.ts';
+import type { StreamTokens } from './stream/stream-tokens.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { applicationRoutes } from './routes/applications.ts';
 import { attemptRoutes } from './routes/attempts.ts';
@@ -35,6 +36,7 @@ import { messageRoutes } from './routes/messages.ts';
 import { operationalWebhookRoutes } from './routes/operational-webhooks.ts';
 import { portalPageRoutes } from './routes/portal-page.ts';
 import { portalSessionRoutes } from './routes/portal-sessions.ts';
+import { streamTokenRoutes } from './routes/stream-token.ts';
 
 export interface AppDeps {
   db: Db;
@@ -45,6 +47,10 @@ export interface AppDeps {
   logger: Logger;
   portalTokens: PortalTokens;
   sessions: DashboardSessions;
+  /** Issues the tokens that open the status stream. */
+  streamTokens: StreamTokens;
+  /** The status stream, told when credentials are revoked. */
+  status: StatusPublisher;
   adminTokenHash: string;
   maxBodyBytes: number;
   publicUrl: string;
@@ -115,7 +121,9 @@ export function createApp(deps: AppDeps): HookrailApp {
   );
 
   dashboardSessionRoutes(publicRoutes, deps);
-  adminRoutes(adminRoutesTable, deps.db);
+  adminRoutes(adminRoutesTable, deps.db, (tenantId) =>
+    deps.status.publish([{ tenantId, type: 'credentials.changed', data: {} }]),
+  );
   applicationRoutes(tenantRoutes, routeDeps);
   eventTypeRoutes(tenantRoutes, routeDeps);
   endpointRoutes(tenantRoutes, routeDeps);
@@ -123,6 +131,7 @@ export function createApp(deps: AppDeps): HookrailApp {
   attemptRoutes(tenantRoutes, routeDeps);
   deliveryLogRoutes(tenantRoutes, routeDeps);
   authRoutes(tenantRoutes, routeDeps);
+  streamTokenRoutes(tenantRoutes, { ...routeDeps, streamTokens: deps.streamTokens });
   bulkRetryRoutes(tenantRoutes, routeDeps);
   operationalWebhookRoutes(tenantRoutes, routeDeps);
   backgroundTaskRoutes(tenantRoutes, routeDeps);

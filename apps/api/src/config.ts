@@ -6,6 +6,7 @@ import {
   outboundConfig,
   outboundEnv,
   parseEnv,
+  seconds,
   streamConfig,
   streamEnv,
   url,
@@ -27,6 +28,13 @@ const apiEnv = z
       .min(16, { error: 'must be at least 16 characters' })
       .optional(),
     HOOKRAIL_MAX_BODY: byteSize.prefault('1mb'),
+    HOOKRAIL_STREAM_MAX_BUFFER: byteSize.prefault('1mb'),
+    HOOKRAIL_STREAM_PING_INTERVAL: seconds(3600)
+      .refine((ms) => ms > 0, { error: 'must be a positive number of seconds' })
+      .prefault('30'),
+    HOOKRAIL_STREAM_AUTH_RECHECK: seconds(3600)
+      .refine((ms) => ms > 0, { error: 'must be a positive number of seconds' })
+      .prefault('30'),
     HOOKRAIL_JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
   })
   .transform((env) => ({
@@ -38,6 +46,9 @@ const apiEnv = z
     adminToken: env.HOOKRAIL_ADMIN_TOKEN,
     maxBodyBytes: env.HOOKRAIL_MAX_BODY,
     jwtSecret: env.HOOKRAIL_JWT_SECRET,
+    streamMaxBufferBytes: env.HOOKRAIL_STREAM_MAX_BUFFER,
+    streamPingIntervalMs: env.HOOKRAIL_STREAM_PING_INTERVAL,
+    streamRecheckIntervalMs: env.HOOKRAIL_STREAM_AUTH_RECHECK,
   }));
 
 export interface ApiConfig extends BaseConfig, OutboundConfig, StreamConfig {
@@ -51,6 +62,12 @@ export interface ApiConfig extends BaseConfig, OutboundConfig, StreamConfig {
   maxBodyBytes: number;
   /** Signs app portal tokens; when unset, one is generated once and kept in the database. */
   jwtSecret: string | undefined;
+  /** A status stream client with more than this many bytes waiting is closed (4429). */
+  streamMaxBufferBytes: number;
+  /** Between pings of status stream clients. */
+  streamPingIntervalMs: number;
+  /** Between checks that status stream clients' credentials still hold. */
+  streamRecheckIntervalMs: number;
 }
 
 export function loadApiConfig(env?: Record<string, string | undefined>): ApiConfig {

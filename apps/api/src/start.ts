@@ -16,6 +16,7 @@ import { DashboardSessions } from './http/session.ts';
 import { createApp } from './app.ts';
 import type { ApiConfig } from './config.ts';
 import { listen } from './server.ts';
+import { startStatusStream, StreamTokens } from './stream/index.ts';
 
 export interface RunningApi {
   port: number;
@@ -69,6 +70,8 @@ export async function startApi(
       options.announceAdminToken ?? printAdminToken,
     );
     const jwtSecret = await resolveJwtSecret(database.db, config.jwtSecret, vault);
+    const portalTokens = new PortalTokens(jwtSecret);
+    const streamTokens = new StreamTokens(jwtSecret);
     const { app } = createApp({
       db: database.db,
       pingDatabase: () => database.ping(),
@@ -76,12 +79,14 @@ export async function startApi(
       queue,
       tasks,
       logger,
-      portalTokens: new PortalTokens(jwtSecret),
+      portalTokens,
       sessions: new DashboardSessions({
         secret: jwtSecret,
         db: database.db,
         secureCookie: config.publicUrl.startsWith('https:'),
       }),
+      streamTokens,
+      status,
       adminTokenHash,
       maxBodyBytes: config.maxBodyBytes,
       publicUrl: config.publicUrl,
@@ -97,10 +102,19 @@ export async function startApi(
     if (!(await waitUntilReady(redis, 3000)))
       logger.warn('redis is not reachable yet; starting anyway');
     const server = await listen(app, config.port, options.host);
+    const stream = startStatusStream(server.server, {
+      config,
+      db: database.db,
+      query: producer,
+      portalTokens,
+      streamTokens,
+      logger,
+    });
     logger.info({ port: server.port, publicUrl: config.publicUrl }, 'api listening');
     return {
       port: server.port,
       async close() {
+        await stream.close();
         await server.close();
         await Promise.all([queue.close(), tasks.close(), status.flush()]);
         producer.disconnect();

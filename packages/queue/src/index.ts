@@ -41,3 +41,10 @@ export {
   type StatusPublisher,
   type StatusStreamSettings,
 } from './status-stream.ts';
+export {
+  compareStreamIds,
+  createStatusReader,
+  isStreamId,
+  type StatusReader,
+  type StatusReaderOptions,
+} from './status-reader.ts';

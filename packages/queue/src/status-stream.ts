@@ -22,6 +22,8 @@ export const statusEventTypes = [
   'message.attempt.exhausted',
   'message.attempt.recovered',
   'task.progress',
+  // Internal: a credential of the tenant was revoked; API instances re-check their clients.
+  'credentials.changed',
 ] as const;
 
 export type StatusEventType = (typeof statusEventTypes)[number];

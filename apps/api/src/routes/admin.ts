@@ -9,7 +9,7 @@ import {
   updateTenant,
   type Db,
 } from '@hookrail/db';
-import { isId } from '@hookrail/ids';
+import { isId, type Id } from '@hookrail/ids';
 import { notFound } from '../http/api-error.ts';
 import { listQuery } from '../http/list-query.ts';
 import { pathParam, type RouteTable } from '../http/routes.ts';
@@ -29,7 +29,15 @@ import {
 const tag = 'Operator';
 
 /** The operator API, mounted at /api/v1/admin behind the admin token. */
-export function adminRoutes(routes: RouteTable, db: Db): void {
+/**
+ * `credentialsRevoked` tells every API instance's status stream to check its connections of
+ * that tenant again at once, instead of at its next periodic check.
+ */
+export function adminRoutes(
+  routes: RouteTable,
+  db: Db,
+  credentialsRevoked: (tenantId: Id<'tenant'>) => void = () => undefined,
+): void {
   async function requireTenant(ref: string) {
     const tenant = isId('tenant', ref) ? await getTenant(db, ref) : undefined;
     if (tenant === undefined) throw notFound('tenant');
@@ -117,6 +125,7 @@ export function adminRoutes(routes: RouteTable, db: Db): void {
     async ({ req, res }) => {
       const id = pathParam(req, 'tenant_id');
       if (!isId('tenant', id) || !(await deleteTenant(db, id))) throw notFound('tenant');
+      credentialsRevoked(id);
       res.status(204).end();
     },
   );
@@ -176,6 +185,7 @@ export function adminRoutes(routes: RouteTable, db: Db): void {
       if (!isId('apiKey', keyId) || !(await revokeApiKey(db, tenant.id, keyId))) {
         throw notFound('API key');
       }
+      credentialsRevoked(tenant.id);
       res.status(204).end();
     },
   );

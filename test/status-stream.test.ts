@@ -1,0 +1,364 @@
+import { createRedis, createStatusPublisher, waitUntilReady } from '@hookrail/queue';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testAdminToken } from './support/api.ts';
+import { testEncryptionKey, useTestEnv } from './support/env.ts';
+import { HttpClient } from './support/http.ts';
+import { runProcess, type RunningProcess } from './support/process.ts';
+import { useReceiver } from './support/receiver.ts';
+import { StreamClient, UpgradeRefused, type StreamMessage } from './support/stream-client.ts';
+import { waitFor } from './support/wait.ts';
+
+// Two API processes and a worker, all separate processes on this file's database and Redis
+// prefix: events produced by one process reach clients of another only through Redis.
+const env = useTestEnv();
+const receiver = useReceiver();
+const jwtSecret = 'status-stream-test-jwt-secret-0123456789abcdef';
+const processes: RunningProcess[] = [];
+const clients: StreamClient[] = [];
+let api1: { url: string; admin: HttpClient; process: RunningProcess };
+let api2: { url: string; admin: HttpClient; process: RunningProcess };
+
+function common(): Record<string, string> {
+  return {
+    DATABASE_URL: env.databaseUrl,
+    REDIS_URL: env.redisUrl,
+    HOOKRAIL_REDIS_PREFIX: env.redisPrefix,
+    HOOKRAIL_ALLOWED_NETWORKS: '127.0.0.0/8',
+    HOOKRAIL_ENCRYPTION_KEY: testEncryptionKey,
+    HOOKRAIL_STREAM_MAX_LEN: '20',
+  };
+}
+
+async function startApiProcess() {
+  const process = runProcess('apps/api/src/main.ts', {
+    ...common(),
+    PORT: '0',
+    HOOKRAIL_ADMIN_TOKEN: testAdminToken,
+    HOOKRAIL_JWT_SECRET: jwtSecret,
+    HOOKRAIL_STREAM_AUTH_RECHECK: '0.2',
+    HOOKRAIL_STREAM_MAX_BUFFER: '64kb',
+  });
+  processes.push(process);
+  const port = (await process.waitFor(/"port":(\d+)/))[1] ?? '';
+  const url = `http://127.0.0.1:${port}`;
+  return { url, admin: new HttpClient(url, testAdminToken), process };
+}
+
+beforeAll(async () => {
+  api1 = await startApiProcess();
+  api2 = await startApiProcess();
+  const worker = runProcess('apps/worker/src/main.ts', {
+    ...common(),
+    HOOKRAIL_RETRY_SCHEDULE: '0.3',
+  });
+  processes.push(worker);
+  await worker.waitFor(/worker ready/);
+}, 60_000);
+afterAll(() => {
+  for (const client of clients) client.close();
+  for (const p of processes) p.child.kill('SIGKILL');
+});
+
+async function connect(
+  url: string,
+  token: string | undefined,
+  options?: { inQuery?: boolean },
+): Promise<StreamClient> {
+  const client = await StreamClient.connect(url, token, options);
+  clients.push(client);
+  return client;
+}
+
+async function subscribe(client: StreamClient, filter: object = {}): Promise<void> {
+  const before = client.messages.length;
+  client.send({ type: 'subscribe', ...filter });
+  await waitFor('the subscription', () =>
+    client.messages.slice(before).find((m) => m.type === 'subscribed' || m.type === 'error'),
+  );
+}
+
+/** A tenant with an application and an endpoint at `path` of the receiver. */
+async function tenantWithEndpoint(path: string, on = api1) {
+  const res = await on.admin.post('/api/v1/admin/tenants', { name: path });
+  const { id, apiKey, apiKeyId } = res.json<{ id: string; apiKey: string; apiKeyId: string }>();
+  const client = new HttpClient(on.url, apiKey);
+  const app = (await client.post('/api/v1/app', { name: path })).json<{ id: string }>();
+  const endpoint = (
+    await client.post(`/api/v1/app/${app.id}/endpoint`, { url: `${receiver.url}${path}` })
+  ).json<{ id: string }>();
+  return { tenantId: id, apiKey, keyId: apiKeyId, client, appId: app.id, endpointId: endpoint.id };
+}
+
+async function send(client: HttpClient, appId: string): Promise<string> {
+  const res = await client.post(`/api/v1/app/${appId}/msg`, { eventType: 'a.b', payload: {} });
+  expect(res.status).toBe(202);
+  return res.json<{ id: string }>().id;
+}
+
+async function delivered(msgIds: string[]): Promise<void> {
+  await waitFor('the deliveries to succeed', async () => {
+    const { rows } = await env.sql.query<{ n: string }>(
+      `select count(*) as n from deliveries where message_id = any($1) and status = 'succeeded'`,
+      [msgIds],
+    );
+    return Number(rows[0]?.n) === msgIds.length;
+  });
+}
+
+const typesOf = (events: StreamMessage[], msgId: string) =>
+  events.filter((e) => e.data?.msgId === msgId).map((e) => e.type);
+
+const oneDelivery = [
+  'message.accepted',
+  'attempt.started',
+  'attempt.finished',
+  'delivery.succeeded',
+];
+
+describe('the status stream', () => {
+  it('shows a client on API #2 a message sent through API #1: accepted, attempt, retry scheduled, succeeded, in order', async () => {
+    const t = await tenantWithEndpoint('/flow');
+    let calls = 0;
+    receiver.answer((request) =>
+      request.path === '/flow' && calls++ === 0 ? { status: 500 } : { status: 200 },
+    );
+    const watcher = await connect(api2.url, t.apiKey);
+    await subscribe(watcher);
+    const msgId = await send(t.client, t.appId);
+    await watcher.waitForEvent('delivery.succeeded', (m) => m.type === 'delivery.succeeded');
+
+    const events = watcher.events();
+    expect(typesOf(events, msgId)).toEqual([
+      'message.accepted',
+      'attempt.started',
+      'attempt.finished',
+      'delivery.retry_scheduled',
+      'attempt.started',
+      'attempt.finished',
+      'delivery.succeeded',
+    ]);
+    const ids = events.map((e) => e.id ?? '');
+    expect(ids).toEqual([...ids].sort(compareIds));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(events[0]?.data).toMatchObject({ msgId, appId: t.appId, endpointIds: [t.endpointId] });
+    expect(events[2]?.data).toMatchObject({
+      endpointId: t.endpointId,
+      responseStatusCode: 500,
+      status: 'pending',
+      nextAttemptAt: expect.any(String),
+    });
+    expect(events[5]?.data).toMatchObject({ responseStatusCode: 200, status: 'succeeded' });
+    receiver.answer(() => ({ status: 200 }));
+  });
+
+  it("shows nothing of a tenant's deliveries to another tenant, nor to a client scoped to another application", async () => {
+    const t = await tenantWithEndpoint('/isolated');
+    const other = await tenantWithEndpoint('/other');
+    const secondApp = (await t.client.post('/api/v1/app', { name: 'second' })).json<{
+      id: string;
+    }>();
+    const portal = async (appId: string) =>
+      (await t.client.post(`/api/v1/auth/app-portal-access/${appId}`, {})).json<{
+        token: string;
+      }>().token;
+
+    const ownApp = await connect(api2.url, await portal(t.appId));
+    await subscribe(ownApp);
+    const otherTenant = await connect(api2.url, other.apiKey);
+    await subscribe(otherTenant, { appId: t.appId });
+    const otherTenantAll = await connect(api1.url, other.apiKey);
+    await subscribe(otherTenantAll);
+    const otherApp = await connect(api2.url, await portal(secondApp.id), { inQuery: true });
+    await subscribe(otherApp, { appId: t.appId });
+    expect(otherApp.messages.at(-1)).toMatchObject({ type: 'error', code: 'forbidden' });
+    await subscribe(otherApp);
+
+    const msgId = await send(t.client, t.appId);
+    await ownApp.waitForEvent('delivery.succeeded', (m) => m.type === 'delivery.succeeded');
+    expect(typesOf(ownApp.events(), msgId)).toEqual(oneDelivery);
+    // The positive control above shares otherTenant's and otherApp's process and reader.
+    for (const client of [otherTenant, otherTenantAll, otherApp])
+      expect(client.events()).toEqual([]);
+  });
+
+  it('resumes with exactly the events missed while disconnected, in order, then goes on live', async () => {
+    const t = await tenantWithEndpoint('/resume');
+    const first = await connect(api1.url, t.apiKey);
+    await subscribe(first);
+    const m1 = await send(t.client, t.appId);
+    await first.waitForEvent('m1 to succeed', (m) => m.type === 'delivery.succeeded');
+    const lastEventId = first.events().at(-1)?.id ?? '';
+    first.close();
+
+    const m2 = await send(t.client, t.appId);
+    const m3 = await send(t.client, t.appId);
+    await delivered([m2, m3]);
+
+    const again = await connect(api2.url, t.apiKey);
+    await subscribe(again);
+    again.send({ type: 'resume', lastEventId });
+    await waitFor(
+      'the missed events',
+      () => again.events().filter((e) => e.type === 'delivery.succeeded').length === 2,
+    );
+    const m4 = await send(t.client, t.appId);
+    await waitFor('m4 live', () => typesOf(again.events(), m4).length === 4);
+
+    const events = again.events();
+    expect(typesOf(events, m1)).toEqual([]);
+    expect(typesOf(events, m2)).toEqual(oneDelivery);
+    expect(typesOf(events, m3)).toEqual(oneDelivery);
+    expect(typesOf(events, m4)).toEqual(oneDelivery);
+    expect(events).toHaveLength(12);
+    const ids = events.map((e) => e.id ?? '');
+    expect(ids).toEqual([...ids].sort(compareIds));
+    expect(new Set(ids).size).toBe(12);
+    expect(compareIds(ids[0] ?? '', lastEventId)).toBeGreaterThan(0);
+  });
+
+  it('tells a client resuming from past the window that events are missing, with a gap', async () => {
+    const t = await tenantWithEndpoint('/gap');
+    const first = await connect(api1.url, t.apiKey);
+    await subscribe(first);
+    await send(t.client, t.appId);
+    await first.waitForEvent('a success', (m) => m.type === 'delivery.succeeded');
+    const lastEventId = first.events().at(-1)?.id ?? '';
+    first.close();
+
+    // 6 messages make 24 events, past HOOKRAIL_STREAM_MAX_LEN (20).
+    const sent = [];
+    for (let i = 0; i < 6; i++) sent.push(await send(t.client, t.appId));
+    await delivered(sent);
+
+    const again = await connect(api2.url, t.apiKey);
+    again.send({ type: 'resume', lastEventId });
+    await waitFor('the gap and what is left', () => again.events().length >= 20);
+    expect(again.messages[0]).toMatchObject({ type: 'gap', data: { lastEventId } });
+    expect(again.events().map((e) => e.data?.msgId)).not.toContain(undefined);
+  });
+
+  it('refuses missing, unknown, expired and deleted-tenant credentials with 401', async () => {
+    const t = await tenantWithEndpoint('/credentials');
+    const refused = async (token: string | undefined) =>
+      connect(api1.url, token).then(
+        () => 101,
+        (error: unknown) => (error instanceof UpgradeRefused ? error.status : 0),
+      );
+    expect(await refused(undefined)).toBe(401);
+    expect(await refused('hrk_not-a-key')).toBe(401);
+    expect(await refused(await streamJwt(t.tenantId, -10))).toBe(401);
+    expect(await refused(t.apiKey)).toBe(101);
+
+    const issued = await t.client.post('/api/v1/auth/stream-token', { appId: t.appId });
+    expect(issued.status).toBe(200);
+    const { token, expiresAt } = issued.json<{ token: string; expiresAt: string }>();
+    expect(Date.parse(expiresAt) - Date.now()).toBeGreaterThan(14 * 60_000);
+    expect(await refused(token)).toBe(101);
+
+    expect((await api1.admin.delete(`/api/v1/admin/tenants/${t.tenantId}`)).status).toBe(204);
+    expect(await refused(t.apiKey)).toBe(401);
+    expect(await refused(token)).toBe(401);
+  });
+
+  it('closes a session with 4401 when its key is revoked, its tenant deleted or its token expires', async () => {
+    const t = await tenantWithEndpoint('/revoked');
+    const key = (
+      await api1.admin.post(`/api/v1/admin/tenants/${t.tenantId}/api-keys`, { name: 'second' })
+    ).json<{ id: string; key: string }>();
+    const byKey = await connect(api2.url, key.key);
+    const tokenOfKey = (
+      await new HttpClient(api1.url, key.key).post('/api/v1/auth/stream-token', {})
+    ).json<{ token: string }>().token;
+    const byToken = await connect(api1.url, tokenOfKey, { inQuery: true });
+    const unaffected = await connect(api2.url, t.apiKey);
+    const expiring = await connect(api1.url, await streamJwt(t.tenantId, 2, t.keyId));
+
+    await api1.admin.delete(`/api/v1/admin/tenants/${t.tenantId}/api-keys/${key.id}`);
+    expect(await byKey.waitForClose()).toBe(4401);
+    expect(await byToken.waitForClose()).toBe(4401);
+    expect(await expiring.waitForClose()).toBe(4401);
+    expect(unaffected.closeCode).toBeUndefined();
+
+    await api1.admin.delete(`/api/v1/admin/tenants/${t.tenantId}`);
+    expect(await unaffected.waitForClose()).toBe(4401);
+    // The credential in the query string never reaches a log line.
+    for (const p of processes) expect(p.output()).not.toContain(tokenOfKey);
+  });
+
+  it('answers a bad command with an error and stays open; closes on a binary frame with 4400', async () => {
+    const t = await tenantWithEndpoint('/commands');
+    const client = await connect(api1.url, t.apiKey);
+    client.socket.send('not json');
+    client.send({ type: 'subscribe', statuses: ['lost'] });
+    client.send({ type: 'resume', lastEventId: 'yesterday' });
+    await subscribe(client, { types: ['delivery.succeeded'] });
+    expect(client.messages.map((m) => [m.type, m.code])).toEqual([
+      ['error', 'invalid_json'],
+      ['error', 'invalid_command'],
+      ['error', 'invalid_command'],
+      ['subscribed', undefined],
+    ]);
+    client.socket.send(Buffer.from([1, 2, 3]));
+    expect(await client.waitForClose()).toBe(4400);
+  });
+
+  it('closes a reader that falls behind with 4429, while the others keep receiving', async () => {
+    const t = await tenantWithEndpoint('/slow');
+    const fast = await connect(api1.url, t.apiKey);
+    const slow = await connect(api1.url, t.apiKey);
+    await subscribe(fast);
+    await subscribe(slow);
+    slow.socket.pause();
+    // Big events straight into the tenant's stream: enough to fill the socket buffers between
+    // the server and the paused client many times over.
+    const redis = createRedis({ url: env.redisUrl, role: 'producer' });
+    await waitUntilReady(redis, 5000);
+    const publisher = createStatusPublisher({
+      connection: redis,
+      settings: { prefix: env.redisPrefix, windowMs: 600_000, maxLen: 100_000 },
+    });
+    const padding = 'x'.repeat(4096);
+    for (let batch = 0; batch < 60; batch++) {
+      publisher.publish(
+        Array.from({ length: 100 }, (_, i) => ({
+          tenantId: t.tenantId,
+          type: 'task.progress' as const,
+          data: { n: batch * 100 + i, padding },
+        })),
+      );
+      await publisher.flush();
+    }
+    redis.disconnect();
+    await fast.waitForEvent('the last event', (m) => m.data?.n === 5999, 60_000);
+    slow.socket.resume();
+    expect(await slow.waitForClose()).toBe(4429);
+    expect(fast.closeCode).toBeUndefined();
+    expect(fast.events()).toHaveLength(6000);
+  });
+
+  it('closes its clients with 1001 when an API process shuts down', async () => {
+    const t = await tenantWithEndpoint('/shutdown', api2);
+    const client = await connect(api2.url, t.apiKey);
+    api2.process.child.kill('SIGTERM');
+    expect(await client.waitForClose()).toBe(1001);
+    expect(await api2.process.exited).toBe(0);
+  });
+});
+
+function compareIds(a: string, b: string): number {
+  const [am = 0n, as = 0n] = a.split('-').map(BigInt);
+  const [bm = 0n, bs = 0n] = b.split('-').map(BigInt);
+  return am === bm ? Number(as - bs) : am < bm ? -1 : 1;
+}
+
+/** A stream token signed with the processes' JWT secret, expiring `ttlSeconds` from now. */
+async function streamJwt(tenantId: string, ttlSeconds: number, keyId?: string): Promise<string> {
+  return new SignJWT({ kid: keyId ?? 'key_00000000000000000000000000' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('hookrail')
+    .setAudience('status-stream')
+    .setSubject(tenantId)
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(new TextEncoder().encode(jwtSecret));
+}

@@ -47,7 +47,8 @@ async function storedHeaders(endpoint: string): Promise<Record<string, string>> 
 }
 
 describe('custom header values', () => {
-  const badValues = ['10 €', 'caf\u00e9', 'a\u0001b', 'tab\u007fdel', 'line\nbreak', 'nul\u0000'];
+  // (NUL is refused earlier, as text Postgres cannot store.)
+  const badValues = ['10 €', 'caf\u00e9', 'a\u0001b', 'tab\u007fdel', 'line\nbreak', 'bell\u0007'];
 
   it('that are not visible ASCII, space or tab are refused when an endpoint is created', async () => {
     for (const value of badValues) {

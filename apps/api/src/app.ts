@@ -15,7 +15,7 @@ import { requestContext } from './http/request-context.ts';
 import { RouteTable } from './http/routes.ts';
 import { openApiDocument, openApiOut } from './openapi/document.ts';
 import { referencePage } from './openapi/reference-page.ts';
-import { PayloadSchemas } from './payload-schemas.ts';
+import { PayloadSchemas } from './payload-schemas/index.ts';
 import type { PortalTokens } from './portal-tokens.ts';
 import type { StreamTokens } from './stream/stream-tokens.ts';
 import { adminRoutes } from './routes/admin.ts';

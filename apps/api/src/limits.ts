@@ -13,6 +13,15 @@ export const limits = {
   headerBytesPerEndpoint: 16 * 1024,
   /** One header value, in characters (`invalid_header_value`). */
   headerValueLength: 8192,
+  /** An event type's `schemas` (every version), as JSON, in bytes (`schema_too_large`). */
+  schemaBytes: 64 * 1024,
+  /** Nesting of objects and arrays within one schema (`schema_too_deep`). */
+  schemaDepth: 32,
+  /**
+   * `uniqueItems` compares every pair of items unless they are scalars, so it needs scalar item
+   * types or `maxItems` of at most this (`schema_unique_items_unbounded`).
+   */
+  uniqueItemsMaxItems: 500,
 } as const;
 
 /** A request that would exceed a bound, as a 422 whose detail type is the bound's code. */

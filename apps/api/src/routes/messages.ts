@@ -17,7 +17,7 @@ import { listQuery, queryDate, queryFlag, queryList } from '../http/list-query.t
 import { tenantOf } from '../http/locals.ts';
 import { pathParam, type RouteTable } from '../http/routes.ts';
 import { fieldError } from '../http/validate.ts';
-import type { PayloadSchemas } from '../payload-schemas.ts';
+import type { PayloadSchemas } from '../payload-schemas/index.ts';
 import { channelName, eventTypeName, token } from '../schemas/common.ts';
 import {
   destinationList,
@@ -87,7 +87,7 @@ export function messageRoutes(
         const eventType = await getEventType(db, tenant.id, body.eventType);
         const problem = eventType && deps.payloadSchemas.check(eventType, body.payload);
         if (problem)
-          throw fieldError(['body', 'payload', ...problem.path], problem.message, 'schema');
+          throw fieldError(['body', 'payload', ...problem.path], problem.message, problem.type);
       }
       const app = await targetApp(res, pathParam(req, 'app_id'), body.application);
       const created = await createMessage(db, {

@@ -1,13 +1,24 @@
 import type { EventTypeFields, EventTypeRow } from '@hookrail/db';
 import { z } from 'zod';
+import { codedIssue } from '../limits.ts';
+import { schemasProblem } from '../payload-schemas/index.ts';
 import { dateTime, eventTypeName, listOf, nameList, text, token } from './common.ts';
 
-/** JSON Schemas by version, `{"1": {...}}`; each must be an object. */
-const schemas = z.record(
-  z.string().max(64),
-  z.record(z.string(), z.unknown(), { error: 'each schema must be a JSON object' }),
-  { error: 'must be an object mapping a version to a JSON Schema' },
-);
+/**
+ * JSON Schemas by version, `{"1": {...}}`; each must be an object. They are compiled as they
+ * are written, so that one that cannot be used (too large or deep, invalid, a pattern that
+ * cannot run in linear time) is refused here rather than on the first message.
+ */
+const schemas = z
+  .record(
+    z.string().max(64),
+    z.record(z.string(), z.unknown(), { error: 'each schema must be a JSON object' }),
+    { error: 'must be an object mapping a version to a JSON Schema' },
+  )
+  .superRefine((value, ctx) => {
+    const problem = schemasProblem(value);
+    if (problem !== undefined) codedIssue(ctx, problem.code, problem.message, problem.path);
+  });
 
 const description = text({ max: 4096 });
 
@@ -36,10 +47,14 @@ function withDefaults(input: Given): EventTypeFields {
   };
 }
 
-/** PUT /event-type/{name}: the full set of fields (absent optional ones take defaults). */
+/**
+ * PUT /event-type/{name}: the full set of fields (absent optional ones take defaults), except
+ * that absent `schemas` are kept, so that editing another field never turns validation off
+ * (`"schemas": null` removes them).
+ */
 export const eventTypeUpdate = z
   .strictObject({ description, ...optionalFields })
-  .transform(withDefaults)
+  .transform((input) => ({ ...withDefaults(input), schemas: input.schemas }))
   .meta({ id: 'EventTypeUpdate' });
 
 /** POST /event-type. */

@@ -80,13 +80,14 @@ export async function updateEventType(
 
 /**
  * Creates or replaces an event type in one statement, so concurrent PUTs of one name do not
- * fail; `created` tells which happened.
+ * fail; `created` tells which happened. Absent `schemas` are kept (null when created): a
+ * replace that does not mention them must not turn payload validation off.
  */
 export async function upsertEventType(
   db: DbOrTx,
   tenantId: Id<'tenant'>,
   name: string,
-  fields: EventTypeFields,
+  fields: Omit<EventTypeFields, 'schemas'> & { schemas?: EventTypeFields['schemas'] },
 ): Promise<{ row: EventTypeRow; created: boolean }> {
   const [result] = await db
     .insert(eventTypes)

@@ -6,6 +6,7 @@ import { messageOut, messageOutSchema } from '../../schemas/messages.ts';
 import { messageAccepted } from '../../stream/accepted.ts';
 import { queueAfterCommit, type RouteDeps } from '../deps.ts';
 import { requireEndpoint } from '../lookups.ts';
+import { newestSchema } from '../../payload-schemas/index.ts';
 
 /** Trying an endpoint out and counting its deliveries. */
 export function endpointActionRoutes(routes: RouteTable, deps: RouteDeps, tag: string): void {
@@ -93,17 +94,8 @@ export function endpointActionRoutes(routes: RouteTable, deps: RouteDeps, tag: s
  * there is one, else an object naming the type.
  */
 function examplePayload(schemas: Record<string, unknown> | null, index: number): object {
-  const versions = Object.keys(schemas ?? {}).sort(
-    (a, b) => Number(a) - Number(b) || a.localeCompare(b),
-  );
-  const newest = versions.at(-1);
-  const schema = newest === undefined ? undefined : schemas?.[newest];
-  if (
-    typeof schema === 'object' &&
-    schema !== null &&
-    'examples' in schema &&
-    Array.isArray(schema.examples)
-  ) {
+  const schema = newestSchema(schemas);
+  if (schema !== undefined && 'examples' in schema && Array.isArray(schema.examples)) {
     const example: unknown = schema.examples[index];
     if (typeof example === 'object' && example !== null && !Array.isArray(example)) return example;
   }

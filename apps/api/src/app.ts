@@ -2,12 +2,19 @@ import type { Db } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
 import type { OutboundGuard } from '@hookrail/outbound';
 import type { Vault } from '@hookrail/secrets';
-import type { DeliveryQueue, Redis, StatusPublisher, TaskQueue } from '@hookrail/queue';
+import {
+  createAuthThrottle,
+  type DeliveryQueue,
+  type Redis,
+  type StatusPublisher,
+  type TaskQueue,
+} from '@hookrail/queue';
 import express, { Router, type Express, type Response } from 'express';
 import { z } from 'zod';
 import { dashboardRoutes } from './dashboard/static.ts';
 import { adminAuth, tenantAuth } from './http/auth.ts';
 import type { DashboardSessions } from './http/session.ts';
+import { authFailures } from './http/auth-throttle.ts';
 import { errorHandler, unknownRoute } from './http/error-handler.ts';
 import { idempotency, recordBodyHash } from './http/idempotency.ts';
 import { losslessReviver } from './http/json.ts';
@@ -55,6 +62,8 @@ export interface AppDeps {
   maxBodyBytes: number;
   publicUrl: string;
   redisPrefix: string;
+  /** Proxies whose X-Forwarded-For names the client (see ApiConfig.trustProxy). */
+  trustProxy?: string[];
   guard: OutboundGuard;
   vault: Vault;
 }
@@ -70,6 +79,9 @@ export function createApp(deps: AppDeps): HookrailApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (deps.trustProxy !== undefined && deps.trustProxy.length > 0) {
+    app.set('trust proxy', deps.trustProxy);
+  }
   app.use(requestContext(deps.logger));
 
   const publicRoutes = new RouteTable(Router(), '');
@@ -159,6 +171,7 @@ export function createApp(deps: AppDeps): HookrailApp {
     tenantRoutes.router,
   );
   app.use(unknownRoute);
+  app.use(authFailures(createAuthThrottle(deps.redis, deps.redisPrefix)));
   app.use(errorHandler(deps.logger));
   return { app, routeTables };
 }

@@ -3,6 +3,7 @@ import {
   baseEnv,
   byteSize,
   integer,
+  networkList,
   outboundConfig,
   outboundEnv,
   parseEnv,
@@ -36,6 +37,7 @@ const apiEnv = z
       .refine((ms) => ms > 0, { error: 'must be a positive number of seconds' })
       .prefault('30'),
     HOOKRAIL_JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+    HOOKRAIL_TRUST_PROXY: networkList.optional(),
   })
   .transform((env) => ({
     ...baseConfig(env),
@@ -49,6 +51,7 @@ const apiEnv = z
     streamMaxBufferBytes: env.HOOKRAIL_STREAM_MAX_BUFFER,
     streamPingIntervalMs: env.HOOKRAIL_STREAM_PING_INTERVAL,
     streamRecheckIntervalMs: env.HOOKRAIL_STREAM_AUTH_RECHECK,
+    trustProxy: env.HOOKRAIL_TRUST_PROXY ?? [],
   }));
 
 export interface ApiConfig extends BaseConfig, OutboundConfig, StreamConfig {
@@ -68,6 +71,11 @@ export interface ApiConfig extends BaseConfig, OutboundConfig, StreamConfig {
   streamPingIntervalMs: number;
   /** Between checks that status stream clients' credentials still hold. */
   streamRecheckIntervalMs: number;
+  /**
+   * The reverse proxies (addresses or networks) whose X-Forwarded-For is believed when
+   * telling clients apart; empty: the socket's address is the client's.
+   */
+  trustProxy: string[];
 }
 
 export function loadApiConfig(env?: Record<string, string | undefined>): ApiConfig {

@@ -91,6 +91,7 @@ export async function startApi(
       maxBodyBytes: config.maxBodyBytes,
       publicUrl: config.publicUrl,
       redisPrefix: config.redisPrefix,
+      trustProxy: config.trustProxy,
       guard: outboundGuard({
         allowedNetworks: config.allowedNetworks,
         httpsOnly: config.httpsOnly,

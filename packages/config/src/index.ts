@@ -6,6 +6,7 @@ export {
   duration,
   integer,
   logLevel,
+  networkList,
   redisPrefix,
   seconds,
   url,

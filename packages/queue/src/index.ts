@@ -27,6 +27,13 @@ export {
   type GateSettings,
   type Transition,
 } from './endpoint-gate.ts';
+export {
+  createAuthThrottle,
+  defaultAuthThrottleSettings,
+  type AuthFailureVerdict,
+  type AuthThrottle,
+  type AuthThrottleSettings,
+} from './auth-throttle.ts';
 export type { Redis } from 'ioredis';
 export {
   appendStatusEvents,

@@ -11,13 +11,14 @@ const statusText: Record<number, string> = {
   201: 'Created',
   202: 'Accepted',
   204: 'No Content',
-  400: 'Bad request (invalid_json, invalid_idempotency_key)',
+  400: 'Bad request (invalid_json, invalid_idempotency_key, invalid_path)',
   401: 'Missing or invalid credentials (unauthorized)',
   403: 'Not allowed with an app portal token (forbidden)',
   404: 'No such resource, or not yours (not_found)',
   409: 'Conflict (conflict, idempotency_key_reused)',
   413: 'Body too large (payload_too_large)',
   422: 'Invalid input (validation): one entry per problem',
+  429: 'Too many failed authentications from this address (auth_throttled); see Retry-After',
   503: 'A dependency is unavailable; retry later (unavailable)',
 };
 
@@ -81,11 +82,10 @@ function responses(spec: Spec, components: Record<string, JsonSchema>): JsonSche
   if (spec.access !== 'public') error(401);
   if (spec.access === 'tenant') error(403);
   if (spec.access !== 'public') error(404);
-  if (spec.body) {
-    error(400);
-    error(413);
-  }
+  if (spec.body || spec.path.includes(':')) error(400);
+  if (spec.body) error(413);
   if (spec.body || spec.query || spec.params) error(422, validationErrorOut);
+  if (spec.access !== 'public') error(429);
   if (spec.access !== 'public') error(503);
   return out;
 }

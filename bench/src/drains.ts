@@ -9,7 +9,7 @@ import {
 } from './hookrail.ts';
 import { runLoad } from './load.ts';
 import { startNode, type Child } from './process.ts';
-import { memoryMiB, startCpuMeter } from './proc.ts';
+import { memoryMB, startCpuMeter } from './proc.ts';
 import { drainRate } from './receiver.ts';
 import { benchApps } from './scenarios/ingest.ts';
 
@@ -25,9 +25,11 @@ export interface Drain {
   duplicates: number;
   /** CPU ms per delivery by process group. */
   cpuPerDelivery: Record<string, number>;
-  /** Peak resident memory (MiB) of the delivering process. */
-  peakRssMiB: number;
-  /** Every second: seconds since start, receipts so far, RSS (MiB) by process. */
+  /** Peak resident memory (MB) of the delivering process. */
+  peakRssMB: number;
+  /** Peak resident memory (MB) of the API process that filled the backlog. */
+  apiPeakRssMB: number;
+  /** Every second: seconds since start, receipts so far, RSS (MB) by process. */
   samples: { s: number; received: number; rss: Record<string, number> }[];
 }
 
@@ -44,7 +46,7 @@ function sampler(pids: Record<string, number>) {
       if (Date.now() - last < 1000) return;
       last = Date.now();
       const rss: Record<string, number> = {};
-      for (const [name, pid] of Object.entries(pids)) rss[name] = memoryMiB(pid)?.rss ?? 0;
+      for (const [name, pid] of Object.entries(pids)) rss[name] = memoryMB(pid)?.rss ?? 0;
       samples.push({ s: (last - start) / 1000, received, rss });
     },
   };
@@ -58,7 +60,7 @@ export async function measureDrain(
   ctx: Context,
   n: number,
   begin: () => Promise<Record<string, number[]>>,
-): Promise<Omit<Drain, 'messages' | 'fillPerSec'>> {
+): Promise<Omit<Drain, 'messages' | 'fillPerSec' | 'apiPeakRssMB'>> {
   await ctx.receivers.reset();
   const deliverer = await begin();
   const [role, pids] = Object.entries(deliverer)[0] ?? ['deliverer', []];
@@ -83,7 +85,7 @@ export async function measureDrain(
     received: ids.length,
     duplicates: ids.length - new Set(ids).size,
     cpuPerDelivery,
-    peakRssMiB: memoryMiB(main)?.peak ?? 0,
+    peakRssMB: memoryMB(main)?.peak ?? 0,
     samples: sample.samples,
   };
 }
@@ -111,6 +113,7 @@ export async function hookrailDrain(ctx: Context, n: number): Promise<Drain> {
       count: n,
     });
     if (fill.accepted !== n) throw new Error(`backlog fill: ${fill.accepted} of ${n} accepted`);
+    const apiPeakRssMB = memoryMB(filler.api.pid)?.peak ?? 0;
     const drain = await measureDrain(ctx, n, async (): Promise<Record<string, number[]>> => {
       if (ctx.options.split) {
         const worker = await startWorker(ctx.settings());
@@ -122,7 +125,7 @@ export async function hookrailDrain(ctx: Context, n: number): Promise<Drain> {
       running = { origin, standalone };
       return { standalone: [standalone.pid] };
     });
-    return { messages: n, fillPerSec: fill.acceptedPerSec, ...drain };
+    return { messages: n, fillPerSec: fill.acceptedPerSec, apiPeakRssMB, ...drain };
   } finally {
     await stopHookrail(running);
   }

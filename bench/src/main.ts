@@ -6,13 +6,23 @@ import { parseOptions, type ScenarioName } from './options.ts';
 import { logDir } from './process.ts';
 import { Receivers } from './receiver.ts';
 import { runInfo, writeResults } from './report.ts';
+import { backlog } from './scenarios/backlog.ts';
 import { drain } from './scenarios/drain.ts';
+import { fanout } from './scenarios/fanout.ts';
 import { ingest } from './scenarios/ingest.ts';
+import { latency } from './scenarios/latency.ts';
+import { mixed } from './scenarios/mixed.ts';
+import { roundtrips } from './scenarios/roundtrips.ts';
 import { BenchDatabase, BenchRedis } from './services.ts';
 
-const scenarios: Partial<Record<ScenarioName, (ctx: Context) => Promise<ScenarioResult>>> = {
+const scenarios: Record<ScenarioName, (ctx: Context) => Promise<ScenarioResult>> = {
   ingest,
   drain,
+  latency,
+  fanout,
+  mixed,
+  backlog,
+  roundtrips,
 };
 
 const options = parseOptions(process.argv.slice(2));
@@ -30,10 +40,8 @@ try {
     `${options.quick ? 'quick' : 'full'} run, ${options.split ? 'split' : 'all-in-one'}: ${options.only.join(', ')}`,
   );
   for (const name of options.only) {
-    const scenario = scenarios[name];
-    if (scenario === undefined) continue;
     ctx.say(`${name}…`);
-    ctx.earlier.set(name, await scenario(ctx));
+    ctx.earlier.set(name, await scenarios[name](ctx));
   }
   const info = runInfo(options, await db.serverVersion(), started);
   const file = await writeResults(info, options, ctx.earlier);

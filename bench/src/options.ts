@@ -60,16 +60,16 @@ export function parseOptions(argv: string[]): Options {
     ingest: quick
       ? { levels: [16], warmupMs: 500, durationMs: 2000 }
       : { levels: [1, 8, 32, 128], warmupMs: 1000, durationMs: 5000 },
-    drain: { messages: quick ? 1000 : 5000, apps: 10, fillConcurrency: 32 },
+    drain: { messages: quick ? 500 : 5000, apps: 10, fillConcurrency: 32 },
     latency: quick
-      ? { rates: [100], warmupMs: 1000, durationMs: 3000, settleMs: 3000 }
+      ? { rates: [50], warmupMs: 1000, durationMs: 2000, settleMs: 3000 }
       : { rates: [100, 200, 400, 800, 1600], warmupMs: 2000, durationMs: 8000, settleMs: 5000 },
-    fanout: { endpoints: quick ? 100 : 1000 },
+    fanout: { endpoints: quick ? 50 : 1000 },
     mixed: quick
-      ? { endpoints: 20, durationMs: 3000, concurrency: 16, settleMs: 3000 }
+      ? { endpoints: 20, durationMs: 2000, concurrency: 16, settleMs: 3000 }
       : { endpoints: 100, durationMs: 15_000, concurrency: 32, settleMs: 10_000 },
     backlog: quick
-      ? { small: 500, large: 1500, budgetMs: 60_000 }
+      ? { small: 200, large: 1000, budgetMs: 60_000 }
       : { small: 20_000, large: 100_000, budgetMs: 12 * 60_000 },
     roundtrips: { messages: quick ? 20 : 200 },
   };

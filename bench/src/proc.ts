@@ -17,12 +17,12 @@ export function cpuMs(pid: number): number | undefined {
   }
 }
 
-/** Resident memory now and at its peak, in MiB, or undefined when the process is gone. */
-export function memoryMiB(pid: number): { rss: number; peak: number } | undefined {
+/** Resident memory now and at its peak, in MB (10^6 bytes), or undefined when the process is gone. */
+export function memoryMB(pid: number): { rss: number; peak: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const field = (name: string) =>
-      Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) / 1024;
+      (Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1.024) / 1000; // KiB to MB
     return { rss: field('VmRSS'), peak: field('VmHWM') };
   } catch {
     return undefined;

@@ -6,7 +6,7 @@ import { format } from 'prettier';
 import type { Figure, ScenarioResult } from './context.ts';
 import type { Options } from './options.ts';
 import { repoRoot } from './process.ts';
-import { round } from './stats.ts';
+import { fmt, round } from './stats.ts';
 
 export interface RunInfo {
   date: string;
@@ -45,17 +45,14 @@ export function runInfo(options: Options, postgres: string, started: number): Ru
   };
 }
 
-const show = (value: number): string =>
-  Number.isNaN(value) ? '–' : value === Infinity ? '∞' : round(value).toLocaleString('en-US');
-
 function row(figure: Figure): string {
   const reference = figure.reference
-    ? `${show(figure.reference.value)} (${figure.reference.name})`
+    ? `${fmt(figure.reference.value)} (${figure.reference.name})`
     : '';
-  const ratio = figure.ratio === undefined ? '' : `${round(figure.ratio)}x`;
+  const ratio = figure.ratio === undefined ? '' : `${fmt(figure.ratio)}x`;
   const target = figure.target ?? '';
   const holds = figure.holds === undefined ? '' : figure.holds ? 'yes' : '**no**';
-  return `| ${figure.scenario} | ${figure.name} | ${show(figure.value)} ${figure.unit} | ${reference} | ${ratio} | ${target} | ${holds} |`;
+  return `| ${figure.scenario} | ${figure.name} | ${fmt(figure.value)} ${figure.unit} | ${reference} | ${ratio} | ${target} | ${holds} |`;
 }
 
 /** The generated part of docs/benchmarks.md: run facts and one table of every figure. */

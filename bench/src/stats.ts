@@ -42,3 +42,10 @@ export function round(value: number): number {
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
+
+/** A rounded figure as text: ∞ for "never", – for "not measured". */
+export function fmt(value: number): string {
+  if (Number.isNaN(value)) return '–';
+  if (!Number.isFinite(value)) return value > 0 ? '∞' : '-∞';
+  return round(value).toLocaleString('en-US');
+}

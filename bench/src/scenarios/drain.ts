@@ -9,7 +9,7 @@ import {
 import { hookrailDrain, measureDrain, naiveProcess, type Drain } from '../drains.ts';
 import { runLoad } from '../load.ts';
 import { drainRate } from '../receiver.ts';
-import { median, round } from '../stats.ts';
+import { fmt, median } from '../stats.ts';
 
 /** The naive pipeline drains a backlog of `n` jobs added in bulk while its worker was off. */
 export async function naiveDrain(ctx: Context, n: number): Promise<Drain> {
@@ -23,7 +23,7 @@ export async function naiveDrain(ctx: Context, n: number): Promise<Drain> {
       await request(`${naive.origin}/__start`, { method: 'POST' }).then((res) => res.body.dump());
       return { naive: [naive.child.pid] };
     });
-    return { messages: n, fillPerSec: Number.NaN, ...drain };
+    return { messages: n, fillPerSec: Number.NaN, apiPeakRssMB: Number.NaN, ...drain };
   } finally {
     await naive.child.stop();
   }
@@ -60,7 +60,7 @@ export async function drain(ctx: Context): Promise<ScenarioResult> {
     runs.naive.push(await naiveDrain(ctx, n));
     runs.raw.push(await rawLoop(ctx, n));
     ctx.say(
-      `drain ${n}: hookrail ${round(runs.hookrail.at(-1)?.perSec ?? 0)}/s, naive ${round(runs.naive.at(-1)?.perSec ?? 0)}/s, raw ${round(runs.raw.at(-1) ?? 0)}/s`,
+      `drain ${n}: hookrail ${fmt(runs.hookrail.at(-1)?.perSec ?? 0)}/s, naive ${fmt(runs.naive.at(-1)?.perSec ?? 0)}/s, raw ${fmt(runs.raw.at(-1) ?? 0)}/s`,
     );
   }
   const hookrail = median(runs.hookrail.map((d) => d.perSec));
@@ -104,9 +104,9 @@ export async function drain(ctx: Context): Promise<ScenarioResult> {
   figures.push({
     scenario: 'delivery',
     name: 'peak RSS of the delivering process',
-    value: median(runs.hookrail.map((d) => d.peakRssMiB)),
-    unit: 'MiB',
-    reference: { name: 'naive', value: median(runs.naive.map((d) => d.peakRssMiB)) },
+    value: median(runs.hookrail.map((d) => d.peakRssMB)),
+    unit: 'MB',
+    reference: { name: 'naive', value: median(runs.naive.map((d) => d.peakRssMB)) },
   });
   return { figures, details: runs };
 }

@@ -10,7 +10,7 @@ import { startApi, Tenant } from '../hookrail.ts';
 import { runLoad, type LoadResult } from '../load.ts';
 import { startNode } from '../process.ts';
 import { startCpuMeter } from '../proc.ts';
-import { median, round } from '../stats.ts';
+import { fmt, median } from '../stats.ts';
 
 interface Level {
   concurrency: number;
@@ -65,7 +65,7 @@ export async function ingest(ctx: Context): Promise<ScenarioResult> {
         level.hookrail.push(hookrail);
         level.express.push(await runLoad({ ...spec, origin: expressOrigin }));
         ctx.say(
-          `ingest c=${level.concurrency}: hookrail ${round(hookrail.acceptedPerSec)}/s, express ${round(level.express.at(-1)?.acceptedPerSec ?? 0)}/s`,
+          `ingest c=${level.concurrency}: hookrail ${fmt(hookrail.acceptedPerSec)}/s, express ${fmt(level.express.at(-1)?.acceptedPerSec ?? 0)}/s`,
         );
       }
       const [row] = await ctx.db.query<{ n: string }>('select count(*) as n from messages');
@@ -96,7 +96,7 @@ export async function ingest(ctx: Context): Promise<ScenarioResult> {
       scenario: 'ingest',
       name: `latency p50 / p99 at concurrency ${level.concurrency}`,
       value: median(level.hookrail.map((r) => r.latency.p50)),
-      unit: `ms p50; p99 ${round(median(level.hookrail.map((r) => r.latency.p99)))} ms`,
+      unit: `ms p50; p99 ${fmt(median(level.hookrail.map((r) => r.latency.p99)))} ms`,
       reference: { name: 'express p99', value: median(level.express.map((r) => r.latency.p99)) },
     });
   }

@@ -2,7 +2,7 @@ import type { Context } from './context.ts';
 import {
   startApi,
   startStandalone,
-  startWorker,
+  startWorkers,
   stopHookrail,
   Tenant,
   type Running,
@@ -116,9 +116,9 @@ export async function hookrailDrain(ctx: Context, n: number): Promise<Drain> {
     const apiPeakRssMB = memoryMB(filler.api.pid)?.peak ?? 0;
     const drain = await measureDrain(ctx, n, async (): Promise<Record<string, number[]>> => {
       if (ctx.options.split) {
-        const worker = await startWorker(ctx.settings());
-        running = { ...running, worker };
-        return { worker: [worker.pid] };
+        const workers = await startWorkers(ctx.settings(), ctx.options.workers);
+        running = { ...running, workers };
+        return { worker: workers.map((worker) => worker.pid) };
       }
       await filler.api.stop();
       const { standalone, origin } = await startStandalone(ctx.settings());

@@ -1,5 +1,6 @@
 import { request } from 'undici';
-import { startNode, type Child } from './process.ts';
+import { join } from 'node:path';
+import { logDir, startNode, type Child } from './process.ts';
 
 /** Fixed credentials of the bench installation (loopback only, thrown away after the run). */
 const adminToken = 'bench-admin-token-0123456789abcdef';
@@ -21,7 +22,7 @@ export interface Running {
   /** The API's origin, when an API runs. */
   origin: string;
   api?: Child;
-  worker?: Child;
+  workers?: Child[];
   standalone?: Child;
 }
 
@@ -32,7 +33,7 @@ function envOf(settings: HookrailSettings): Record<string, string> {
     HOOKRAIL_REDIS_PREFIX: 'bench',
     HOOKRAIL_ALLOWED_NETWORKS: '127.0.0.0/8',
     HOOKRAIL_LOG_LEVEL: settings.logLevel,
-    HOOKRAIL_DATA_DIR: 'bench/results/logs/data',
+    HOOKRAIL_DATA_DIR: join(logDir, 'data'),
     PORT: '0',
     ...secrets,
     ...settings.extra,
@@ -66,19 +67,30 @@ export async function startStandalone(
   return { standalone, origin };
 }
 
-/** Starts Hookrail whole: one all-in-one process, or (split) an API and a worker process. */
-export async function startHookrail(settings: HookrailSettings, split: boolean): Promise<Running> {
+/** Starts `n` worker processes, one after the other. */
+export async function startWorkers(settings: HookrailSettings, n: number): Promise<Child[]> {
+  const workers: Child[] = [];
+  for (let i = 0; i < n; i++) workers.push(await startWorker(settings));
+  return workers;
+}
+
+/** Starts Hookrail whole: one all-in-one process, or (split) an API and `workers` workers. */
+export async function startHookrail(
+  settings: HookrailSettings,
+  split: boolean,
+  workers = 1,
+): Promise<Running> {
   if (!split) {
     const { standalone, origin } = await startStandalone(settings);
     return { origin, standalone };
   }
   const { api, origin } = await startApi(settings);
-  return { origin, api, worker: await startWorker(settings) };
+  return { origin, api, workers: await startWorkers(settings, workers) };
 }
 
 export async function stopHookrail(running: Running): Promise<void> {
   await running.api?.stop();
-  await running.worker?.stop();
+  for (const worker of running.workers ?? []) await worker.stop();
   await running.standalone?.stop();
 }
 
@@ -86,7 +98,7 @@ export async function stopHookrail(running: Running): Promise<void> {
 export function rolesOf(running: Running): Record<string, number[]> {
   const pid = (child: Child | undefined) => (child === undefined ? [] : [child.pid]);
   if (running.standalone !== undefined) return { standalone: pid(running.standalone) };
-  return { api: pid(running.api), worker: pid(running.worker) };
+  return { api: pid(running.api), worker: (running.workers ?? []).map((child) => child.pid) };
 }
 
 async function call<T>(

@@ -16,6 +16,8 @@ export interface Options {
   quick: boolean;
   /** Hookrail as separate API and worker processes rather than all-in-one. */
   split: boolean;
+  /** Worker processes when split (`--workers N`, which implies `--split`). */
+  workers: number;
   only: ScenarioName[];
   repeats: number;
   logLevel: string;
@@ -37,6 +39,7 @@ export function parseOptions(argv: string[]): Options {
     options: {
       quick: { type: 'boolean', default: false },
       split: { type: 'boolean', default: false },
+      workers: { type: 'string' },
       only: { type: 'string' },
       repeats: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
@@ -51,7 +54,8 @@ export function parseOptions(argv: string[]): Options {
   });
   return {
     quick,
-    split: values.split,
+    split: values.split || values.workers !== undefined,
+    workers: Number(values.workers ?? 1),
     only,
     repeats: Number(values.repeats ?? (quick ? 1 : 3)),
     logLevel: values['log-level'],
@@ -70,7 +74,7 @@ export function parseOptions(argv: string[]): Options {
       : { endpoints: 100, durationMs: 15_000, concurrency: 32, settleMs: 10_000 },
     backlog: quick
       ? { small: 200, large: 1000, budgetMs: 60_000 }
-      : { small: 20_000, large: 100_000, budgetMs: 12 * 60_000 },
+      : { small: 20_000, large: 100_000, budgetMs: 8 * 60_000 },
     roundtrips: { messages: quick ? 20 : 200 },
   };
 }

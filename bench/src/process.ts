@@ -6,8 +6,14 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Where every process the harness starts writes its output (not committed). */
-export const logDir = join(repoRoot, 'bench', 'results', 'logs');
+/** Where every process the harness starts writes its output, a folder per run (not committed). */
+export const logDir = join(
+  repoRoot,
+  'bench',
+  'results',
+  'logs',
+  new Date().toISOString().replace(/[:.]/g, '-'),
+);
 
 export interface Child {
   name: string;

@@ -29,7 +29,10 @@ export function runInfo(options: Options, postgres: string, started: number): Ru
   return {
     date: new Date().toISOString(),
     commit: `${sh('git rev-parse --short HEAD')}${dirty}`,
-    command: `npm run bench${options.quick || options.split ? ' --' : ''}${options.quick ? ' --quick' : ''}${options.split ? ' --split' : ''}`,
+    command: [
+      'npm run bench',
+      ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
+    ].join(' '),
     machine: {
       cpu: cpus()[0]?.model ?? 'unknown',
       cores: cpus().length,
@@ -82,10 +85,13 @@ export async function writeResults(
   const dir = join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${info.date.replace(/[:.]/g, '-')}${options.quick ? '-quick' : ''}.json`);
-  writeFileSync(
-    file,
-    `${JSON.stringify({ info, options, results: Object.fromEntries(results) }, null, 1)}\n`,
+  // Infinity ("never arrived") would become null in JSON; it is written as the string "Infinity".
+  const json = JSON.stringify(
+    { info, options, results: Object.fromEntries(results) },
+    (_key, value: unknown) => (value === Infinity ? 'Infinity' : value),
+    1,
   );
+  writeFileSync(file, `${json}\n`);
   const docs = join(repoRoot, 'docs', 'benchmarks.md');
   const block = `${begin}\n${markdown(info, results)}\n${end}`;
   let text: string;

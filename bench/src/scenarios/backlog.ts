@@ -30,7 +30,7 @@ export async function backlog(ctx: Context): Promise<ScenarioResult> {
   const rates = await knownRates(ctx);
   const secondsPerMessage = 1 / rates.fill + 1 / rates.drain;
   const scale = Math.min(1, budgetMs / 1000 / ((small + large) * secondsPerMessage));
-  const sizes = scale < 1 ? [Math.max(500, Math.floor((small * scale) / 500) * 500)] : [small];
+  const sizes = [scale < 1 ? Math.max(100, Math.floor((small * scale) / 100) * 100) : small];
   sizes.push((sizes[0] ?? small) * (large / small));
   if (scale < 1) {
     ctx.say(

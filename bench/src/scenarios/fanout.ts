@@ -9,7 +9,7 @@ import { fmt, median, nowMs } from '../stats.ts';
 export async function fanout(ctx: Context): Promise<ScenarioResult> {
   const n = ctx.options.fanout.endpoints;
   await ctx.fresh();
-  const running = await startHookrail(ctx.settings(), ctx.options.split);
+  const running = await startHookrail(ctx.settings(), ctx.options.split, ctx.options.workers);
   const runs: { allMs: number; firstMs: number; received: number }[] = [];
   try {
     const tenant = await Tenant.create(running.origin);

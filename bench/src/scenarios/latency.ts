@@ -72,7 +72,7 @@ async function openLoop(
 
 async function hookrailAt(ctx: Context, rate: number): Promise<OpenLoop> {
   await ctx.fresh();
-  const running = await startHookrail(ctx.settings(), ctx.options.split);
+  const running = await startHookrail(ctx.settings(), ctx.options.split, ctx.options.workers);
   try {
     const apps = benchApps(ctx.options.drain.apps);
     const tenant = await Tenant.create(running.origin);

@@ -27,7 +27,7 @@ function kindOf(i: number, n: number, faulty: boolean): 'ok' | 'fail' | 'hang' {
 async function run(ctx: Context, faulty: boolean): Promise<MixedRun> {
   const { endpoints: n, durationMs, concurrency, settleMs } = ctx.options.mixed;
   await ctx.fresh();
-  const running = await startHookrail(ctx.settings(), ctx.options.split);
+  const running = await startHookrail(ctx.settings(), ctx.options.split, ctx.options.workers);
   try {
     const apps = Array.from({ length: n }, (_, i) => `mixed-${i}`);
     const tenant = await Tenant.create(running.origin);

@@ -52,7 +52,7 @@ export function ensureChromium(): void {
 export interface TestBrowser {
   browser: Browser;
   /** A fresh context (its own cookies) and page, watched for console errors. */
-  newPage(options?: { timezoneId?: string }): Promise<Page>;
+  newPage(options?: { timezoneId?: string; locale?: string }): Promise<Page>;
   /** Saves a screenshot of the page as `.test-artifacts/screenshots/<name>.png`. */
   screenshot(page: Page, name: string): Promise<void>;
 }

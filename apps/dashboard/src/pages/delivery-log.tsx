@@ -1,0 +1,159 @@
+import { useEffect, useState } from 'react';
+import { request, withQuery, type LogLine, type Page } from '../api.ts';
+import { Empty, Failed, Loading } from '../components/states.tsx';
+import { StatusBadge } from '../components/status.tsx';
+import { Time } from '../components/time.tsx';
+import { base, Link, messageHref, navigate } from '../router.tsx';
+import { useLoad } from '../use-load.ts';
+import { filtersOf, LogFilterForm, searchOf, type LogFilters } from './log-filters.tsx';
+
+const pageSize = 50;
+
+/** The log's last URL, so the detail page's way back keeps the filters. */
+export let lastLogHref = `${base}/`;
+
+function deliveryPath(filters: LogFilters, iterator?: string): string {
+  return withQuery('/api/v1/delivery', {
+    app_id: filters.app,
+    endpoint_id: filters.endpoint,
+    event_types: filters.eventType,
+    status: filters.status,
+    after: filters.after,
+    before: filters.before,
+    limit: String(pageSize),
+    iterator,
+  });
+}
+
+interface MessageRow {
+  msgId: string;
+  first: LogLine;
+  lines: LogLine[];
+}
+
+/** One row per message, in the order the log lists them; a message's deliveries side by side. */
+function byMessage(lines: LogLine[]): MessageRow[] {
+  const rows = new Map<string, MessageRow>();
+  for (const line of lines) {
+    const row = rows.get(line.msgId);
+    if (row === undefined) rows.set(line.msgId, { msgId: line.msgId, first: line, lines: [line] });
+    else row.lines.push(line);
+  }
+  return [...rows.values()];
+}
+
+export function DeliveryLog(props: { search: URLSearchParams }) {
+  const filters = filtersOf(props.search);
+  const key = searchOf(filters);
+  lastLogHref = `${base}/${key}`;
+  const first = useLoad(key, () => request<Page<LogLine>>(deliveryPath(filters)));
+  const [more, setMore] = useState<{ lines: LogLine[]; page: Page<LogLine> } | undefined>();
+  const [moreError, setMoreError] = useState<Error | undefined>();
+  const [loadingMore, setLoadingMore] = useState(false);
+  useEffect(() => {
+    setMore(undefined);
+    setMoreError(undefined);
+  }, [key]);
+
+  const apply = (next: LogFilters) => navigate(`${base}/${searchOf(next)}`);
+
+  let body;
+  if (first.result.state === 'loading') body = <Loading what="deliveries" />;
+  else if (first.result.state === 'error') {
+    body = <Failed error={first.result.error} retry={() => first.reload()} />;
+  } else {
+    const lastPage = more?.page ?? first.result.data;
+    const lines = [...first.result.data.data, ...(more?.lines ?? [])];
+    const loadMore = async () => {
+      setLoadingMore(true);
+      setMoreError(undefined);
+      try {
+        const page = await request<Page<LogLine>>(
+          deliveryPath(filters, lastPage.iterator ?? undefined),
+        );
+        setMore({ lines: [...(more?.lines ?? []), ...page.data], page });
+      } catch (error) {
+        setMoreError(error instanceof Error ? error : new Error(String(error)));
+      } finally {
+        setLoadingMore(false);
+      }
+    };
+    body =
+      lines.length === 0 ? (
+        <Empty>
+          {key === '' ? 'No messages have been sent yet.' : 'No deliveries match these filters.'}
+        </Empty>
+      ) : (
+        <>
+          <LogTable rows={byMessage(lines)} />
+          {moreError && <Failed error={moreError} retry={() => void loadMore()} />}
+          {!lastPage.done && (
+            <button
+              type="button"
+              className="more"
+              disabled={loadingMore}
+              onClick={() => void loadMore()}
+            >
+              {loadingMore ? 'Loading…' : 'Load older deliveries'}
+            </button>
+          )}
+        </>
+      );
+  }
+
+  return (
+    <>
+      <div className="heading">
+        <h1>Delivery log</h1>
+        <button type="button" className="secondary" onClick={() => first.reload()}>
+          Refresh
+        </button>
+      </div>
+      <LogFilterForm key={key} filters={filters} onApply={apply} />
+      {body}
+    </>
+  );
+}
+
+function LogTable(props: { rows: MessageRow[] }) {
+  return (
+    <table className="log">
+      <caption className="visually-hidden">Messages, newest first, with their deliveries</caption>
+      <thead>
+        <tr>
+          <th scope="col">Sent</th>
+          <th scope="col">Event type</th>
+          <th scope="col">Application</th>
+          <th scope="col">Message</th>
+          <th scope="col">Deliveries</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map(({ msgId, first, lines }) => (
+          <tr key={msgId}>
+            <td data-label="Sent">
+              <Time value={first.createdAt} />
+            </td>
+            <td data-label="Event type">
+              <code>{first.eventType}</code>
+            </td>
+            <td data-label="Application">{first.appName}</td>
+            <td data-label="Message">
+              <Link href={messageHref(first.appId, msgId)}>{first.eventId ?? msgId}</Link>
+            </td>
+            <td data-label="Deliveries">
+              <ul className="deliveries">
+                {lines.map((line) => (
+                  <li key={line.id}>
+                    <StatusBadge status={line.deliveryStatus} code={line.lastStatusCode} />{' '}
+                    <span className="url">{line.endpointUrl}</span>
+                  </li>
+                ))}
+              </ul>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,179 @@
+import { useId, useState, type SyntheticEvent } from 'react';
+import {
+  deliveryStatuses,
+  request,
+  withQuery,
+  type Application,
+  type Endpoint,
+  type EventType,
+  type Page,
+} from '../api.ts';
+import { useLoad } from '../use-load.ts';
+
+/** The log's filters, as kept in the page's URL (so back, reload and links keep them). */
+export interface LogFilters {
+  app: string;
+  endpoint: string;
+  eventType: string;
+  status: string;
+  after: string;
+  before: string;
+}
+
+const names: (keyof LogFilters)[] = ['app', 'endpoint', 'eventType', 'status', 'after', 'before'];
+
+export function filtersOf(search: URLSearchParams): LogFilters {
+  const get = (name: string) => search.get(name) ?? '';
+  return {
+    app: get('app'),
+    endpoint: get('endpoint'),
+    eventType: get('eventType'),
+    status: get('status'),
+    after: get('after'),
+    before: get('before'),
+  };
+}
+
+export function searchOf(filters: LogFilters): string {
+  const params = new URLSearchParams();
+  for (const name of names) if (filters[name] !== '') params.set(name, filters[name]);
+  const search = params.toString();
+  return search === '' ? '' : `?${search}`;
+}
+
+/** datetime-local inputs speak the viewer's local time without a zone; the URL keeps ISO. */
+function toLocalInput(iso: string): string {
+  if (iso === '') return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+function fromLocalInput(value: string): string {
+  return value === '' ? '' : new Date(value).toISOString();
+}
+
+export function LogFilterForm(props: { filters: LogFilters; onApply: (f: LogFilters) => void }) {
+  const id = useId();
+  const [draft, setDraft] = useState(props.filters);
+  const set = (name: keyof LogFilters, value: string) => setDraft({ ...draft, [name]: value });
+  const apps = useLoad('apps', () =>
+    request<Page<Application>>('/api/v1/app?limit=250&order=ascending'),
+  );
+  const endpoints = useLoad(`endpoints:${draft.app}`, () =>
+    draft.app === ''
+      ? Promise.resolve<Page<Endpoint>>({
+          data: [],
+          iterator: null,
+          prevIterator: null,
+          done: true,
+        })
+      : request<Page<Endpoint>>(
+          withQuery(`/api/v1/app/${encodeURIComponent(draft.app)}/endpoint`, { limit: '250' }),
+        ),
+  );
+  const eventTypes = useLoad('event-types', () =>
+    request<Page<EventType>>('/api/v1/event-type?limit=250'),
+  );
+
+  const submit = (event: SyntheticEvent) => {
+    event.preventDefault();
+    props.onApply(draft);
+  };
+  const clear = () => {
+    const empty = { app: '', endpoint: '', eventType: '', status: '', after: '', before: '' };
+    setDraft(empty);
+    props.onApply(empty);
+  };
+
+  return (
+    <form className="filters" onSubmit={submit} aria-label="Filters">
+      <div className="field">
+        <label htmlFor={`${id}-app`}>Application</label>
+        <select
+          id={`${id}-app`}
+          value={draft.app}
+          onChange={(event) => setDraft({ ...draft, app: event.target.value, endpoint: '' })}
+        >
+          <option value="">All applications</option>
+          {apps.result.state === 'done' &&
+            apps.result.data.data.map((app) => (
+              <option key={app.id} value={app.id}>
+                {app.name}
+              </option>
+            ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-endpoint`}>Endpoint</label>
+        <select
+          id={`${id}-endpoint`}
+          value={draft.endpoint}
+          disabled={draft.app === ''}
+          onChange={(event) => set('endpoint', event.target.value)}
+        >
+          <option value="">{draft.app === '' ? 'Choose an application' : 'All endpoints'}</option>
+          {endpoints.result.state === 'done' &&
+            endpoints.result.data.data.map((endpoint) => (
+              <option key={endpoint.id} value={endpoint.id}>
+                {endpoint.url}
+              </option>
+            ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-event-type`}>Event type</label>
+        <input
+          id={`${id}-event-type`}
+          list="event-type-names"
+          value={draft.eventType}
+          placeholder="Any"
+          onChange={(event) => set('eventType', event.target.value.trim())}
+        />
+        <datalist id="event-type-names">
+          {eventTypes.result.state === 'done' &&
+            eventTypes.result.data.data.map((type) => <option key={type.name} value={type.name} />)}
+        </datalist>
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-status`}>Status</label>
+        <select
+          id={`${id}-status`}
+          value={draft.status}
+          onChange={(event) => set('status', event.target.value)}
+        >
+          <option value="">Any</option>
+          {deliveryStatuses.map((status) => (
+            <option key={status} value={status}>
+              {status}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-after`}>From</label>
+        <input
+          id={`${id}-after`}
+          type="datetime-local"
+          value={toLocalInput(draft.after)}
+          onChange={(event) => set('after', fromLocalInput(event.target.value))}
+        />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-before`}>Until</label>
+        <input
+          id={`${id}-before`}
+          type="datetime-local"
+          value={toLocalInput(draft.before)}
+          onChange={(event) => set('before', fromLocalInput(event.target.value))}
+        />
+      </div>
+      <div className="actions">
+        <button type="submit">Apply</button>
+        <button type="button" className="secondary" onClick={clear}>
+          Clear
+        </button>
+      </div>
+    </form>
+  );
+}

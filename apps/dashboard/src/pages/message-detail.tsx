@@ -1,0 +1,156 @@
+import { useEffect, useState } from 'react';
+import { request, type Attempt, type Destination, type Message, type Page } from '../api.ts';
+import { JsonView } from '../components/json-view.tsx';
+import { Failed, Loading } from '../components/states.tsx';
+import { StatusBadge } from '../components/status.tsx';
+import { Time } from '../components/time.tsx';
+import { Link } from '../router.tsx';
+import { useLoad } from '../use-load.ts';
+import { AttemptList } from './attempt-list.tsx';
+import { lastLogHref } from './delivery-log.tsx';
+
+/** How often the page looks again while a delivery is still under way. */
+const pollMs = 1000;
+
+interface Detail {
+  message: Message;
+  destinations: Destination[];
+  attempts: Attempt[];
+}
+
+export function MessageDetail(props: { appId: string; msgId: string }) {
+  const app = `/api/v1/app/${encodeURIComponent(props.appId)}`;
+  const msg = `${app}/msg/${encodeURIComponent(props.msgId)}`;
+  const detail = useLoad(`${props.appId}/${props.msgId}`, async (): Promise<Detail> => {
+    const [message, destinations, attempts] = await Promise.all([
+      request<Message>(msg, { lossless: true }),
+      request<Page<Destination>>(`${msg}/endpoint?limit=250`),
+      request<Page<Attempt>>(`${app}/attempt/msg/${encodeURIComponent(props.msgId)}?limit=250`),
+    ]);
+    return { message, destinations: destinations.data, attempts: attempts.data };
+  });
+  const [notice, setNotice] = useState('');
+
+  const underWay =
+    detail.result.state === 'done' &&
+    detail.result.data.destinations.some(
+      (d) => d.deliveryStatus === 'pending' || d.deliveryStatus === 'sending',
+    );
+  const { reload } = detail;
+  useEffect(() => {
+    if (!underWay) return;
+    const timer = setTimeout(() => reload({ quiet: true }), pollMs);
+    return () => clearTimeout(timer);
+  }, [underWay, detail.result, reload]);
+
+  if (detail.result.state === 'loading') return <Loading what="the message" />;
+  if (detail.result.state === 'error') {
+    return (
+      <>
+        <BackLink />
+        <Failed error={detail.result.error} retry={() => reload()} />
+      </>
+    );
+  }
+  const { message, destinations, attempts } = detail.result.data;
+
+  const retry = async (destination: Destination) => {
+    setNotice(`Retrying the delivery to ${destination.url}…`);
+    try {
+      await request(`${msg}/endpoint/${encodeURIComponent(destination.id)}/resend`, {
+        method: 'POST',
+      });
+      setNotice(`Retry queued for ${destination.url}.`);
+      reload({ quiet: true });
+    } catch (error) {
+      setNotice(`The retry failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  return (
+    <>
+      <BackLink />
+      <h1>
+        <code>{message.eventType}</code>
+      </h1>
+      <dl className="facts">
+        <dt>Message</dt>
+        <dd>
+          <code>{message.id}</code>
+        </dd>
+        {message.eventId !== null && (
+          <>
+            <dt>Event id</dt>
+            <dd>
+              <code>{message.eventId}</code>
+            </dd>
+          </>
+        )}
+        <dt>Sent</dt>
+        <dd>
+          <Time value={message.timestamp} />
+        </dd>
+        {message.tags && (
+          <>
+            <dt>Tags</dt>
+            <dd>{message.tags.join(', ')}</dd>
+          </>
+        )}
+        {message.channels && (
+          <>
+            <dt>Channels</dt>
+            <dd>{message.channels.join(', ')}</dd>
+          </>
+        )}
+      </dl>
+
+      <section aria-labelledby="payload-heading">
+        <h2 id="payload-heading">Payload</h2>
+        <JsonView value={message.payload} label="Payload JSON" />
+      </section>
+
+      <section aria-labelledby="deliveries-heading">
+        <h2 id="deliveries-heading">Deliveries</h2>
+        <p className="notice" role="status" aria-live="polite">
+          {notice}
+        </p>
+        {destinations.length === 0 && (
+          <p className="state empty">No endpoint of this application received this message.</p>
+        )}
+        {destinations.map((destination) => (
+          <article className="destination" key={destination.id} aria-label={destination.url}>
+            <header>
+              <h3 className="url">{destination.url}</h3>
+              <StatusBadge status={destination.deliveryStatus} code={destination.lastStatusCode} />
+              {destination.deliveryStatus === 'failed' && !destination.endpointDeleted && (
+                <button type="button" onClick={() => void retry(destination)}>
+                  Retry
+                </button>
+              )}
+            </header>
+            <p className="meta">
+              {destination.attemptCount} attempt{destination.attemptCount === 1 ? '' : 's'}
+              {destination.nextAttempt !== null && (
+                <>
+                  {' '}
+                  · next attempt <Time value={destination.nextAttempt} />
+                </>
+              )}
+              {destination.endpointDeleted && ' · endpoint deleted'}
+              {destination.disabled && ' · endpoint disabled'}
+            </p>
+            <AttemptList attempts={attempts.filter((a) => a.endpointId === destination.id)} />
+          </article>
+        ))}
+      </section>
+    </>
+  );
+}
+
+function BackLink() {
+  return (
+    <p className="back">
+      <Link href={lastLogHref}>← Delivery log</Link>
+    </p>
+  );
+}

@@ -1,0 +1,68 @@
+// A router of two pages does not need a library: paths under /dashboard, the History API,
+// and links that are real <a href> elements (so they open in a new tab, and work by keyboard).
+import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
+
+export const base = '/dashboard';
+
+export type Route =
+  | { page: 'log'; search: URLSearchParams }
+  | { page: 'message'; appId: string; msgId: string }
+  | { page: 'not-found' };
+
+export function parseRoute(location: Location): Route {
+  const path = location.pathname.slice(base.length).replace(/\/+$/, '');
+  if (path === '') return { page: 'log', search: new URLSearchParams(location.search) };
+  const message = /^\/app\/([^/]+)\/msg\/([^/]+)$/.exec(path);
+  if (message?.[1] !== undefined && message[2] !== undefined) {
+    return {
+      page: 'message',
+      appId: decodeURIComponent(message[1]),
+      msgId: decodeURIComponent(message[2]),
+    };
+  }
+  return { page: 'not-found' };
+}
+
+const listeners = new Set<() => void>();
+
+/** Goes to a dashboard URL without a reload; `replace` keeps the history entry (filters). */
+export function navigate(href: string, options: { replace?: boolean } = {}): void {
+  if (options.replace === true) history.replaceState(null, '', href);
+  else history.pushState(null, '', href);
+  for (const listener of listeners) listener();
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location));
+  useEffect(() => {
+    const update = () => setRoute(parseRoute(window.location));
+    listeners.add(update);
+    window.addEventListener('popstate', update);
+    return () => {
+      listeners.delete(update);
+      window.removeEventListener('popstate', update);
+    };
+  }, []);
+  return route;
+}
+
+export function messageHref(appId: string, msgId: string): string {
+  return `${base}/app/${encodeURIComponent(appId)}/msg/${encodeURIComponent(msgId)}`;
+}
+
+export function Link(props: { href: string; children: ReactNode; className?: string }) {
+  const follow = (event: MouseEvent<HTMLAnchorElement>) => {
+    // Let the browser handle new-tab and other modified clicks.
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+      return;
+    }
+    event.preventDefault();
+    navigate(props.href);
+    window.scrollTo(0, 0);
+  };
+  return (
+    <a href={props.href} className={props.className} onClick={follow}>
+      {props.children}
+    </a>
+  );
+}

@@ -1,0 +1,185 @@
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApi } from '../support/api.ts';
+import { useBrowser } from '../support/browser.ts';
+import { useTestEnv } from '../support/env.ts';
+import type { HttpClient } from '../support/http.ts';
+import { useReceiver } from '../support/receiver.ts';
+import { waitFor } from '../support/wait.ts';
+import { useTestWorker } from '../support/worker.ts';
+
+const env = useTestEnv();
+// Room for the 1 MB payload of the folding test.
+const api = useTestApi(env, { HOOKRAIL_MAX_BODY: '2mb' });
+// One attempt each: a failure is final at once, so only a retry sends again.
+useTestWorker(env, { HOOKRAIL_RETRY_SCHEDULE: 'none' });
+const receiver = useReceiver();
+const browser = useBrowser();
+
+let tenant: { id: string; apiKey: string; client: HttpClient };
+let appId: string;
+let failingEndpoint: string;
+let failingSecret: string;
+let broken = true;
+
+beforeAll(async () => {
+  tenant = await api.newTenant('Acme Billing');
+  receiver.answer((req) =>
+    req.path === '/failing' && broken
+      ? { status: 500, body: 'database is down, try later' }
+      : { status: 200, body: 'ok' },
+  );
+  appId = (await tenant.client.post('/api/v1/app', { name: 'Customer 42' })).json<{
+    id: string;
+  }>().id;
+  await tenant.client.post(`/api/v1/app/${appId}/endpoint`, { url: `${receiver.url}/ok` });
+  failingEndpoint = (
+    await tenant.client.post(`/api/v1/app/${appId}/endpoint`, { url: `${receiver.url}/failing` })
+  ).json<{ id: string }>().id;
+  failingSecret = (
+    await tenant.client.get(`/api/v1/app/${appId}/endpoint/${failingEndpoint}/secret`)
+  ).json<{ key: string }>().key;
+});
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto(`${api.url}/dashboard/`);
+  // By keyboard: the key field has the focus, Enter submits.
+  await page.getByLabel('Tenant API key').waitFor();
+  await page.keyboard.type(tenant.apiKey);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Delivery log' }).waitFor();
+}
+
+async function send(eventId: string, payload: unknown): Promise<string> {
+  const res = await tenant.client.post(`/api/v1/app/${appId}/msg`, {
+    eventType: 'invoice.paid',
+    eventId,
+    payload,
+  });
+  expect(res.status).toBe(202);
+  return res.json<{ id: string }>().id;
+}
+
+async function finalDeliveries(msgId: string): Promise<void> {
+  await waitFor(`the deliveries of ${msgId} to end`, async () => {
+    const { rows } = await env.sql.query<{ n: number }>(
+      "select count(*)::int as n from deliveries where message_id = $1 and status in ('succeeded', 'failed')",
+      [msgId],
+    );
+    return rows[0]?.n === 2;
+  });
+}
+
+describe('the operator dashboard', () => {
+  it('signs in with an API key, shows a sent message in the log, its failing attempts, and retries it once', async () => {
+    const page = await browser.newPage({ timezoneId: 'Asia/Tokyo', locale: 'en-US' });
+    await signIn(page);
+    await expect(page.locator('.top .tenant').textContent()).resolves.toBe('Acme Billing');
+    // The page holds no credential a script could read: the session is an httpOnly cookie.
+    await expect(page.evaluate('document.cookie')).resolves.toBe('');
+
+    const msgId = await send('inv-1001-paid', { invoiceId: 'inv_1001', amountCents: 4200 });
+    await finalDeliveries(msgId);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'inv-1001-paid' });
+    await row.waitFor();
+    await expect(row.locator('.badge.failed').textContent()).resolves.toBe('failed 500');
+    await expect(row.locator('.badge.succeeded').textContent()).resolves.toBe('succeeded 200');
+    // Times are the viewer's own (Tokyo here), with their age.
+    const created = (await row.locator('time').getAttribute('datetime')) ?? '';
+    const tokyo = new Intl.DateTimeFormat('en-US', {
+      dateStyle: 'medium',
+      timeStyle: 'medium',
+      timeZone: 'Asia/Tokyo',
+    }).format(new Date(created));
+    await expect(row.locator('time').textContent()).resolves.toMatch(
+      new RegExp(`^${tokyo.replace(/\s/g, '\\s')} \\((now|\\d+ seconds? ago|1 minute ago)\\)$`),
+    );
+    await browser.screenshot(page, 'delivery-log');
+
+    await row.getByRole('link', { name: 'inv-1001-paid' }).click();
+    await page.getByRole('heading', { name: 'invoice.paid' }).waitFor();
+    await expect(page.getByLabel('Payload JSON').textContent()).resolves.toContain(
+      '"amountCents": 4200',
+    );
+    const failing = page.getByRole('article', { name: `${receiver.url}/failing` });
+    await expect(failing.locator('.badge').textContent()).resolves.toBe('failed 500');
+    await expect(failing.locator('.attempt-summary').textContent()).resolves.toContain('HTTP 500');
+    await expect(failing.getByLabel('Response excerpt').textContent()).resolves.toBe(
+      'database is down, try later',
+    );
+    await failing.getByText('Request headers').click();
+    const signature = failing.getByRole('row', { name: /webhook-signature/ });
+    await expect(signature.textContent()).resolves.toMatch(/v1,[A-Za-z0-9+/=]{44}/);
+    // The signature is shown; the secret it was made with never is.
+    await expect(page.content()).resolves.not.toContain(failingSecret.slice('whsec_'.length));
+    await browser.screenshot(page, 'message-detail');
+
+    const before = receiver.requests.filter((r) => r.path === '/failing').length;
+    expect(before).toBe(1);
+    broken = false;
+    await failing.getByRole('button', { name: 'Retry' }).click();
+    await failing.locator('.badge.succeeded').waitFor();
+    await expect(failing.locator('.attempts > li').count()).resolves.toBe(2);
+    await expect(failing.locator('.attempts > li').first().textContent()).resolves.toMatch(
+      /Attempt 2 \(manual\).*HTTP 200/,
+    );
+    const retried = receiver.requests.filter((r) => r.path === '/failing');
+    expect(retried.map((r) => r.status)).toEqual([500, 200]);
+    expect(retried[1]?.headers['webhook-id']).toBe(msgId);
+    expect(receiver.requests.filter((r) => r.path === '/ok')).toHaveLength(1);
+  });
+
+  it('filters the log by status, keeping the filters in the address', async () => {
+    broken = true;
+    const failed = await send('inv-2002-paid', { invoiceId: 'inv_2002' });
+    await finalDeliveries(failed);
+    broken = false;
+    const page = await browser.newPage();
+    await signIn(page);
+    await page.getByLabel('Status').selectOption('failed');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/\?status=failed$/);
+    const rows = page.locator('table.log tbody tr');
+    await rows.first().waitFor();
+    // The first message was retried and succeeded; only the second has a failed delivery.
+    await expect(rows.count()).resolves.toBe(1);
+    await expect(rows.first().textContent()).resolves.toContain('inv-2002-paid');
+    await page.reload();
+    await page.locator('table.log tbody tr').first().waitFor();
+    await expect(page.getByLabel('Status').inputValue()).resolves.toBe('failed');
+
+    await page.getByLabel('Application').selectOption(appId);
+    await page.getByLabel('Event type').fill('no.such.type');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('No deliveries match these filters.').waitFor();
+  });
+
+  it('shows a 1 MB payload folded, and all of it on request', async () => {
+    const big = { items: Array.from({ length: 20_000 }, (_, i) => `item-${i}-${'x'.repeat(40)}`) };
+    const msgId = await send('inv-big', big);
+    const page = await browser.newPage();
+    await signIn(page);
+    await page.goto(`${api.url}/dashboard/app/${appId}/msg/${msgId}`);
+    const payload = page.getByLabel('Payload JSON');
+    await payload.waitFor();
+    const show = page.getByRole('button', { name: /^Show all \(1\.\d MiB\)$/ });
+    await expect(show.getAttribute('aria-expanded')).resolves.toBe('false');
+    expect((await payload.textContent())?.length).toBeLessThan(5000);
+    await show.click();
+    await expect(payload.textContent()).resolves.toContain('item-19999-');
+    await page.getByRole('button', { name: 'Fold' }).click();
+    await expect(payload.textContent()).resolves.not.toContain('item-19999-');
+  });
+
+  it('signs out, and the session no longer reads the API', async () => {
+    const page = await browser.newPage();
+    await signIn(page);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Tenant API key').waitFor();
+    const status = await page.evaluate(async () =>
+      (await fetch('/api/v1/dashboard/session')).json(),
+    );
+    expect(status).toEqual({ signedIn: false });
+  });
+});

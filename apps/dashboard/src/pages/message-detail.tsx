@@ -22,11 +22,15 @@ export function MessageDetail(props: { appId: string; msgId: string }) {
   const app = `/api/v1/app/${encodeURIComponent(props.appId)}`;
   const msg = `${app}/msg/${encodeURIComponent(props.msgId)}`;
   const detail = useLoad(`${props.appId}/${props.msgId}`, async (): Promise<Detail> => {
-    const [message, destinations, attempts] = await Promise.all([
+    const [message, destinations] = await Promise.all([
       request<Message>(msg, { lossless: true }),
       request<Page<Destination>>(`${msg}/endpoint?limit=250`),
-      request<Page<Attempt>>(`${app}/attempt/msg/${encodeURIComponent(props.msgId)}?limit=250`),
     ]);
+    // Attempts are read after the statuses: a delivery's attempt is committed with its
+    // status, so a final status is never shown without the attempt that made it final.
+    const attempts = await request<Page<Attempt>>(
+      `${app}/attempt/msg/${encodeURIComponent(props.msgId)}?limit=250`,
+    );
     return { message, destinations: destinations.data, attempts: attempts.data };
   });
   const [notice, setNotice] = useState('');

@@ -57,6 +57,8 @@ describe('the OpenAPI document', () => {
       redisPrefix: 'unused',
       guard: outboundGuard(),
       vault: new Vault(Buffer.alloc(32)),
+      invalidations: undefined,
+      cacheTtlMs: 0,
     });
     const specs = built.routeTables.flatMap((t) => t.specs);
     const declared = new Set(specs.map((s) => `${s.method} ${s.path}`));

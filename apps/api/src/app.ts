@@ -5,12 +5,14 @@ import type { Vault } from '@hookrail/secrets';
 import {
   createAuthThrottle,
   type DeliveryQueue,
+  type InvalidationChannel,
   type Redis,
   type StatusPublisher,
   type TaskQueue,
 } from '@hookrail/queue';
 import express, { Router, type Express, type Response } from 'express';
 import { z } from 'zod';
+import { cachedLookups } from './cache/lookups.ts';
 import { dashboardRoutes } from './dashboard/static.ts';
 import { adminAuth, tenantAuth } from './http/auth.ts';
 import type { DashboardSessions } from './http/session.ts';
@@ -20,6 +22,7 @@ import { idempotency, recordBodyHash } from './http/idempotency.ts';
 import { losslessReviver } from './http/json.ts';
 import { requestContext } from './http/request-context.ts';
 import { RouteTable } from './http/routes.ts';
+import { MessageWriter } from './ingest/message-writer.ts';
 import { openApiDocument, openApiOut } from './openapi/document.ts';
 import { referencePage } from './openapi/reference-page.ts';
 import { PayloadSchemas } from './payload-schemas/index.ts';
@@ -66,6 +69,10 @@ export interface AppDeps {
   trustProxy?: string[];
   guard: OutboundGuard;
   vault: Vault;
+  /** Carries cache invalidations between API instances; without one nothing is cached. */
+  invalidations: InvalidationChannel | undefined;
+  /** How long cached keys, tenants and applications are served (0: not at all). */
+  cacheTtlMs: number;
 }
 
 export interface HookrailApp {
@@ -92,7 +99,13 @@ export function createApp(deps: AppDeps): HookrailApp {
   });
   const routeTables = [publicRoutes, adminRoutesTable, tenantRoutes];
 
-  const routeDeps: RouteDeps = { ...deps };
+  const lookups = cachedLookups({
+    db: deps.db,
+    channel: deps.invalidations,
+    logger: deps.logger,
+    ttlMs: deps.cacheTtlMs,
+  });
+  const routeDeps: RouteDeps = { ...deps, lookups };
   healthRoutes(publicRoutes, deps, '/health', 'hookrail.health');
   healthRoutes(publicRoutes, deps, '/api/v1/health', 'v1.health.get');
   pingRoute(publicRoutes);
@@ -133,13 +146,17 @@ export function createApp(deps: AppDeps): HookrailApp {
   );
 
   dashboardSessionRoutes(publicRoutes, deps);
-  adminRoutes(adminRoutesTable, deps.db, (tenantId) =>
+  adminRoutes(adminRoutesTable, deps.db, lookups, (tenantId) =>
     deps.status.publish([{ tenantId, type: 'credentials.changed', data: {} }]),
   );
   applicationRoutes(tenantRoutes, routeDeps);
   eventTypeRoutes(tenantRoutes, routeDeps);
   endpointRoutes(tenantRoutes, routeDeps);
-  messageRoutes(tenantRoutes, { ...routeDeps, payloadSchemas: new PayloadSchemas() });
+  messageRoutes(tenantRoutes, {
+    ...routeDeps,
+    payloadSchemas: new PayloadSchemas(),
+    writer: new MessageWriter(deps),
+  });
   attemptRoutes(tenantRoutes, routeDeps);
   deliveryLogRoutes(tenantRoutes, routeDeps);
   authRoutes(tenantRoutes, routeDeps);
@@ -166,7 +183,7 @@ export function createApp(deps: AppDeps): HookrailApp {
   app.use(adminRoutesTable.base, adminAuth(deps.adminTokenHash), json, adminRoutesTable.router);
   app.use(
     tenantRoutes.base,
-    tenantAuth(deps.db, deps.portalTokens, deps.sessions),
+    tenantAuth(deps.db, lookups, deps.portalTokens, deps.sessions),
     json,
     tenantRoutes.router,
   );

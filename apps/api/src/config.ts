@@ -38,6 +38,7 @@ const apiEnv = z
       .prefault('30'),
     HOOKRAIL_JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
     HOOKRAIL_TRUST_PROXY: networkList.optional(),
+    HOOKRAIL_CACHE_TTL: integer(0, 3600).default(30),
   })
   .transform((env) => ({
     ...baseConfig(env),
@@ -52,6 +53,7 @@ const apiEnv = z
     streamPingIntervalMs: env.HOOKRAIL_STREAM_PING_INTERVAL,
     streamRecheckIntervalMs: env.HOOKRAIL_STREAM_AUTH_RECHECK,
     trustProxy: env.HOOKRAIL_TRUST_PROXY ?? [],
+    cacheTtlMs: env.HOOKRAIL_CACHE_TTL * 1000,
   }));
 
 export interface ApiConfig extends BaseConfig, OutboundConfig, StreamConfig {
@@ -76,6 +78,12 @@ export interface ApiConfig extends BaseConfig, OutboundConfig, StreamConfig {
    * telling clients apart; empty: the socket's address is the client's.
    */
   trustProxy: string[];
+  /**
+   * How long API keys, tenants and applications are served from memory (milliseconds; 0 turns
+   * caching off). Changes made through the API reach every instance at once through Redis;
+   * this bounds how long a change is missed when that message cannot get through.
+   */
+  cacheTtlMs: number;
 }
 
 export function loadApiConfig(env?: Record<string, string | undefined>): ApiConfig {

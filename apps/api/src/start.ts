@@ -4,6 +4,7 @@ import { outboundGuard } from '@hookrail/outbound';
 import { loadVault, warnGeneratedKey } from '@hookrail/secrets';
 import {
   createDeliveryQueue,
+  createInvalidationChannel,
   createRedis,
   createStatusPublisher,
   createTaskQueue,
@@ -63,6 +64,17 @@ export async function startApi(
     onError: onRedisError,
   });
   const tasks = createTaskQueue({ connection: producer, prefix: config.redisPrefix });
+  const invalidations = createInvalidationChannel({
+    url: config.redisUrl,
+    prefix: config.redisPrefix,
+    publisher: producer,
+    onError: onRedisError,
+  });
+  const closeRedis = async () => {
+    await Promise.all([queue.close(), tasks.close(), status.flush(), invalidations.close()]);
+    producer.disconnect();
+    redis.disconnect();
+  };
   try {
     const adminTokenHash = await resolveAdminTokenHash(
       database.db,
@@ -97,6 +109,8 @@ export async function startApi(
         httpsOnly: config.httpsOnly,
       }),
       vault,
+      invalidations,
+      cacheTtlMs: config.cacheTtlMs,
     });
     // The API serves without Redis (messages are durable in Postgres first), so an unreachable
     // Redis delays the start by at most this wait.
@@ -117,16 +131,12 @@ export async function startApi(
       async close() {
         await stream.close();
         await server.close();
-        await Promise.all([queue.close(), tasks.close(), status.flush()]);
-        producer.disconnect();
-        redis.disconnect();
+        await closeRedis();
         await database.close();
       },
     };
   } catch (error) {
-    await Promise.all([queue.close(), tasks.close()]);
-    producer.disconnect();
-    redis.disconnect();
+    await closeRedis();
     await database.close();
     throw error;
   }

@@ -1,6 +1,7 @@
 interface PgLikeError {
   code?: unknown;
   constraint?: unknown;
+  table?: unknown;
   message?: unknown;
   cause?: unknown;
 }
@@ -25,6 +26,14 @@ export function pgErrorCode(error: unknown): string | undefined {
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   for (const e of causes(error)) {
     if (e.code === '23505') return constraint === undefined || e.constraint === constraint;
+  }
+  return false;
+}
+
+/** A NOT NULL constraint of `table` was violated. */
+export function isNotNullViolation(error: unknown, table: string): boolean {
+  for (const e of causes(error)) {
+    if (e.code === '23502') return e.table === table;
   }
   return false;
 }

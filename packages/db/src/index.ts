@@ -13,7 +13,12 @@ export {
   migrationsFolder,
   type MigrateWhenReachableOptions,
 } from './migrate.ts';
-export { isUnavailableError, isUniqueViolation, pgErrorCode } from './errors.ts';
+export {
+  isNotNullViolation,
+  isUnavailableError,
+  isUniqueViolation,
+  pgErrorCode,
+} from './errors.ts';
 export * from './schema/index.ts';
 export * from './queries/pagination.ts';
 export * from './queries/settings.ts';
@@ -24,6 +29,7 @@ export * from './queries/applications.ts';
 export * from './queries/event-types.ts';
 export * from './queries/endpoints.ts';
 export * from './queries/messages.ts';
+export * from './queries/ingest.ts';
 export * from './queries/deliveries.ts';
 export * from './queries/delivery-log.ts';
 export * from './queries/claim.ts';

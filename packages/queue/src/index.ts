@@ -17,6 +17,11 @@ export {
   type ProcessOutcome,
   type ScheduledJob,
 } from './delivery-queue.ts';
+export {
+  createInvalidationChannel,
+  type InvalidationChannel,
+  type InvalidationChannelOptions,
+} from './invalidation.ts';
 export { createTaskQueue, startTaskWorker, type TaskQueue, type TaskWorker } from './task-queue.ts';
 export {
   createEndpointGate,

@@ -1,12 +1,7 @@
-import {
-  authenticateApiKey,
-  getTenant,
-  hashToken,
-  isPortalTokenRevoked,
-  type Db,
-} from '@hookrail/db';
+import { hashToken, isPortalTokenRevoked, type Db } from '@hookrail/db';
 import type { Request, RequestHandler } from 'express';
 import { timingSafeEqual } from 'node:crypto';
+import type { Lookups } from '../cache/lookups.ts';
 import { looksLikeJwt, type PortalTokens } from '../portal-tokens.ts';
 import { unauthorized } from './api-error.ts';
 import type { DashboardSessions } from './session.ts';
@@ -19,13 +14,15 @@ export function bearerToken(req: Request): string | undefined {
 }
 
 /**
- * Tenant API: `Authorization: Bearer <api key>` (looked up by hash on every request, so a
- * revoked key or deleted tenant stops working at once), or an app portal token, which limits
- * the caller to one application (routes enforce that). Without an Authorization header, the
- * dashboard's session cookie (see session.ts).
+ * Tenant API: `Authorization: Bearer <api key>` (looked up by hash, through a cache that every
+ * instance empties of a tenant when its keys change, so a revoked key or deleted tenant stops
+ * working at once), or an app portal token, which limits the caller to one application
+ * (routes enforce that). Without an Authorization header, the dashboard's session cookie (see
+ * session.ts).
  */
 export function tenantAuth(
   db: Db,
+  lookups: Lookups,
   portalTokens: PortalTokens,
   sessions: DashboardSessions,
 ): RequestHandler {
@@ -42,14 +39,14 @@ export function tenantAuth(
       // expire-all are rows in Postgres, so a revoked token fails on every API instance.
       if (
         claims === undefined ||
-        (await getTenant(db, claims.tenantId)) === undefined ||
+        (await lookups.tenant(claims.tenantId)) === undefined ||
         (await isPortalTokenRevoked(db, claims))
       ) {
         throw unauthorized('The app portal token is invalid, expired or revoked.');
       }
       res.locals.auth = { tenantId: claims.tenantId, appId: claims.appId, portal: claims };
     } else {
-      const auth = await authenticateApiKey(db, token);
+      const auth = await lookups.apiKey(token);
       if (auth === undefined) throw unauthorized('The API key is unknown or has been revoked.');
       res.locals.auth = auth;
     }

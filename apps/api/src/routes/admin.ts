@@ -10,6 +10,7 @@ import {
   type Db,
 } from '@hookrail/db';
 import { isId, type Id } from '@hookrail/ids';
+import type { Lookups } from '../cache/lookups.ts';
 import { notFound } from '../http/api-error.ts';
 import { listQuery } from '../http/list-query.ts';
 import { pathParam, type RouteTable } from '../http/routes.ts';
@@ -36,6 +37,7 @@ const tag = 'Operator';
 export function adminRoutes(
   routes: RouteTable,
   db: Db,
+  lookups: Lookups,
   credentialsRevoked: (tenantId: Id<'tenant'>) => void = () => undefined,
 ): void {
   async function requireTenant(ref: string) {
@@ -108,6 +110,7 @@ export function adminRoutes(
       const tenant = await requireTenant(pathParam(req, 'tenant_id'));
       const updated = await updateTenant(db, tenant.id, { name: body.name, ...body.settings });
       if (updated === undefined) throw notFound('tenant');
+      await lookups.invalidate(tenant.id);
       res.json(tenantOut(updated));
     },
   );
@@ -125,6 +128,7 @@ export function adminRoutes(
     async ({ req, res }) => {
       const id = pathParam(req, 'tenant_id');
       if (!isId('tenant', id) || !(await deleteTenant(db, id))) throw notFound('tenant');
+      await lookups.invalidate(id);
       credentialsRevoked(id);
       res.status(204).end();
     },
@@ -185,6 +189,7 @@ export function adminRoutes(
       if (!isId('apiKey', keyId) || !(await revokeApiKey(db, tenant.id, keyId))) {
         throw notFound('API key');
       }
+      await lookups.invalidate(tenant.id);
       credentialsRevoked(tenant.id);
       res.status(204).end();
     },

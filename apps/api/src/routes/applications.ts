@@ -30,7 +30,8 @@ function written(result: ApplicationWrite) {
 const tag = 'Application';
 
 /** /api/v1/app: the tenant's applications; `{app_id}` is an id or the tenant's uid. */
-export function applicationRoutes(routes: RouteTable, { db }: RouteDeps): void {
+export function applicationRoutes(routes: RouteTable, deps: RouteDeps): void {
+  const { db } = deps;
   routes.add(
     {
       method: 'post',
@@ -109,6 +110,7 @@ export function applicationRoutes(routes: RouteTable, { db }: RouteDeps): void {
       if (existing !== undefined) {
         const result = await updateApplication(db, tenantId, existing.id, body);
         if (result === undefined) throw notFound('application');
+        await deps.lookups.invalidate(tenantId);
         res.json(written(result));
         return;
       }
@@ -135,6 +137,7 @@ export function applicationRoutes(routes: RouteTable, { db }: RouteDeps): void {
     async ({ res, body, app }) => {
       const result = await updateApplication(db, app.tenantId, app.id, body);
       if (result === undefined) throw notFound('application');
+      await deps.lookups.invalidate(app.tenantId);
       res.json(written(result));
     },
   );
@@ -152,6 +155,7 @@ export function applicationRoutes(routes: RouteTable, { db }: RouteDeps): void {
     },
     async ({ res, app }) => {
       if (!(await deleteApplication(db, app.tenantId, app.id))) throw notFound('application');
+      await deps.lookups.invalidate(app.tenantId);
       res.status(204).end();
     },
   );

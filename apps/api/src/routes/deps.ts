@@ -9,7 +9,9 @@ import type {
   ScheduledJob,
   TaskQueue,
 } from '@hookrail/queue';
+import type { Lookups } from '../cache/lookups.ts';
 import { fieldError } from '../http/validate.ts';
+import { within } from '../within.ts';
 import type { PortalTokens } from '../portal-tokens.ts';
 
 /** What the tenant routes need; built once in createApp. */
@@ -27,6 +29,8 @@ export interface RouteDeps {
   guard: OutboundGuard;
   /** Seals secrets before they are stored; opens them to show them. */
   vault: Vault;
+  /** API keys, tenants and applications, cached; writes to them call `invalidate`. */
+  lookups: Lookups;
 }
 
 /**
@@ -49,26 +53,15 @@ const enqueueTimeoutMs = 2000;
  * absent Redis never turns an accepted request into a failed one.
  */
 export async function queueAfterCommit(
-  deps: RouteDeps,
+  deps: Pick<RouteDeps, 'queue' | 'logger'>,
   jobs: ScheduledJob[],
   context: object,
   events: readonly NewStatusEvent[] = [],
 ): Promise<void> {
   if (jobs.length === 0 && events.length === 0) return;
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      deps.queue.enqueue(jobs, events),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`queueing took over ${enqueueTimeoutMs} ms`)),
-          enqueueTimeoutMs,
-        );
-      }),
-    ]);
+    await within(deps.queue.enqueue(jobs, events), enqueueTimeoutMs, 'queueing');
   } catch (error) {
     deps.logger.warn({ err: error, ...context, jobs: jobs.length }, 'committed but not queued');
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,12 +1,10 @@
 import {
   createApplication,
-  createMessage,
-  findApplication,
   getEventType,
-  getTenant,
   hasReceivers,
   listDestinations,
   listMessages,
+  pgErrorCode,
   type ApplicationRow,
 } from '@hookrail/db';
 import { isId } from '@hookrail/ids';
@@ -27,8 +25,8 @@ import {
   messageOut,
   messageOutSchema,
 } from '../schemas/messages.ts';
-import { messageAccepted } from '../stream/accepted.ts';
-import { queueAfterCommit, type RouteDeps } from './deps.ts';
+import type { MessageWriter } from '../ingest/message-writer.ts';
+import type { RouteDeps } from './deps.ts';
 import { requireApp, requireMessage } from './lookups.ts';
 
 const tag = 'Message';
@@ -45,20 +43,28 @@ const precheckOut = z.object({ active: z.boolean() }).meta({ id: 'MessagePrechec
 /** /api/v1/app/{app_id}/msg: sending messages and reading them back. */
 export function messageRoutes(
   routes: RouteTable,
-  deps: RouteDeps & { payloadSchemas: PayloadSchemas },
+  deps: RouteDeps & { payloadSchemas: PayloadSchemas; writer: MessageWriter },
 ): void {
-  const { db } = deps;
+  const { db, lookups } = deps;
 
-  /** The application in the path, created from `application` when it does not exist yet. */
+  /**
+   * The application in the path (from the cache: ingest reads it on every message), created
+   * from `application` when it does not exist yet.
+   */
   async function targetApp(
     res: Response,
     ref: string,
     inline: z.output<typeof messageIn>['application'],
   ): Promise<ApplicationRow> {
     const tenantId = tenantOf(res);
-    const existing = await findApplication(db, tenantId, ref);
-    if (existing !== undefined || inline == null || res.locals.auth?.appId !== undefined) {
-      return requireApp(db, res, ref);
+    const existing = await lookups.application(tenantId, ref);
+    const only = res.locals.auth?.appId;
+    if (existing !== undefined || inline == null || only !== undefined) {
+      // An app portal token reaches its own application only.
+      if (existing === undefined || (only !== undefined && existing.id !== only)) {
+        throw notFound('application');
+      }
+      return existing;
     }
     if (isId('application', ref)) throw notFound('application');
     const created = await createApplication(db, tenantId, { ...inline, uid: ref });
@@ -82,7 +88,7 @@ export function messageRoutes(
     async ({ req, res, query, body }) => {
       // The payload is judged before an inline application is created: a refused message
       // leaves nothing behind.
-      const tenant = await getTenant(db, tenantOf(res));
+      const tenant = await lookups.tenant(tenantOf(res));
       if (tenant?.validateSchemas === true) {
         const eventType = await getEventType(db, tenant.id, body.eventType);
         const problem = eventType && deps.payloadSchemas.check(eventType, body.payload);
@@ -90,30 +96,24 @@ export function messageRoutes(
           throw fieldError(['body', 'payload', ...problem.path], problem.message, problem.type);
       }
       const app = await targetApp(res, pathParam(req, 'app_id'), body.application);
-      const created = await createMessage(db, {
-        tenantId: app.tenantId,
-        appId: app.id,
-        eventType: body.eventType,
-        eventId: body.eventId ?? null,
-        channels: body.channels ?? null,
-        tags: body.tags ?? null,
-        payload: JSON.stringify(body.payload),
-        deliverAt: body.deliverAt == null ? null : new Date(body.deliverAt),
-      });
+      const created = await deps.writer
+        .write({
+          tenantId: app.tenantId,
+          appId: app.id,
+          eventType: body.eventType,
+          eventId: body.eventId ?? null,
+          channels: body.channels ?? null,
+          tags: body.tags ?? null,
+          payload: JSON.stringify(body.payload),
+          deliverAt: body.deliverAt == null ? null : new Date(body.deliverAt),
+        })
+        .catch((error: unknown) => {
+          // The application (or its tenant) was deleted since it was looked up.
+          if (pgErrorCode(error) === '23503') throw notFound('application');
+          throw error;
+        });
       if (!created.ok)
         throw conflict('A message with this eventId was already sent to this application.');
-      const delayMs = Math.max(0, (created.message.deliverAt?.getTime() ?? 0) - Date.now());
-      await queueAfterCommit(
-        deps,
-        created.deliveries.map((d) => ({
-          deliveryId: d.id,
-          endpointId: d.endpointId,
-          attempt: 1,
-          delayMs,
-        })),
-        { messageId: created.message.id },
-        [messageAccepted(created)],
-      );
       res.status(202).json(messageOut(created.message, query.with_content));
     },
   );

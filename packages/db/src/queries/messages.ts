@@ -1,19 +1,9 @@
 import { idFloor, isId, newId, type Id } from '@hookrail/ids';
-import {
-  and,
-  arrayContains,
-  arrayOverlaps,
-  eq,
-  gte,
-  inArray,
-  isNull,
-  lt,
-  or,
-  type SQL,
-} from 'drizzle-orm';
+import { and, arrayContains, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../client.ts';
 import { deliveries, endpoints, messages, type MessageRow } from '../schema/index.ts';
 import { keyset, type Page, type PageRequest } from './pagination.ts';
+import { receivesSql } from './receives.ts';
 
 export interface NewMessage {
   tenantId: Id<'tenant'>;
@@ -40,26 +30,6 @@ export type MessageCreate =
   | { ok: false; reason: 'duplicate_event_id' };
 
 /**
- * Which live endpoints receive a message: enabled, with no type filter or one naming its type,
- * and with no channels or at least one channel in common with the message. A message without
- * channels reaches only endpoints without channels.
- */
-function receives(
-  appId: Id<'application'>,
-  eventType: string,
-  channels: string[] | null,
-): SQL | undefined {
-  return and(
-    eq(endpoints.appId, appId),
-    isNull(endpoints.deletedAt),
-    eq(endpoints.disabled, false),
-    or(isNull(endpoints.filterTypes), arrayContains(endpoints.filterTypes, [eventType])),
-    channels === null
-      ? isNull(endpoints.channels)
-      : or(isNull(endpoints.channels), arrayOverlaps(endpoints.channels, channels)),
-  );
-}
-
 /** Whether a message of this type and these channels would reach any endpoint now. */
 export async function hasReceivers(
   db: DbOrTx,
@@ -70,7 +40,7 @@ export async function hasReceivers(
   const [row] = await db
     .select({ id: endpoints.id })
     .from(endpoints)
-    .where(receives(appId, eventType, channels))
+    .where(receivesSql(sql`${appId}`, sql`${eventType}`, sql`${channels}::text[]`))
     .limit(1);
   return row !== undefined;
 }
@@ -95,7 +65,7 @@ export async function insertMessage(
     .from(endpoints)
     .where(
       and(
-        receives(input.appId, input.eventType, input.channels),
+        receivesSql(sql`${input.appId}`, sql`${input.eventType}`, sql`${input.channels}::text[]`),
         only === undefined ? undefined : eq(endpoints.id, only),
       ),
     )

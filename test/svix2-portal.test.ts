@@ -165,6 +165,29 @@ describe('ending portal sessions', () => {
     expect(await status(fresh.client.application.get(app.id))).toBe(200);
   });
 
+  it('a revocation older than the longest token life is removed by the next one', async () => {
+    const app = await svix.application.create({ name: 'Prune' });
+    const tenantId = (
+      await env.sql.query<{ tenant_id: string }>(
+        'select tenant_id from applications where id = $1',
+        [app.id],
+      )
+    ).rows[0]?.tenant_id;
+    await env.sql.query(
+      `insert into portal_token_revocations (tenant_id, app_id, issued_before, effective_at)
+       values ($1, $2, now() - interval '8 days', now() - interval '8 days'),
+              ($1, $2, now() - interval '6 days', now() - interval '6 days')`,
+      [tenantId, app.id],
+    );
+    await svix.authentication.expireAll(app.id, {});
+    const { rows } = await env.sql.query<{ age: string }>(
+      `select case when issued_before < now() - interval '7 days' then 'old' else 'recent' end as age
+         from portal_token_revocations where app_id = $1 order by issued_before`,
+      [app.id],
+    );
+    expect(rows.map((r) => r.age)).toEqual(['recent', 'recent']);
+  });
+
   it('the portal URL opens a page that says the portal is coming', async () => {
     const app = await svix.application.create({ name: 'Page' });
     const { access } = await portal(app.id, {});

@@ -1,5 +1,5 @@
 import type { Id } from '@hookrail/ids';
-import { and, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import { portalTokenRevocations } from '../schema/index.ts';
 
@@ -12,8 +12,24 @@ export interface PortalTokenRef {
   issuedAt: Date;
 }
 
+/**
+ * Portal tokens last at most 7 days, so a revocation of tokens issued more than 7 days ago
+ * matches only expired ones: each new revocation of the application removes those.
+ */
+async function pruneRevocations(db: DbOrTx, appId: Id<'application'>): Promise<void> {
+  await db
+    .delete(portalTokenRevocations)
+    .where(
+      and(
+        eq(portalTokenRevocations.appId, appId),
+        lt(portalTokenRevocations.issuedBefore, sql`now() - interval '7 days'`),
+      ),
+    );
+}
+
 /** Logout: the one token stops working at once. */
 export async function revokePortalToken(db: DbOrTx, token: PortalTokenRef): Promise<void> {
+  await pruneRevocations(db, token.appId);
   await db.insert(portalTokenRevocations).values({
     tenantId: token.tenantId,
     appId: token.appId,
@@ -35,6 +51,7 @@ export async function revokeApplicationTokens(
   options: { sessionIds: string[] | undefined; delaySeconds: number },
 ): Promise<void> {
   const sessions = options.sessionIds?.length ? options.sessionIds : [null];
+  await pruneRevocations(db, scope.appId);
   await db.insert(portalTokenRevocations).values(
     sessions.map((sessionId) => ({
       ...scope,

@@ -7,8 +7,9 @@ import { tenantRef } from './tenants.ts';
  * App portal tokens revoked before they expire (logout, expire-all). Portal tokens are
  * stateless JWTs, so revocation lives here, where every API instance sees it: a token of the
  * application issued before `issuedBefore` is refused from `effectiveAt` on, when it matches
- * `tokenId` and `sessionId` (null matches any). Rows outlive the longest token (7 days) only
- * by accident; nothing needs them after that.
+ * `tokenId` and `sessionId` (null matches any). A row whose `issuedBefore` is over 7 days old
+ * (the longest a token lasts) matches only expired tokens; the next revocation of its
+ * application deletes it.
  */
 export const portalTokenRevocations = pgTable(
   'portal_token_revocations',

@@ -86,6 +86,24 @@ describe('input Postgres cannot store', () => {
     expect(res.json<{ detail: Issue[] }>().detail[0]).toMatchObject({ type: 'too_deep' });
   });
 
+  it('refuses dates that fall outside the years 0001 to 9999 once their offset is applied', async () => {
+    const ep = await client.post(`/api/v1/app/${appId}/endpoint`, { url: 'https://example.com/x' });
+    const recover = `/api/v1/app/${appId}/endpoint/${ep.json<{ id: string }>().id}/recover`;
+    for (const since of ['9999-12-31T23:59:59-23:59', '0001-01-01T00:00:00+00:01']) {
+      const res = await client.post(recover, { since });
+      expect(res.status, since).toBe(422);
+      expect(res.json<{ detail: Issue[] }>().detail[0]).toMatchObject({ loc: ['body', 'since'] });
+    }
+    const late = await client.post(`/api/v1/app/${appId}/msg`, {
+      eventType: 'a.b',
+      payload: {},
+      deliverAt: '9999-12-31T23:59:59-23:59',
+    });
+    expect(late.status).toBe(422);
+    const query = await client.get(`/api/v1/app/${appId}/msg?before=9999-12-31T23:59:59-23:59`);
+    expect(query.status).toBe(422);
+  });
+
   it('answers 400 invalid_path for a NUL or malformed percent-encoding in the path', async () => {
     for (const segment of ['%00', 'a%00b', '%E0%A4%A', '%ED%A0%80', '%']) {
       for (const path of [`/api/v1/app/${segment}`, `/api/v1/app/${appId}/msg/${segment}`]) {

@@ -1,5 +1,6 @@
 import type { PageRequest } from '@hookrail/db';
 import { z } from 'zod';
+import { dateTimeIn } from '../schemas/common.ts';
 
 /** Svix's list parameters: `limit` (1-250, default 50), `iterator`, `order`. */
 export function listQuery(defaultOrder: PageRequest['order']) {
@@ -41,6 +42,4 @@ export function queryList<T extends string>(item: z.ZodType<T, string>) {
 }
 
 /** An RFC 3339 date-time with an offset, as a Date. */
-export const queryDate = z.iso
-  .datetime({ offset: true, error: 'must be a date-time such as 2026-01-31T12:00:00Z' })
-  .transform((value) => new Date(value));
+export const queryDate = dateTimeIn.transform((value) => new Date(value));

@@ -16,7 +16,7 @@ import { tenantOf } from '../http/locals.ts';
 import { pathParam, type RouteTable } from '../http/routes.ts';
 import { fieldError } from '../http/validate.ts';
 import type { PayloadSchemas } from '../payload-schemas/index.ts';
-import { channelName, eventTypeName, token } from '../schemas/common.ts';
+import { channelName, eventTypeName, nameList, token } from '../schemas/common.ts';
 import {
   destinationList,
   destinationOut,
@@ -35,7 +35,8 @@ const withContent = z.object({ with_content: queryFlag(true) });
 const precheckIn = z
   .strictObject({
     eventType: eventTypeName,
-    channels: z.array(channelName).max(5).nullable().optional(),
+    // [] means no channels, as in a message (an empty overlap test would be an error).
+    channels: nameList(channelName, 5).nullable().optional(),
   })
   .meta({ id: 'MessagePrecheckIn' });
 const precheckOut = z.object({ active: z.boolean() }).meta({ id: 'MessagePrecheckOut' });

@@ -81,6 +81,23 @@ export function nameList(item: z.ZodType<string>, max: number) {
     .transform((list) => (list.length === 0 ? null : list));
 }
 
+const earliest = Date.parse('0001-01-01T00:00:00Z');
+const latest = Date.parse('9999-12-31T23:59:59.999Z');
+const dateTimeError = 'must be a date-time such as 2026-01-31T12:00:00Z';
+
+/**
+ * An RFC 3339 date-time with an offset, in input. The instant must lie in the years 0001 to
+ * 9999 once the offset is applied (`9999-12-31T23:59:59-23:59` does not): Postgres cannot
+ * read the six-digit years JavaScript writes beyond them, so they are refused here.
+ */
+export const dateTimeIn = z.iso.datetime({ offset: true, error: dateTimeError }).refine(
+  (value) => {
+    const time = Date.parse(value);
+    return time >= earliest && time <= latest;
+  },
+  { error: 'must lie between the years 0001 and 9999 (UTC)' },
+);
+
 /** An RFC 3339 timestamp in a response. */
 export const dateTime = z
   .string()

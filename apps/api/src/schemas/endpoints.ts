@@ -5,6 +5,7 @@ import { z } from 'zod';
 import {
   channelName,
   dateTime,
+  dateTimeIn,
   eventTypeName,
   listOf,
   metadata,
@@ -351,20 +352,14 @@ export function endpointHeadersOut(
 
 export const recoverIn = z
   .strictObject({
-    since: z.iso.datetime({
-      offset: true,
-      error: 'must be a date-time such as 2026-01-31T12:00:00Z',
-    }),
-    until: z.iso
-      .datetime({ offset: true, error: 'must be a date-time such as 2026-01-31T12:00:00Z' })
-      .nullable()
-      .optional(),
+    since: dateTimeIn,
+    until: dateTimeIn.nullable().optional(),
   })
   .meta({ id: 'RecoverIn' });
 
 export const endpointStatsQuery = z.object({
-  since: z.iso.datetime({ offset: true, error: 'must be a date-time' }).optional(),
-  until: z.iso.datetime({ offset: true, error: 'must be a date-time' }).optional(),
+  since: dateTimeIn.optional(),
+  until: dateTimeIn.optional(),
 });
 
 export const endpointStatsOut = z

@@ -2,7 +2,16 @@ import type { AttemptRow, Destination, MessageRow } from '@hookrail/db';
 import { z } from 'zod';
 import { parseLossless } from '../http/json.ts';
 import { applicationIn } from './applications.ts';
-import { channelName, dateTime, eventTypeName, listOf, nameList, token, uid } from './common.ts';
+import {
+  channelName,
+  dateTime,
+  dateTimeIn,
+  eventTypeName,
+  listOf,
+  nameList,
+  token,
+  uid,
+} from './common.ts';
 
 /** A JSON object (not an array, string or number). */
 const jsonObject = z
@@ -27,11 +36,7 @@ export const messageIn = z
     payload: jsonObject,
     channels: nameList(channelName, 5).nullable().optional(),
     tags: nameList(token(128), 5).nullable().optional(),
-    deliverAt: z.iso
-      .datetime({ offset: true, error: 'must be a date-time such as 2026-01-31T12:00:00Z' })
-      .nullable()
-      .optional()
-      .meta({ description: 'Send no sooner than this.' }),
+    deliverAt: dateTimeIn.nullable().optional().meta({ description: 'Send no sooner than this.' }),
     application: applicationIn.nullable().optional().meta({
       description: 'Created with the message when the application in the path does not exist.',
     }),

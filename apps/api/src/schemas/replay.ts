@@ -1,6 +1,6 @@
 import type { MessageRow, DeliveryRow } from '@hookrail/db';
 import { z } from 'zod';
-import { channelName, dateTime, eventTypeName, listOf, token } from './common.ts';
+import { channelName, dateTime, dateTimeIn, eventTypeName, listOf, token } from './common.ts';
 import {
   messageOut,
   messageOutSchema,
@@ -9,11 +9,6 @@ import {
   statusCodes,
   statusTexts,
 } from './messages.ts';
-
-const dateTimeIn = z.iso.datetime({
-  offset: true,
-  error: 'must be a date-time such as 2026-01-31T12:00:00Z',
-});
 
 /** POST .../replay-missing: the window whose missing messages the endpoint is sent. */
 export const replayIn = z

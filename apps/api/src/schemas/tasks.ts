@@ -1,6 +1,6 @@
 import { taskKinds, type TaskRow } from '@hookrail/db';
 import { z } from 'zod';
-import { dateTime, eventTypeName, listOf } from './common.ts';
+import { dateTime, dateTimeIn, eventTypeName, listOf } from './common.ts';
 
 export const taskOutSchema = z
   .object({
@@ -88,11 +88,6 @@ export function backgroundTaskOut(task: TaskRow): z.input<typeof backgroundTaskO
     data: taskOut(task),
   };
 }
-
-const dateTimeIn = z.iso.datetime({
-  offset: true,
-  error: 'must be a date-time such as 2026-01-31T12:00:00Z',
-});
 
 export const bulkRetryIn = z
   .strictObject({

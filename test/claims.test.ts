@@ -7,6 +7,7 @@ import {
   type Database,
   type DeliveryResult,
 } from '@hookrail/db';
+import type { Decision } from '@hookrail/delivery';
 import { newId, type Id } from '@hookrail/ids';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestApi } from './support/api.ts';
@@ -54,8 +55,19 @@ function succeeded(delivery: ClaimedDelivery): DeliveryResult {
       response: 'ok',
       error: null,
     },
-    next: { status: 'succeeded' },
+    decision: decided({ status: 'succeeded' }, 'succeeded'),
   };
+}
+
+/** A decision that changes nothing but the delivery's state. */
+function decided(next: Decision['next'], result: 'succeeded' | 'failed'): Decision {
+  const health = {
+    consecutiveFailures: 0,
+    failingSince: null,
+    breaker: 'closed',
+    disabled: false,
+  } as const;
+  return { result, next, health, healthChanged: false, disable: null, events: [] };
 }
 
 const state = async (id: Id<'delivery'>) =>
@@ -108,9 +120,9 @@ describe('claiming a delivery', () => {
     const late: DeliveryResult = {
       ...answered,
       attempt: answered.attempt && { ...answered.attempt, outcome: 'failed', statusCode: 500 },
-      next: { status: 'pending', nextAttemptAt: new Date() },
+      decision: decided({ status: 'pending', nextAttemptAt: Date.now() }, 'failed'),
     };
-    const lateRecord = await recordResults(database.db, [late], { disableAfterMs: 86_400_000 });
+    const lateRecord = await recordResults(database.db, [late]);
     expect(lateRecord.applied.has(id)).toBe(false);
     expect(await state(id)).toEqual({
       status: 'sending',
@@ -121,9 +133,9 @@ describe('claiming a delivery', () => {
     // Recording the current claim's result twice (as after a commit whose answer was lost)
     // changes the delivery once and records the attempt once.
     const current = succeeded(second);
-    const recorded = await recordResults(database.db, [current], { disableAfterMs: 86_400_000 });
+    const recorded = await recordResults(database.db, [current]);
     expect(recorded.applied.has(id)).toBe(true);
-    const again = await recordResults(database.db, [current], { disableAfterMs: 86_400_000 });
+    const again = await recordResults(database.db, [current]);
     expect(again.applied.has(id)).toBe(false);
     expect(await state(id)).toEqual({ status: 'succeeded', attempt_count: 1, claim_token: null });
     const { rows } = await env.sql.query<{ attempt_number: number }>(

@@ -21,6 +21,7 @@ import { createDatabaseWatch } from './delivery/database-watch.ts';
 import { EndpointLimits } from './delivery/endpoint-limits.ts';
 import { createSender } from './delivery/http-sender.ts';
 import { createDeliveryProcessor } from './delivery/processor.ts';
+import { createRoundTrips } from './delivery/round-trips.ts';
 
 export interface RunningWorker {
   close(): Promise<void>;
@@ -91,26 +92,32 @@ export async function startWorker(
     prefix: config.redisPrefix,
     concurrency: config.concurrency,
     process: createDeliveryProcessor({
-      db: database.db,
-      queue,
       status,
+      trips: createRoundTrips({
+        db: database.db,
+        queue,
+        status,
+        logger,
+        leaseMs: config.requestTimeoutMs + config.leaseMarginMs,
+        now: Date.now,
+        gate: createEndpointGate(producer, config.redisPrefix, {
+          breakerFailures: config.breakerFailures,
+          probeBaseMs: config.breakerProbeIntervalMs,
+          probeMaxMs: Math.max(config.breakerProbeIntervalMs, 10 * 60_000),
+          slowAfterMs: config.slowAfterMs,
+          slowTotal: config.slowInflightTotal,
+        }),
+      }),
       sender,
       vault,
       logger,
-      gate: createEndpointGate(producer, config.redisPrefix, {
-        breakerFailures: config.breakerFailures,
-        probeBaseMs: config.breakerProbeIntervalMs,
-        probeMaxMs: Math.max(config.breakerProbeIntervalMs, 10 * 60_000),
-        slowAfterMs: config.slowAfterMs,
-        slowTotal: config.slowInflightTotal,
-      }),
       limits: new EndpointLimits(database.db, config.endpointMaxInflight),
-      retry: {
+      policy: {
         scheduleSeconds: config.retryScheduleSeconds,
         throttleMinDelayMs: config.throttleMinDelayMs,
+        disableAfterMs: config.disableAfterMs,
       },
       leaseMs: config.requestTimeoutMs + config.leaseMarginMs,
-      disableAfterMs: config.disableAfterMs,
       slowAfterMs: config.slowAfterMs,
       slowInflight: config.slowInflight,
       databaseDown: () => watch.down(),

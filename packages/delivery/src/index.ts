@@ -15,3 +15,14 @@ export {
   webhookHeaders,
   type WebhookRequest,
 } from './headers.ts';
+export {
+  decideAttempt,
+  isSuccess,
+  failingAttempt,
+  type AttemptFacts,
+  type AttemptOutcome,
+  type DecidedEvent,
+  type Decision,
+  type DeliveryPolicy,
+  type EndpointHealth,
+} from './decide.ts';

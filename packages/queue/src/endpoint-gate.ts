@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { redisKey } from './redis.ts';
 
 /**
@@ -191,28 +191,40 @@ export type Admission =
 
 export type Transition = 'none' | 'opened' | 'reopened' | 'closed';
 
+export interface ReportRequest {
+  endpointId: string;
+  jobKey: string;
+  now: number;
+  outcome: 'success' | 'failure' | 'none';
+  /** The answer took `slowAfterMs` or longer (or never came): the endpoint is slow. */
+  slow: boolean;
+  maxInflight: number;
+}
+
 export interface EndpointGate {
-  admit(request: AdmitRequest): Promise<Admission>;
+  /** Decides many admissions in one round trip (each on its own, in order). */
+  admit(requests: readonly AdmitRequest[]): Promise<Admission[]>;
   /**
    * Gives the slot back and tells the breaker how the request went (`none`: it was not
    * made, e.g. the delivery had been canceled).
    */
-  report(request: {
-    endpointId: string;
-    jobKey: string;
-    now: number;
-    outcome: 'success' | 'failure' | 'none';
-    /** The answer took `slowAfterMs` or longer (or never came): the endpoint is slow. */
-    slow: boolean;
-    maxInflight: number;
-  }): Promise<{ transition: Transition }>;
+  report(requests: readonly ReportRequest[]): Promise<Transition[]>;
 }
 
 declare module 'ioredis' {
-  interface RedisCommander {
-    hookrailAdmit(...args: (string | number)[]): Promise<[number, number, string, number]>;
-    hookrailReport(...args: (string | number)[]): Promise<[Transition, number]>;
+  interface ChainableCommander {
+    hookrailAdmit(...args: (string | number)[]): ChainableCommander;
+    hookrailReport(...args: (string | number)[]): ChainableCommander;
   }
+}
+
+/** The replies of a pipeline, failing on the first error (a script error, a lost connection). */
+async function replies(pipeline: ChainableCommander): Promise<unknown[]> {
+  const results = (await pipeline.exec()) ?? [];
+  return results.map(([error, reply]) => {
+    if (error) throw error;
+    return reply;
+  });
 }
 
 export function createEndpointGate(
@@ -225,49 +237,59 @@ export function createEndpointGate(
   const key = (endpointId: string, part: string) => redisKey(prefix, 'ep', endpointId, part);
   const slowSet = redisKey(prefix, 'slow-inflight');
   return {
-    async admit(r) {
-      const rate = r.rate ?? 0;
-      // The fourth value is the spread of a refusal, or the slow flag of an admission.
-      const [admitted, waitMs, reason, extra] = await redis.hookrailAdmit(
-        key(r.endpointId, 'inflight'),
-        key(r.endpointId, 'bucket'),
-        key(r.endpointId, 'reserved'),
-        key(r.endpointId, 'breaker'),
-        slowSet,
-        r.now,
-        r.jobKey,
-        r.maxInflight,
-        rate,
-        1,
-        r.leaseMs,
-        settings.slowAfterMs,
-        r.slowRoom ? 1 : 0,
-        settings.slowTotal,
-      );
-      if (admitted === 1) return { admitted: true, probe: reason === 'probe', slow: extra === 1 };
-      return {
-        admitted: false,
-        reason: reason as Exclude<Admission, { admitted: true }>['reason'],
-        waitMs,
-        spreadMs: extra,
-      };
+    async admit(requests) {
+      if (requests.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const r of requests) {
+        pipeline.hookrailAdmit(
+          key(r.endpointId, 'inflight'),
+          key(r.endpointId, 'bucket'),
+          key(r.endpointId, 'reserved'),
+          key(r.endpointId, 'breaker'),
+          slowSet,
+          r.now,
+          r.jobKey,
+          r.maxInflight,
+          r.rate ?? 0,
+          1,
+          r.leaseMs,
+          settings.slowAfterMs,
+          r.slowRoom ? 1 : 0,
+          settings.slowTotal,
+        );
+      }
+      return (await replies(pipeline)).map((reply): Admission => {
+        // The fourth value is the spread of a refusal, or the slow flag of an admission.
+        const [admitted, waitMs, reason, extra] = reply as [number, number, string, number];
+        if (admitted === 1) return { admitted: true, probe: reason === 'probe', slow: extra === 1 };
+        return {
+          admitted: false,
+          reason: reason as Exclude<Admission, { admitted: true }>['reason'],
+          waitMs,
+          spreadMs: extra,
+        };
+      });
     },
-    async report(r) {
-      const [transition] = await redis.hookrailReport(
-        key(r.endpointId, 'inflight'),
-        key(r.endpointId, 'breaker'),
-        slowSet,
-        r.now,
-        r.jobKey,
-        r.outcome,
-        settings.breakerFailures,
-        settings.probeBaseMs,
-        settings.probeMaxMs,
-        r.maxInflight,
-        r.slow ? 1 : 0,
-        slowHoldMs,
-      );
-      return { transition };
+    async report(requests) {
+      if (requests.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const r of requests) {
+        pipeline.hookrailReport(
+          key(r.endpointId, 'inflight'),
+          key(r.endpointId, 'breaker'),
+          slowSet,
+          r.now,
+          r.jobKey,
+          r.outcome,
+          settings.breakerFailures,
+          settings.probeBaseMs,
+          settings.probeMaxMs,
+          r.maxInflight,
+          r.slow ? 1 : 0,
+          slowHoldMs,
+        );
+      }
+      return (await replies(pipeline)).map((reply) => (reply as [Transition, number])[0]);
     },
   };
 }

@@ -28,6 +28,7 @@ export {
   resetEndpointBreaker,
   type Admission,
   type AdmitRequest,
+  type ReportRequest,
   type EndpointGate,
   type GateSettings,
   type Transition,

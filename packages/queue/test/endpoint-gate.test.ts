@@ -29,8 +29,18 @@ function gate(slowTotal = 100): EndpointGate {
   });
 }
 
-const admit = (g: EndpointGate, endpointId: string, jobKey: string, now: number, slowRoom = true) =>
-  g.admit({ endpointId, jobKey, now, maxInflight: 10, rate: null, leaseMs: 60_000, slowRoom });
+const admit = async (
+  g: EndpointGate,
+  endpointId: string,
+  jobKey: string,
+  now: number,
+  slowRoom = true,
+) =>
+  (
+    await g.admit([
+      { endpointId, jobKey, now, maxInflight: 10, rate: null, leaseMs: 60_000, slowRoom },
+    ])
+  )[0];
 
 describe('the endpoint gate', () => {
   it('calls an endpoint slow once one of its requests has been open for the slow threshold', async () => {
@@ -67,21 +77,41 @@ describe('the endpoint gate', () => {
       reason: 'slow_budget',
     });
     // The slow request's answer gives its place back.
-    await g.report({
-      endpointId: 'ep_a',
-      jobKey: 'a2',
-      now: 12_500,
-      outcome: 'success',
-      slow: true,
-      maxInflight: 10,
-    });
+    await g.report([
+      {
+        endpointId: 'ep_a',
+        jobKey: 'a2',
+        now: 12_500,
+        outcome: 'success',
+        slow: true,
+        maxInflight: 10,
+      },
+    ]);
     expect(await admit(g, 'ep_b', 'b2', 12_500)).toMatchObject({ admitted: true, slow: true });
+  });
+
+  it('decides a pipeline of admissions one after another, as if asked in turn', async () => {
+    const g = gate();
+    const ask = (jobKey: string) => ({
+      endpointId: 'ep_a',
+      jobKey,
+      now: 10_000,
+      maxInflight: 2,
+      rate: null,
+      leaseMs: 60_000,
+      slowRoom: true,
+    });
+    expect((await g.admit([ask('j1'), ask('j2'), ask('j3')])).map((a) => a.admitted)).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 
   it('keeps an endpoint slow after a slow answer until a quick answer', async () => {
     const g = gate();
     const report = (jobKey: string, now: number, slow: boolean) =>
-      g.report({ endpointId: 'ep_a', jobKey, now, outcome: 'success', slow, maxInflight: 10 });
+      g.report([{ endpointId: 'ep_a', jobKey, now, outcome: 'success', slow, maxInflight: 10 }]);
     await admit(g, 'ep_a', 'j1', 10_000);
     await report('j1', 13_000, true);
     expect(await admit(g, 'ep_a', 'j2', 13_001)).toMatchObject({ admitted: true, slow: true });

@@ -1,40 +1,33 @@
-import {
-  claimDeliveries,
-  isUnavailableError,
-  recordResults,
-  type ClaimedDelivery,
-  type Db,
-  type DeliveryResult,
-} from '@hookrail/db';
+import { isUnavailableError, type ClaimedDelivery, type DeliveryResult } from '@hookrail/db';
+import { decideAttempt, isSuccess, type DeliveryPolicy } from '@hookrail/delivery';
 import type { Logger } from '@hookrail/logger';
 import {
   deliverJobId,
   type Admission,
   type DeliverJob,
-  type DeliveryQueue,
-  type EndpointGate,
-  type NewStatusEvent,
   type ProcessOutcome,
-  type ScheduledJob,
+  type ReportRequest,
   type StatusPublisher,
   type Transition,
 } from '@hookrail/queue';
-import { attemptDelivery, type AttemptDeps } from './attempt.ts';
+import { makeAttempt, type AttemptDeps, type MadeAttempt } from './attempt.ts';
 import type { EndpointLimits } from './endpoint-limits.ts';
-import { attemptsStarted, resultEvents } from './status-events.ts';
+import type { RoundTrips } from './round-trips.ts';
+import { attemptsStarted } from './status-events.ts';
 
 export interface ProcessorDeps extends AttemptDeps {
-  db: Db;
-  queue: DeliveryQueue;
+  /** Postgres and Redis, batched across the jobs running at once. */
+  trips: RoundTrips;
   /** Status events that go without jobs: never awaited, dropped when Redis is slow. */
   status: StatusPublisher;
-  gate: EndpointGate;
   limits: EndpointLimits;
   logger: Logger;
   /** How long a claim holds before another worker may take the delivery over. */
   leaseMs: number;
-  /** An endpoint failing without a success for this long is disabled. */
-  disableAfterMs: number;
+  /** The retry schedule and when failing endpoints are disabled. */
+  policy: DeliveryPolicy;
+  /** A number in [0, 1), for retry jitter. */
+  random: () => number;
   /** Told when Postgres cannot be reached (the worker then pauses until it can). */
   databaseDown: () => void;
   /** True once the worker is shutting down: stop waiting on Postgres. */
@@ -43,20 +36,6 @@ export interface ProcessorDeps extends AttemptDeps {
   slowAfterMs: number;
   /** Requests to slow endpoints this worker holds at once, at most (see `EndpointGate`). */
   slowInflight: number;
-}
-
-/**
- * Queues follow-up jobs with the status events that explain them, events first, in one round
- * trip. Events without jobs are published without waiting, so that a delivery's completion
- * never waits on the status stream.
- */
-async function queueWithEvents(
-  deps: Pick<ProcessorDeps, 'queue' | 'status'>,
-  jobs: readonly ScheduledJob[],
-  events: readonly NewStatusEvent[],
-): Promise<void> {
-  if (jobs.length === 0) deps.status.publish(events);
-  else await deps.queue.enqueue(jobs, events);
 }
 
 /**
@@ -105,10 +84,11 @@ export function createDeliveryProcessor(
    * and its outcome is worth keeping. If the claim expired meanwhile and the delivery was
    * sent again, this attempt is still recorded, next to the duplicate.
    */
-  async function record(result: DeliveryResult) {
+  async function record(result: DeliveryResult): Promise<void> {
     for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
       try {
-        return await recordResults(deps.db, [result], { disableAfterMs: deps.disableAfterMs });
+        await deps.trips.record(result);
+        return;
       } catch (error) {
         if (!isUnavailableError(error) || deps.stopping()) throw error;
         deps.databaseDown();
@@ -134,7 +114,7 @@ export function createDeliveryProcessor(
       if (holdsSlow) slowHeld -= 1;
       holdsSlow = false;
     };
-    const admission = await deps.gate
+    const admission = await deps.trips
       .admit({
         endpointId: job.endpointId,
         jobKey,
@@ -151,8 +131,8 @@ export function createDeliveryProcessor(
     if (!admission.admitted || !admission.slow) releaseSlow();
     if (!admission.admitted) return { deferMs: deferral(admission, deferrals, deps.random()) };
 
-    const report = (outcome: 'success' | 'failure' | 'none', slow = false) =>
-      deps.gate.report({
+    const report = (outcome: ReportRequest['outcome'], slow = false) =>
+      deps.trips.report({
         endpointId: job.endpointId,
         jobKey,
         now: deps.now(),
@@ -160,9 +140,9 @@ export function createDeliveryProcessor(
         slow,
         maxInflight: limits.maxInflight,
       });
-    let claimed;
+    let delivery;
     try {
-      claimed = await claimDeliveries(deps.db, [job], deps.leaseMs);
+      delivery = await deps.trips.claim(job);
     } catch (error) {
       releaseSlow();
       await report('none');
@@ -170,7 +150,6 @@ export function createDeliveryProcessor(
       deps.databaseDown();
       return { deferMs: 1000 };
     }
-    const [delivery] = claimed;
     if (delivery === undefined) {
       releaseSlow();
       await report('none');
@@ -178,9 +157,7 @@ export function createDeliveryProcessor(
       return undefined;
     }
     deps.status.publish(attemptsStarted([delivery], deps.now()));
-    const finishing = attemptDelivery(deps, delivery).then((result) =>
-      finish(delivery, result, report),
-    );
+    const finishing = makeAttempt(deps, delivery).then((made) => finish(delivery, made, report));
     const park = (): ProcessOutcome => {
       if (!holdsSlow) slowHeld += 1;
       holdsSlow = true;
@@ -196,74 +173,64 @@ export function createDeliveryProcessor(
   };
 
   /**
-   * What follows a made attempt: report it to the gate, record it, queue the next attempt and
-   * any operational messages. The request is made: its result must reach Postgres, Redis or not.
+   * What follows a made attempt: report it to the gate, decide (`decideAttempt`), record the
+   * decision, queue the next attempt and any operational messages. The request is made: its
+   * result must reach Postgres, Redis or not.
    */
   async function finish(
     delivery: ClaimedDelivery,
-    result: DeliveryResult,
-    report: (
-      outcome: 'success' | 'failure' | 'none',
-      slow: boolean,
-    ) => Promise<{ transition: Transition }>,
+    made: MadeAttempt,
+    report: (outcome: ReportRequest['outcome'], slow: boolean) => Promise<Transition>,
   ): Promise<void> {
-    const sent = result.attempt?.sent === true;
+    const { outcome, record: attempt } = made;
+    const sent = outcome.kind === 'sent';
     const slow =
       sent &&
-      ((result.attempt?.durationMs ?? 0) >= deps.slowAfterMs ||
-        result.attempt?.error?.startsWith('timeout') === true);
+      ((attempt?.durationMs ?? 0) >= deps.slowAfterMs ||
+        attempt?.error?.startsWith('timeout') === true);
     const transition = await report(
-      !sent ? 'none' : result.attempt?.outcome === 'succeeded' ? 'success' : 'failure',
+      !sent ? 'none' : isSuccess(outcome) ? 'success' : 'failure',
       slow,
-    ).then(
-      (reported) => reported.transition,
-      (error: unknown) => {
-        deps.logger.warn(
-          { err: error, endpointId: delivery.endpointId },
-          'could not report the attempt to the endpoint gate; its in-flight slot expires by itself',
-        );
-        return 'none' as const;
-      },
-    );
+    ).catch((error: unknown) => {
+      deps.logger.warn(
+        { err: error, endpointId: delivery.endpointId },
+        'could not report the attempt to the endpoint gate; its in-flight slot expires by itself',
+      );
+      return 'none' as const;
+    });
     if (transition !== 'none') {
       deps.logger.info({ endpointId: delivery.endpointId, transition }, 'circuit breaker changed');
     }
-    const recorded = await record({ ...result, breaker: transition });
-    const { followUps, applied } = recorded;
+    const decision = decideAttempt(
+      {
+        attempt: delivery.attempt,
+        manual: delivery.manual,
+        systemApp: delivery.systemApp,
+        startedAt: made.startedAt,
+        outcome,
+        breaker: transition,
+      },
+      delivery.health,
+      deps.policy,
+      deps.now(),
+      deps.random(),
+    );
+    const result: DeliveryResult = {
+      delivery,
+      ...(attempt && { attempt: { ...attempt, outcome: decision.result ?? 'failed' } }),
+      decision,
+    };
+    await record(result);
     deps.logger.debug(
       {
         deliveryId: delivery.id,
         endpointId: delivery.endpointId,
         attempt: delivery.attempt,
-        statusCode: result.attempt?.statusCode,
-        error: result.attempt?.error,
-        next: result.next.status,
+        statusCode: attempt?.statusCode,
+        error: attempt?.error,
+        next: decision.next.status,
       },
       'attempt recorded',
     );
-    const jobs: ScheduledJob[] = followUps.map((d) => ({
-      deliveryId: d.id,
-      endpointId: d.endpointId,
-      attempt: 1,
-    }));
-    // A claim that was taken over meanwhile leaves the next attempt to the newer claim.
-    if (result.next.status === 'pending' && applied.has(delivery.id)) {
-      const delayMs = Math.max(0, result.next.nextAttemptAt.getTime() - deps.now());
-      jobs.push({
-        deliveryId: delivery.id,
-        endpointId: delivery.endpointId,
-        attempt: delivery.attempt + 1,
-        delayMs,
-      });
-    }
-    try {
-      await queueWithEvents(deps, jobs, resultEvents([result], recorded, deps.now()));
-    } catch (error) {
-      // The deliveries are due in Postgres; the reconciler queues what is missing.
-      deps.logger.warn(
-        { err: error, deliveryId: delivery.id },
-        'could not queue follow-up attempts',
-      );
-    }
   }
 }

@@ -47,11 +47,13 @@ export function resultEvents(
   now: number,
 ): NewStatusEvent[] {
   const events: NewStatusEvent[] = [];
-  for (const { delivery, attempt, next } of results) {
+  for (const { delivery, attempt, decision } of results) {
+    const { next } = decision;
     if (delivery.systemApp) continue;
     const applied = recorded.applied.has(delivery.id);
     const base = { tenantId: delivery.tenantId, at: now };
-    const nextAttemptAt = next.status === 'pending' ? next.nextAttemptAt.toISOString() : null;
+    const nextAttemptAt =
+      next.status === 'pending' ? new Date(next.nextAttemptAt).toISOString() : null;
     if (attempt !== undefined) {
       events.push({
         ...base,

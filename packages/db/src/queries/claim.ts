@@ -31,6 +31,14 @@ export interface ClaimedDelivery {
   headerStyle: 'webhook' | 'svix';
   /** This claim's token: the result is recorded only if the claim is still this one. */
   claimToken: string;
+  /** The endpoint's health as of the claim, for deciding what follows the attempt. */
+  health: {
+    consecutiveFailures: number;
+    /** Milliseconds since the epoch, or null. */
+    failingSince: number | null;
+    breaker: 'open' | 'closed';
+    disabled: boolean;
+  };
 }
 
 interface ClaimRow extends Record<string, unknown> {
@@ -54,6 +62,9 @@ interface ClaimRow extends Record<string, unknown> {
   manual: boolean;
   header_style: 'webhook' | 'svix';
   claim_token: string;
+  consecutive_failures: number;
+  failing_since: Date | string | null;
+  breaker_state: 'open' | 'closed';
 }
 
 /**
@@ -87,7 +98,8 @@ export async function claimDeliveries(
                 d.claim_token
     )
     select c.*, m.event_type, m.event_id, m.payload, e.url, e.headers, e.disabled, e.uid as endpoint_uid,
-           e.deleted_at is not null as deleted, t.header_style, a.uid as app_uid, a.system,
+           e.deleted_at is not null as deleted, e.consecutive_failures, e.failing_since,
+           e.breaker_state, t.header_style, a.uid as app_uid, a.system,
            coalesce((select json_agg(json_build_object('kind', s.kind, 'key', s.key) order by s.created_at desc)
                        from endpoint_secrets s
                       where s.endpoint_id = c.endpoint_id
@@ -118,5 +130,11 @@ export async function claimDeliveries(
     manual: row.manual,
     headerStyle: row.header_style,
     claimToken: row.claim_token,
+    health: {
+      consecutiveFailures: row.consecutive_failures,
+      failingSince: row.failing_since === null ? null : new Date(row.failing_since).getTime(),
+      breaker: row.breaker_state,
+      disabled: row.disabled,
+    },
   }));
 }

@@ -1,12 +1,13 @@
 import type { Id } from '@hookrail/ids';
-import { and, eq, isNotNull, lt, sql } from 'drizzle-orm';
+import type { DecidedEvent, Decision } from '@hookrail/delivery';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client.ts';
 import { attempts, endpoints } from '../schema/index.ts';
 import type { ClaimedDelivery } from './claim.ts';
 import type { NewDelivery } from './messages.ts';
 import { emitOperationalEvents, type OperationalEvent } from './operational-events.ts';
 
-/** What happened to one claimed delivery, and what becomes of it. */
+/** One claimed delivery's attempt, and what `decideAttempt` decided follows from it. */
 export interface DeliveryResult {
   delivery: ClaimedDelivery;
   /** The attempt's record, when a request was made (or refused for a reason worth showing). */
@@ -18,7 +19,7 @@ export interface DeliveryResult {
     id: Id<'attempt'>;
     trigger: 'scheduled' | 'manual';
     outcome: 'succeeded' | 'failed';
-    /** False when nothing was sent (the endpoint was disabled): it says nothing of its health. */
+    /** False when nothing was sent (the endpoint was disabled, the key did not open). */
     sent: boolean;
     startedAt: Date;
     durationMs: number;
@@ -27,16 +28,7 @@ export interface DeliveryResult {
     response: string | null;
     error: string | null;
   };
-  /** The delivery's next state: final, or pending again until `nextAttemptAt`. */
-  next:
-    { status: 'succeeded' | 'failed' | 'canceled' } | { status: 'pending'; nextAttemptAt: Date };
-  /** What the attempt did to the endpoint's circuit breaker. */
-  breaker?: 'none' | 'opened' | 'reopened' | 'closed';
-}
-
-export interface RecordOptions {
-  /** An endpoint failing without a success for this long is disabled. */
-  disableAfterMs: number;
+  decision: Decision;
 }
 
 export interface Recorded {
@@ -53,24 +45,19 @@ export interface Recorded {
 }
 
 /**
- * Records the outcome of many attempts in one transaction: every attempt row in one insert,
- * every delivery in one update, then each endpoint's health (failure run, breaker state,
- * disabling) and the operational events that follow. The delivery update is a compare-and-
- * set on the claim (`sending` with this claim's token), so a delivery canceled, or taken over
- * after the claim expired, is left as it is: its attempt is recorded all the same, but it
- * changes no endpoint health and raises no events (the newer claim will). Callers
- * complete their jobs only after this commits: a crash before leaves the deliveries
- * `sending` until their lease runs out, and they are sent again.
+ * Writes what was decided about many attempts, in one transaction: every attempt row in one
+ * insert, every delivery in one update, then the endpoint health that changed (an endpoint
+ * whose health the attempts left as it was is not written), and the operational events that
+ * follow. The delivery update is a compare-and-set on the claim (`sending` with this claim's
+ * token), so a delivery canceled, or taken over after the claim expired, is left as it is:
+ * its attempt is recorded all the same, but it changes no endpoint health and raises no
+ * events (the newer claim will). Callers complete their jobs only after this commits: a crash
+ * before leaves the deliveries `sending` until their lease runs out, and they are sent again.
  */
-export async function recordResults(
-  db: Db,
-  results: readonly DeliveryResult[],
-  options: RecordOptions,
-): Promise<Recorded> {
+export async function recordResults(db: Db, results: readonly DeliveryResult[]): Promise<Recorded> {
   if (results.length === 0) return { followUps: [], applied: new Set(), raised: [] };
   return db.transaction(async (tx) => {
-    const rows = results.flatMap((result) => {
-      const { delivery, attempt } = result;
+    const rows = results.flatMap(({ delivery, attempt }) => {
       if (attempt === undefined) return [];
       // Every field of the attempt is a column, except whether anything was sent.
       const { sent, ...recorded } = attempt;
@@ -90,8 +77,9 @@ export async function recordResults(
     });
     if (rows.length > 0) await tx.insert(attempts).values(rows).onConflictDoNothing();
     const values = sql.join(
-      results.map(({ delivery, attempt, next }) => {
-        const nextAt = next.status === 'pending' ? next.nextAttemptAt.toISOString() : null;
+      results.map(({ delivery, attempt, decision: { next } }) => {
+        const nextAt =
+          next.status === 'pending' ? new Date(next.nextAttemptAt).toISOString() : null;
         return sql`(${delivery.id}::text, ${delivery.claimToken}::text, ${next.status}::text,
                     ${nextAt}::timestamptz, ${attempt?.statusCode ?? null}::int)`;
       }),
@@ -117,12 +105,11 @@ export async function recordResults(
       events.set(tenantId, [...(events.get(tenantId) ?? []), event]);
     };
     for (const result of current) {
-      const event = attemptEvent(result);
-      if (event) raise(result.delivery.tenantId, event);
+      for (const event of attemptEvents(result)) raise(result.delivery.tenantId, event);
     }
-    for (const health of endpointHealth(current)) {
-      for (const event of await updateHealth(tx, health, options))
-        raise(health.delivery.tenantId, event);
+    for (const change of endpointHealth(current)) {
+      const event = await updateHealth(tx, change);
+      if (event) raise(change.delivery.tenantId, event);
     }
     const followUps: NewDelivery[] = [];
     for (const [tenantId, list] of events)
@@ -134,37 +121,31 @@ export async function recordResults(
   });
 }
 
-/** message.attempt.failing (4th failure in a row), .exhausted (gave up), .recovered. */
-function attemptEvent(result: DeliveryResult): OperationalEvent | undefined {
-  const { delivery, attempt, next } = result;
-  if (delivery.systemApp || attempt === undefined || !attempt.sent) return undefined;
-  let type: 'message.attempt.failing' | 'message.attempt.exhausted' | 'message.attempt.recovered';
-  if (attempt.outcome === 'succeeded') {
-    if (delivery.attempt <= 4) return undefined;
-    type = 'message.attempt.recovered';
-  } else if (next.status === 'failed' && attempt.trigger === 'scheduled') {
-    type = 'message.attempt.exhausted';
-  } else if (delivery.attempt === 4) {
-    type = 'message.attempt.failing';
-  } else {
-    return undefined;
-  }
-  return {
-    type,
-    data: {
-      appId: delivery.appId,
-      appUid: delivery.appUid,
-      msgId: delivery.messageId,
-      msgEventId: delivery.eventId,
-      endpointId: delivery.endpointId,
-      lastAttempt: {
-        id: attempt.id,
-        timestamp: attempt.startedAt.toISOString(),
-        responseStatusCode: attempt.statusCode ?? 0,
-        responseDurationMs: attempt.durationMs,
-      },
-    },
-  };
+/** The message.attempt.* events decided for one attempt, with what they tell. */
+function attemptEvents({ delivery, attempt, decision }: DeliveryResult): OperationalEvent[] {
+  if (attempt === undefined) return [];
+  return decision.events.flatMap((event): OperationalEvent[] =>
+    event.type === 'endpoint.disabled'
+      ? [] // raised once the endpoint row has actually changed
+      : [
+          {
+            type: event.type,
+            data: {
+              appId: delivery.appId,
+              appUid: delivery.appUid,
+              msgId: delivery.messageId,
+              msgEventId: delivery.eventId,
+              endpointId: delivery.endpointId,
+              lastAttempt: {
+                id: attempt.id,
+                timestamp: attempt.startedAt.toISOString(),
+                responseStatusCode: attempt.statusCode ?? 0,
+                responseDurationMs: attempt.durationMs,
+              },
+            },
+          },
+        ],
+  );
 }
 
 interface HealthChange {
@@ -176,49 +157,53 @@ interface HealthChange {
   /** When the first of those failures started. */
   failingSince: Date | null;
   breaker: 'open' | 'closed' | null;
-  /** The endpoint answered 410 Gone. */
-  gone: boolean;
+  /** The endpoint is to be disabled, and the event that says so (if any). */
+  disable: { reason: 'gone' | 'failing'; event: DecidedEvent | undefined } | null;
 }
 
-/** Folds the batch's sent attempts into one change per endpoint, in order. */
+/**
+ * Folds the batch's decisions into one change per endpoint, in order; endpoints whose health
+ * no decision changed are left out.
+ */
 function endpointHealth(results: readonly DeliveryResult[]): HealthChange[] {
   const changes = new Map<string, HealthChange>();
-  for (const result of results) {
-    const { delivery, attempt, breaker } = result;
-    if (attempt === undefined || !attempt.sent) continue;
+  for (const { delivery, attempt, decision } of results) {
+    if (attempt === undefined || !decision.healthChanged) continue;
     const change = changes.get(delivery.endpointId) ?? {
       delivery,
       reset: false,
       failures: 0,
       failingSince: null,
       breaker: null,
-      gone: false,
+      disable: null,
     };
-    if (attempt.outcome === 'succeeded') {
+    if (decision.result === 'succeeded') {
       change.reset = true;
       change.failures = 0;
       change.failingSince = null;
     } else {
       change.failures += 1;
       change.failingSince ??= attempt.startedAt;
-      change.gone ||= attempt.statusCode === 410;
     }
-    if (breaker === 'opened' || breaker === 'reopened') change.breaker = 'open';
-    if (breaker === 'closed') change.breaker = 'closed';
+    if (decision.health.breaker !== delivery.health.breaker)
+      change.breaker = decision.health.breaker;
+    if (decision.disable !== null) {
+      change.disable ??= {
+        reason: decision.disable,
+        event: decision.events.find((event) => event.type === 'endpoint.disabled'),
+      };
+    }
     changes.set(delivery.endpointId, change);
   }
   return [...changes.values()];
 }
 
 /**
- * Applies one endpoint's change, writing the row only when something differs, and disables it
- * when it answered 410 or has been failing for `disableAfterMs`. Returns the events to raise.
+ * Writes one endpoint's change (failure counts relative to the row, so that workers recording
+ * at once add up), and disables it when that was decided. Returns the endpoint.disabled event
+ * when this write is what disabled it.
  */
-async function updateHealth(
-  tx: Tx,
-  change: HealthChange,
-  options: RecordOptions,
-): Promise<OperationalEvent[]> {
+async function updateHealth(tx: Tx, change: HealthChange): Promise<OperationalEvent | undefined> {
   const id = change.delivery.endpointId;
   const failures = change.reset
     ? sql`${change.failures}::int`
@@ -239,44 +224,29 @@ async function updateHealth(
             is distinct from (${failures}, ${failingSince}, ${breaker})`,
       ),
     );
+  if (change.disable === null) return undefined;
   const disabled = await tx
     .update(endpoints)
     .set({
       disabled: true,
-      disabledReason: change.gone ? 'gone' : 'failing',
+      disabledReason: change.disable.reason,
       disabledAt: sql`now()`,
       updatedAt: sql`now()`,
     })
-    .where(
-      and(
-        eq(endpoints.id, id),
-        eq(endpoints.disabled, false),
-        change.gone
-          ? undefined
-          : and(
-              isNotNull(endpoints.failingSince),
-              lt(
-                endpoints.failingSince,
-                sql`now() - ${options.disableAfterMs} * interval '1 millisecond'`,
-              ),
-            ),
-      ),
-    )
-    .returning({ failingSince: endpoints.failingSince });
-  const [row] = disabled;
-  if (row === undefined || change.delivery.systemApp) return [];
+    .where(and(eq(endpoints.id, id), eq(endpoints.disabled, false)))
+    .returning({ id: endpoints.id });
+  const event = change.disable.event;
+  if (disabled.length === 0 || event?.type !== 'endpoint.disabled') return undefined;
   const { delivery } = change;
-  return [
-    {
-      type: 'endpoint.disabled',
-      data: {
-        appId: delivery.appId,
-        appUid: delivery.appUid,
-        endpointId: delivery.endpointId,
-        endpointUid: delivery.endpointUid,
-        failSince: row.failingSince?.toISOString() ?? null,
-        trigger: change.gone ? 'gone' : 'automatic',
-      },
+  return {
+    type: 'endpoint.disabled',
+    data: {
+      appId: delivery.appId,
+      appUid: delivery.appUid,
+      endpointId: delivery.endpointId,
+      endpointUid: delivery.endpointUid,
+      failSince: event.failingSince === null ? null : new Date(event.failingSince).toISOString(),
+      trigger: event.trigger,
     },
-  ];
+  };
 }

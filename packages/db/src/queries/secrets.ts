@@ -33,9 +33,6 @@ export async function rotateSecret(
 
 /** Drops secrets whose grace period is over, everywhere; returns how many. */
 export async function deleteExpiredSecrets(db: DbOrTx): Promise<number> {
-  const deleted = await db
-    .delete(endpointSecrets)
-    .where(lt(endpointSecrets.expiresAt, sql`now()`))
-    .returning({ id: endpointSecrets.id });
-  return deleted.length;
+  const deleted = await db.delete(endpointSecrets).where(lt(endpointSecrets.expiresAt, sql`now()`));
+  return deleted.rowCount ?? 0;
 }

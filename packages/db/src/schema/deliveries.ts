@@ -59,6 +59,10 @@ export const deliveries = pgTable(
     index('deliveries_due_idx')
       .on(t.nextAttemptAt)
       .where(sql`${t.status} in ('pending', 'sending')`),
+    // The reconciler's scan for claims that expired (their worker died).
+    index('deliveries_lease_idx')
+      .on(t.leaseUntil)
+      .where(sql`${t.status} = 'sending'`),
   ],
 );
 

@@ -1,0 +1,146 @@
+import {
+  claimDeliveries,
+  isUnavailableError,
+  recordResults,
+  type ClaimedDelivery,
+  type Db,
+  type DeliveryResult,
+} from '@hookrail/db';
+import type { Logger } from '@hookrail/logger';
+import {
+  deliverJobId,
+  type Admission,
+  type AdmitRequest,
+  type DeliverJob,
+  type DeliveryQueue,
+  type EndpointGate,
+  type ReportRequest,
+  type ScheduledJob,
+  type StatusPublisher,
+  type Transition,
+} from '@hookrail/queue';
+import { createBatcher } from './batcher.ts';
+import { resultEvents } from './status-events.ts';
+
+/**
+ * The worker's calls to Postgres and Redis, one item each, batched with those of every other
+ * job running at the same moment: one statement claims many deliveries, one transaction
+ * records many results, one pipelined call admits or reports many requests to the endpoint
+ * gates, and one call, after the results commit, queues their follow-ups (next attempts,
+ * operational messages) with the status events that explain them.
+ */
+export interface RoundTrips {
+  admit(request: AdmitRequest): Promise<Admission>;
+  report(request: ReportRequest): Promise<Transition>;
+  /** The claimed delivery, or undefined when the job is stale (claimed, finished, canceled). */
+  claim(job: DeliverJob): Promise<ClaimedDelivery | undefined>;
+  /**
+   * Commits the result, then queues what follows it; true when the claim still held, so its
+   * decision was applied. A claim taken over meanwhile leaves the next attempt to the newer
+   * claim. Queueing is best effort: what Redis misses is due in Postgres and the reconciler
+   * queues it.
+   */
+  record(result: DeliveryResult): Promise<boolean>;
+}
+
+/** Items per round trip, at most: large enough to share it, small enough to stay quick. */
+const maxBatch = 200;
+
+export function createRoundTrips(deps: {
+  db: Db;
+  gate: EndpointGate;
+  queue: DeliveryQueue;
+  status: StatusPublisher;
+  logger: Logger;
+  leaseMs: number;
+  now: () => number;
+}): RoundTrips {
+  const admits = createBatcher({
+    maxBatch,
+    flush: (items: AdmitRequest[]) => deps.gate.admit(items),
+  });
+  const reports = createBatcher({
+    maxBatch,
+    flush: (items: ReportRequest[]) => deps.gate.report(items),
+  });
+  const claims = createBatcher({
+    maxBatch,
+    maxInFlight: 2,
+    flush: async (jobs: DeliverJob[]) => {
+      // A duplicate job in the same batch must not get the claim too: only the first asks.
+      const first = new Map<string, number>();
+      jobs.forEach((job, i) => {
+        if (!first.has(deliverJobId(job))) first.set(deliverJobId(job), i);
+      });
+      const claimed = await claimDeliveries(
+        deps.db,
+        jobs.filter((job, i) => first.get(deliverJobId(job)) === i),
+        deps.leaseMs,
+      );
+      const byJob = new Map(claimed.map((d) => [deliverJobId({ ...d, deliveryId: d.id }), d]));
+      return jobs.map((job, i) =>
+        first.get(deliverJobId(job)) === i ? byJob.get(deliverJobId(job)) : undefined,
+      );
+    },
+  });
+  type Recorded = { applied: boolean } | { error: unknown };
+  const commit = async (results: DeliveryResult[]): Promise<Recorded[]> => {
+    const recorded = await recordResults(deps.db, results);
+    const now = deps.now();
+    const jobs: ScheduledJob[] = recorded.followUps.map((d) => ({
+      deliveryId: d.id,
+      endpointId: d.endpointId,
+      attempt: 1,
+    }));
+    for (const { delivery, decision } of results) {
+      if (decision.next.status !== 'pending' || !recorded.applied.has(delivery.id)) continue;
+      jobs.push({
+        deliveryId: delivery.id,
+        endpointId: delivery.endpointId,
+        attempt: delivery.attempt + 1,
+        delayMs: Math.max(0, decision.next.nextAttemptAt - now),
+      });
+    }
+    const events = resultEvents(results, recorded, now);
+    // Events without jobs go without waiting: a completion never waits on the status stream.
+    if (jobs.length === 0) deps.status.publish(events);
+    else {
+      await deps.queue
+        .enqueue(jobs, events)
+        .catch((error: unknown) =>
+          deps.logger.warn({ err: error }, 'could not queue follow-ups; the reconciler will'),
+        );
+    }
+    return results.map((r) => ({ applied: recorded.applied.has(r.delivery.id) }));
+  };
+  const records = createBatcher({
+    maxBatch,
+    maxInFlight: 2,
+    flush: async (results: DeliveryResult[]): Promise<Recorded[]> => {
+      try {
+        return await commit(results);
+      } catch (error) {
+        if (results.length === 1 || isUnavailableError(error)) throw error;
+        // One result Postgres refuses must not hold back the others: each on its own.
+        return Promise.all(
+          results.map((r) =>
+            commit([r]).then(
+              ([one]) => one ?? { error: new Error('not recorded') },
+              (failed: unknown) => ({ error: failed }),
+            ),
+          ),
+        );
+      }
+    },
+  });
+  return {
+    admit: (request) => admits.run(request),
+    report: (request) => reports.run(request),
+    claim: (job) => claims.run(job),
+    async record(result) {
+      const outcome = await records.run(result);
+      if ('error' in outcome) throw outcome.error;
+      return outcome.applied;
+    },
+  };
+}

@@ -71,18 +71,21 @@ async function finalDeliveries(msgId: string): Promise<void> {
 }
 
 describe('the operator dashboard', () => {
-  it('signs in with an API key, shows a sent message in the log, its failing attempts, and retries it once', async () => {
+  it('signs in with an API key, shows a sent message live in the log, its failing attempts, and retries it once', async () => {
     const page = await browser.newPage({ timezoneId: 'Asia/Tokyo', locale: 'en-US' });
     await signIn(page);
     await expect(page.locator('.top .tenant').textContent()).resolves.toBe('Acme Billing');
     // The page holds no credential a script could read: the session is an httpOnly cookie.
     await expect(page.evaluate('document.cookie')).resolves.toBe('');
 
+    // The log is open and empty; the message and its deliveries' outcomes appear live,
+    // through the status stream, without a reload.
+    await page.getByText('No messages have been sent yet.').waitFor();
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
     const msgId = await send('inv-1001-paid', { invoiceId: 'inv_1001', amountCents: 4200 });
-    await finalDeliveries(msgId);
-    await page.getByRole('button', { name: 'Refresh' }).click();
     const row = page.getByRole('row').filter({ hasText: 'inv-1001-paid' });
-    await row.waitFor();
+    await row.locator('.badge.failed').waitFor();
+    await row.locator('.badge.succeeded').waitFor();
     await expect(row.locator('.badge.failed').textContent()).resolves.toBe('failed 500');
     await expect(row.locator('.badge.succeeded').textContent()).resolves.toBe('succeeded 200');
     // Times are the viewer's own (Tokyo here), with their age.

@@ -4,10 +4,20 @@ import { Empty, Failed, Loading } from '../components/states.tsx';
 import { StatusBadge } from '../components/status.tsx';
 import { Time } from '../components/time.tsx';
 import { base, Link, messageHref, navigate } from '../router.tsx';
+import { useStatusStream } from '../stream.ts';
 import { useLoad } from '../use-load.ts';
 import { filtersOf, LogFilterForm, searchOf, type LogFilters } from './log-filters.tsx';
 
 const pageSize = 50;
+/** Stream events that add a line to the log or change one. */
+const liveTypes = [
+  'message.accepted',
+  'attempt.finished',
+  'delivery.retry_scheduled',
+  'delivery.succeeded',
+  'delivery.failed',
+  'delivery.canceled',
+];
 
 /** The log's last URL, so the detail page's way back keeps the filters. */
 export let lastLogHref = `${base}/`;
@@ -55,6 +65,20 @@ export function DeliveryLog(props: { search: URLSearchParams }) {
     setMoreError(undefined);
   }, [key]);
 
+  // New messages and status changes appear without a reload of the page: the newest page is
+  // read again in place, so the scroll position, the filters and older pages stay.
+  const { reload } = first;
+  const live = useStatusStream(
+    key,
+    {
+      ...(filters.app !== '' && { appId: filters.app }),
+      ...(filters.endpoint !== '' && { endpointId: filters.endpoint }),
+      ...(filters.eventType !== '' && { eventTypes: [filters.eventType] }),
+      types: liveTypes,
+    },
+    () => reload({ quiet: true }),
+  );
+
   const apply = (next: LogFilters) => navigate(`${base}/${searchOf(next)}`);
 
   let body;
@@ -63,7 +87,9 @@ export function DeliveryLog(props: { search: URLSearchParams }) {
     body = <Failed error={first.result.error} retry={() => first.reload()} />;
   } else {
     const lastPage = more?.page ?? first.result.data;
-    const lines = [...first.result.data.data, ...(more?.lines ?? [])];
+    const newest = first.result.data.data;
+    const seen = new Set(newest.map((line) => line.id));
+    const lines = [...newest, ...(more?.lines ?? []).filter((line) => !seen.has(line.id))];
     const loadMore = async () => {
       setLoadingMore(true);
       setMoreError(undefined);
@@ -105,6 +131,9 @@ export function DeliveryLog(props: { search: URLSearchParams }) {
     <>
       <div className="heading">
         <h1>Delivery log</h1>
+        <span className={`stream ${live}`} role="status">
+          {live === 'live' ? 'Live' : 'Connecting…'}
+        </span>
         <button type="button" className="secondary" onClick={() => first.reload()}>
           Refresh
         </button>

@@ -5,6 +5,7 @@ import { Failed, Loading } from '../components/states.tsx';
 import { StatusBadge } from '../components/status.tsx';
 import { Time } from '../components/time.tsx';
 import { Link } from '../router.tsx';
+import { useStatusStream } from '../stream.ts';
 import { useLoad } from '../use-load.ts';
 import { AttemptList } from './attempt-list.tsx';
 import { lastLogHref } from './delivery-log.tsx';
@@ -41,6 +42,10 @@ export function MessageDetail(props: { appId: string; msgId: string }) {
       (d) => d.deliveryStatus === 'pending' || d.deliveryStatus === 'sending',
     );
   const { reload } = detail;
+  // Attempts and status changes show up as they happen; polling covers a stream that is down.
+  useStatusStream(`${props.appId}/${props.msgId}`, { msgId: props.msgId }, () =>
+    reload({ quiet: true }),
+  );
   useEffect(() => {
     if (!underWay) return;
     const timer = setTimeout(() => reload({ quiet: true }), pollMs);

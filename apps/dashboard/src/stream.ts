@@ -1,0 +1,102 @@
+// Live updates from the status stream (GET /api/v1/status-stream, a WebSocket). A browser
+// cannot set headers on a WebSocket, so the page first asks the REST API, with its session,
+// for a short-lived stream token and passes it in the query string.
+import { useEffect, useRef, useState } from 'react';
+import { request } from './api.ts';
+
+export interface StreamEvent {
+  id?: string;
+  type: string;
+  data?: { msgId?: string; appId?: string; endpointId?: string; status?: string };
+}
+
+export interface StreamFilter {
+  appId?: string;
+  endpointId?: string;
+  msgId?: string;
+  eventTypes?: string[];
+  types?: string[];
+}
+
+const reconnectMs = 2000;
+/** Events arriving together cause one call. */
+const burstMs = 250;
+
+/**
+ * Calls `onChange` after events through `filter` arrive (once per burst), for as long as the
+ * component is mounted. After a dropped connection it reconnects and resumes from the last
+ * event seen; a `gap` (events lost meanwhile) is a change like any other, so the page reloads.
+ */
+export function useStatusStream(
+  key: string,
+  filter: StreamFilter,
+  onChange: () => void,
+): 'connecting' | 'live' {
+  const handler = useRef(onChange);
+  handler.current = onChange;
+  const [state, setState] = useState<'connecting' | 'live'>('connecting');
+  useEffect(() => {
+    setState('connecting');
+    let socket: WebSocket | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let burst: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    let lastEventId: string | undefined;
+
+    const connect = async () => {
+      let token: string;
+      try {
+        ({ token } = await request<{ token: string }>('/api/v1/auth/stream-token', {
+          method: 'POST',
+          body: { ttlSeconds: 3600 },
+        }));
+      } catch {
+        retry();
+        return;
+      }
+      if (stopped) return;
+      const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+      const url = `${scheme}//${location.host}/api/v1/status-stream?token=${encodeURIComponent(token)}`;
+      const ws = new WebSocket(url);
+      socket = ws;
+      ws.onopen = () => {
+        if (stopped) {
+          ws.close();
+          return;
+        }
+        ws.send(JSON.stringify({ type: 'subscribe', ...filter }));
+        if (lastEventId !== undefined) ws.send(JSON.stringify({ type: 'resume', lastEventId }));
+      };
+      ws.onmessage = (message) => {
+        if (typeof message.data !== 'string') return;
+        const event = JSON.parse(message.data) as StreamEvent;
+        if (event.type === 'subscribed') setState('live');
+        if (event.type === 'subscribed' || event.type === 'error') return;
+        if (event.id !== undefined) lastEventId = event.id;
+        burst ??= setTimeout(() => {
+          burst = undefined;
+          handler.current();
+        }, burstMs);
+      };
+      ws.onclose = (close) => {
+        if (!stopped) setState('connecting');
+        // 4401: the credentials ended (the session too, most likely): do not hammer.
+        if (!stopped && close.code !== 4401) retry();
+      };
+    };
+    const retry = () => {
+      if (!stopped) timer = setTimeout(() => void connect(), reconnectMs);
+    };
+    void connect();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      clearTimeout(burst);
+      // Closing a socket that is still connecting makes the browser log an error.
+      if (socket?.readyState === WebSocket.CONNECTING) socket.onopen = () => socket?.close();
+      else socket?.close();
+    };
+    // `filter` is described by `key`; the handler is read through a ref.
+  }, [key]);
+  return state;
+}

@@ -337,6 +337,41 @@ describe('the status stream', () => {
     expect(fast.events()).toHaveLength(6000);
   });
 
+  it('hookrail tail prints a delivery live, named by its application uid', async () => {
+    const t = await tenantWithEndpoint('/tail');
+    await t.client.patch(`/api/v1/app/${t.appId}`, { uid: 'customer-42' });
+    const cli = runProcess(
+      'apps/cli/src/main.ts',
+      { HOOKRAIL_URL: api1.url, HOOKRAIL_API_KEY: t.apiKey },
+      ['tail', '--app', 'customer-42'],
+    );
+    processes.push(cli);
+    await cli.waitFor(/watching/);
+    const msgId = await send(t.client, t.appId);
+    const lines = await cli.waitFor(new RegExp(`delivery\\.succeeded\\s+${msgId}`));
+    expect(lines.input.indexOf('message.accepted')).toBeLessThan(lines.index);
+    expect(cli.output()).toMatch(
+      new RegExp(`attempt\\.finished\\s+${msgId} -> ${t.endpointId}\\s+attempt 1: 200`),
+    );
+    cli.child.kill('SIGTERM');
+  });
+
+  it('is described by an AsyncAPI document served beside the OpenAPI one', async () => {
+    const res = await new HttpClient(api1.url).get('/api/v1/asyncapi.json');
+    expect(res.status).toBe(200);
+    const document = res.json<{
+      asyncapi: string;
+      channels: { statusStream: { address: string } };
+      components: { messages: Record<string, { name: string }> };
+    }>();
+    expect(document.asyncapi).toBe('3.0.0');
+    expect(document.channels.statusStream.address).toBe('/api/v1/status-stream');
+    const names = Object.values(document.components.messages).map((m) => m.name);
+    for (const type of [...oneDelivery, 'delivery.retry_scheduled', 'delivery.failed', 'gap'])
+      expect(names).toContain(type);
+    expect(names).not.toContain('credentials.changed');
+  });
+
   it('closes its clients with 1001 when an API process shuts down', async () => {
     const t = await tenantWithEndpoint('/shutdown', api2);
     const client = await connect(api2.url, t.apiKey);

@@ -15,8 +15,12 @@ export interface RunningProcess {
 }
 
 /** Runs a Hookrail entry point on the project's Node, with only the given environment added. */
-export function runProcess(script: string, env: Record<string, string>): RunningProcess {
-  const child = spawn(process.execPath, [script], {
+export function runProcess(
+  script: string,
+  env: Record<string, string>,
+  args: readonly string[] = [],
+): RunningProcess {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -47,6 +47,7 @@ import { operationalWebhookRoutes } from './routes/operational-webhooks.ts';
 import { portalPageRoutes } from './routes/portal-page.ts';
 import { portalSessionRoutes } from './routes/portal-sessions.ts';
 import { streamTokenRoutes } from './routes/stream-token.ts';
+import { asyncApiDocument } from './stream/asyncapi.ts';
 
 export interface AppDeps {
   db: Db;
@@ -128,6 +129,20 @@ export function createApp(deps: AppDeps): HookrailApp {
     },
     ({ res }) => {
       res.json(documentOf());
+    },
+  );
+  publicRoutes.add(
+    {
+      method: 'get',
+      path: '/api/v1/asyncapi.json',
+      operationId: 'hookrail.asyncapi',
+      summary: 'The WebSocket status stream (AsyncAPI 3.0)',
+      tag: 'Reference',
+      access: 'public',
+      responses: { 200: z.record(z.string(), z.unknown()).meta({ id: 'AsyncApiDocument' }) },
+    },
+    ({ res }) => {
+      res.json(asyncApiDocument(deps.publicUrl));
     },
   );
   publicRoutes.add(

@@ -1,0 +1,148 @@
+import type { StatusEventType } from '@hookrail/queue';
+import { z } from 'zod';
+import { streamCommand } from './commands.ts';
+import { closeCodes } from './client.ts';
+import { statusStreamPath } from './server.ts';
+
+/** What each event means, for the document (the README's table says the same). */
+const eventDescriptions: Record<Exclude<StatusEventType, 'credentials.changed'>, string> = {
+  'message.accepted':
+    'The message is stored with its deliveries; data.endpointIds lists them. Always before any of its attempts.',
+  'attempt.started': 'A worker is about to send an attempt (data.attemptNumber, data.trigger).',
+  'attempt.finished':
+    'An attempt ended: data.attemptId, responseStatusCode, durationMs, error, sent, nextAttemptAt.',
+  'delivery.retry_scheduled': 'The delivery will be tried again at data.nextAttemptAt.',
+  'delivery.succeeded': 'The delivery succeeded.',
+  'delivery.failed': 'The delivery failed for good (its schedule is used up, or it was manual).',
+  'delivery.canceled': 'The delivery was canceled (its endpoint was deleted).',
+  'endpoint.created': 'Operational event: an endpoint was created.',
+  'endpoint.updated': 'Operational event: an endpoint was updated.',
+  'endpoint.deleted': 'Operational event: an endpoint was deleted.',
+  'endpoint.disabled':
+    'Operational event: an endpoint was disabled (410 Gone, or failing too long).',
+  'message.attempt.failing': 'Operational event: a delivery failed for the 4th time in a row.',
+  'message.attempt.exhausted': 'Operational event: a delivery used up its retry schedule.',
+  'message.attempt.recovered':
+    'Operational event: a delivery succeeded after failing 4 times or more.',
+  'task.progress': 'A background task (recover, bulk retry) made progress.',
+};
+
+const eventPayload = (type: string) => ({
+  type: 'object',
+  required: ['id', 'type', 'timestamp', 'data'],
+  properties: {
+    id: { type: 'string', description: 'Increases within the tenant; send it back to resume.' },
+    type: { const: type },
+    timestamp: { type: 'string', format: 'date-time' },
+    data: {
+      type: 'object',
+      properties: {
+        msgId: { type: 'string' },
+        appId: { type: 'string' },
+        endpointId: { type: 'string' },
+        deliveryId: { type: 'string' },
+        attemptId: { type: 'string' },
+        eventType: { type: 'string' },
+        status: { enum: ['pending', 'sending', 'succeeded', 'failed', 'canceled'] },
+      },
+      additionalProperties: true,
+    },
+  },
+});
+
+/** The status stream as an AsyncAPI 3.0 document, served beside the OpenAPI one. */
+export function asyncApiDocument(serverUrl: string): Record<string, unknown> {
+  const url = new URL(serverUrl);
+  const events = Object.entries(eventDescriptions).map(([type, description]) => ({
+    key: type.replaceAll('.', '_'),
+    message: { name: type, summary: description, payload: eventPayload(type) },
+  }));
+  const messages: Record<string, unknown> = {
+    ...Object.fromEntries(events.map((e) => [e.key, e.message])),
+    gap: {
+      name: 'gap',
+      summary:
+        'A resume asked for events that have left the window; read the state through the REST API.',
+      payload: {
+        type: 'object',
+        properties: {
+          type: { const: 'gap' },
+          timestamp: { type: 'string', format: 'date-time' },
+          data: { type: 'object', properties: { lastEventId: { type: 'string' } } },
+        },
+      },
+    },
+    subscribed: {
+      name: 'subscribed',
+      summary: 'The subscription is in effect.',
+      payload: {
+        type: 'object',
+        properties: { type: { const: 'subscribed' }, filter: { type: 'object' } },
+      },
+    },
+    error: {
+      name: 'error',
+      summary: 'A command was not understood; the connection stays open.',
+      payload: {
+        type: 'object',
+        properties: {
+          type: { const: 'error' },
+          code: { type: 'string' },
+          detail: { type: 'string' },
+        },
+      },
+    },
+    command: {
+      name: 'command',
+      summary: 'subscribe, unsubscribe or resume.',
+      payload: z.toJSONSchema(streamCommand, { target: 'draft-2020-12' }),
+    },
+  };
+  const fromServer = Object.keys(messages).filter((key) => key !== 'command');
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Hookrail status stream',
+      version: '0.1.0',
+      description: [
+        'Live delivery progress over a WebSocket. Authenticate the upgrade with',
+        '`Authorization: Bearer <API key | app portal token | stream token>` or `?token=`.',
+        'Close codes:',
+        `${closeCodes.unauthorized} credentials expired or revoked (do not reconnect with them);`,
+        `${closeCodes.tooSlow} too slow (reconnect and resume); ${closeCodes.protocol} protocol`,
+        `violation; ${closeCodes.goingAway} server shutting down (reconnect and resume).`,
+      ].join(' '),
+    },
+    servers: {
+      api: {
+        host: url.host,
+        protocol: url.protocol === 'https:' ? 'wss' : 'ws',
+        security: [{ $ref: '#/components/securitySchemes/bearer' }],
+      },
+    },
+    channels: {
+      statusStream: {
+        address: statusStreamPath,
+        messages: Object.fromEntries(
+          Object.keys(messages).map((key) => [key, { $ref: `#/components/messages/${key}` }]),
+        ),
+      },
+    },
+    operations: {
+      receiveEvents: {
+        action: 'receive',
+        channel: { $ref: '#/channels/statusStream' },
+        messages: fromServer.map((key) => ({ $ref: `#/channels/statusStream/messages/${key}` })),
+      },
+      sendCommands: {
+        action: 'send',
+        channel: { $ref: '#/channels/statusStream' },
+        messages: [{ $ref: '#/channels/statusStream/messages/command' }],
+      },
+    },
+    components: {
+      messages,
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    },
+  };
+}

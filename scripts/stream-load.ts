@@ -178,8 +178,11 @@ export async function runStreamLoad(options: StreamLoadOptions): Promise<StreamL
   } finally {
     for (const socket of sockets) socket.terminate();
     redis.disconnect();
-    api.kill('SIGTERM');
-    await once(api, 'exit');
+    if (api.exitCode === null && api.signalCode === null) {
+      const exited = once(api, 'exit');
+      api.kill('SIGTERM');
+      await exited;
+    }
   }
 }
 

@@ -25,6 +25,7 @@ import { RouteTable } from './http/routes.ts';
 import { MessageWriter } from './ingest/message-writer.ts';
 import { openApiDocument, openApiOut } from './openapi/document.ts';
 import { referencePage } from './openapi/reference-page.ts';
+import type { TenantBounds } from './limits.ts';
 import { PayloadSchemas } from './payload-schemas/index.ts';
 import type { PortalTokens } from './portal-tokens.ts';
 import type { StreamTokens } from './stream/stream-tokens.ts';
@@ -74,6 +75,8 @@ export interface AppDeps {
   invalidations: InvalidationChannel | undefined;
   /** How long cached keys, tenants and applications are served (0: not at all). */
   cacheTtlMs: number;
+  /** Row counts a tenant cannot exceed. @defaultValue defaultTenantBounds */
+  tenantBounds?: TenantBounds;
 }
 
 export interface HookrailApp {

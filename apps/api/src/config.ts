@@ -16,6 +16,7 @@ import {
   type StreamConfig,
 } from '@hookrail/config';
 import { z } from 'zod';
+import { defaultTenantBounds, type TenantBounds } from './limits.ts';
 
 const apiEnv = z
   .object({
@@ -39,6 +40,12 @@ const apiEnv = z
     HOOKRAIL_JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
     HOOKRAIL_TRUST_PROXY: networkList.optional(),
     HOOKRAIL_CACHE_TTL: integer(0, 3600).default(30),
+    HOOKRAIL_MAX_ENDPOINTS_PER_APP: integer(1, 1_000_000).default(
+      defaultTenantBounds.endpointsPerApp,
+    ),
+    HOOKRAIL_MAX_EVENT_TYPES: integer(1, 1_000_000).default(
+      defaultTenantBounds.eventTypesPerTenant,
+    ),
   })
   .transform((env) => ({
     ...baseConfig(env),
@@ -49,6 +56,10 @@ const apiEnv = z
     adminToken: env.HOOKRAIL_ADMIN_TOKEN,
     maxBodyBytes: env.HOOKRAIL_MAX_BODY,
     jwtSecret: env.HOOKRAIL_JWT_SECRET,
+    tenantBounds: {
+      endpointsPerApp: env.HOOKRAIL_MAX_ENDPOINTS_PER_APP,
+      eventTypesPerTenant: env.HOOKRAIL_MAX_EVENT_TYPES,
+    },
     streamMaxBufferBytes: env.HOOKRAIL_STREAM_MAX_BUFFER,
     streamPingIntervalMs: env.HOOKRAIL_STREAM_PING_INTERVAL,
     streamRecheckIntervalMs: env.HOOKRAIL_STREAM_AUTH_RECHECK,
@@ -67,6 +78,8 @@ export interface ApiConfig extends BaseConfig, OutboundConfig, StreamConfig {
   maxBodyBytes: number;
   /** Signs app portal tokens; when unset, one is generated once and kept in the database. */
   jwtSecret: string | undefined;
+  /** Endpoints per application and event types per tenant, at most. */
+  tenantBounds: TenantBounds;
   /** A status stream client with more than this many bytes waiting is closed (4429). */
   streamMaxBufferBytes: number;
   /** Between pings of status stream clients. */

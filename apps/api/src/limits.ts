@@ -11,6 +11,10 @@ export const limits = {
   headersPerEndpoint: 32,
   /** Names and values of one endpoint's custom headers together, in bytes (`headers_too_large`). */
   headerBytesPerEndpoint: 16 * 1024,
+  /** Channels of one endpoint (`too_many_channels`); Svix's bound. */
+  channelsPerEndpoint: 10,
+  /** Event types one endpoint's filter names (`too_many_filter_types`). */
+  filterTypesPerEndpoint: 1000,
   /** One header value, in characters (`invalid_header_value`). */
   headerValueLength: 8192,
   /** An event type's `schemas` (every version), as JSON, in bytes (`schema_too_large`). */
@@ -23,6 +27,19 @@ export const limits = {
    */
   uniqueItemsMaxItems: 500,
 } as const;
+
+/** Bounds counted in rows, which an operator may change (HOOKRAIL_MAX_…). */
+export interface TenantBounds {
+  /** Live endpoints of one application (`too_many_endpoints`). @defaultValue 100 */
+  endpointsPerApp: number;
+  /** Event types of one tenant, archived ones included (`too_many_event_types`). @defaultValue 1000 */
+  eventTypesPerTenant: number;
+}
+
+export const defaultTenantBounds: TenantBounds = {
+  endpointsPerApp: 100,
+  eventTypesPerTenant: 1000,
+};
 
 /** A request that would exceed a bound, as a 422 whose detail type is the bound's code. */
 export function limitExceeded(loc: (string | number)[], msg: string, code: string) {

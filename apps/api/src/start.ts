@@ -111,6 +111,7 @@ export async function startApi(
       vault,
       invalidations,
       cacheTtlMs: config.cacheTtlMs,
+      tenantBounds: config.tenantBounds,
     });
     // The API serves without Redis (messages are durable in Postgres first), so an unreachable
     // Redis delays the start by at most this wait.

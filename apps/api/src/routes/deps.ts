@@ -12,6 +12,7 @@ import type {
 import type { Lookups } from '../cache/lookups.ts';
 import { fieldError } from '../http/validate.ts';
 import { within } from '../within.ts';
+import type { TenantBounds } from '../limits.ts';
 import type { PortalTokens } from '../portal-tokens.ts';
 
 /** What the tenant routes need; built once in createApp. */
@@ -31,6 +32,8 @@ export interface RouteDeps {
   vault: Vault;
   /** API keys, tenants and applications, cached; writes to them call `invalidate`. */
   lookups: Lookups;
+  /** Row counts a tenant cannot exceed. @defaultValue defaultTenantBounds */
+  tenantBounds?: TenantBounds;
 }
 
 /**

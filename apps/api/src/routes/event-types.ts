@@ -20,12 +20,22 @@ import {
   eventTypePath,
   eventTypeUpdate,
 } from '../schemas/event-types.ts';
+import { defaultTenantBounds, limitExceeded } from '../limits.ts';
 import type { RouteDeps } from './deps.ts';
 
 const tag = 'Event Type';
 
+const tooManyEventTypes = (limit: number) =>
+  limitExceeded(
+    ['body'],
+    `a tenant may have at most ${limit} event types, archived ones included; expunge one first`,
+    'too_many_event_types',
+  );
+
 /** /api/v1/event-type: named kinds of message, keyed by name within the tenant. */
-export function eventTypeRoutes(routes: RouteTable, { db }: RouteDeps): void {
+export function eventTypeRoutes(routes: RouteTable, { db, tenantBounds }: RouteDeps): void {
+  const maxPerTenant = (tenantBounds ?? defaultTenantBounds).eventTypesPerTenant;
+
   routes.add(
     {
       method: 'post',
@@ -39,7 +49,8 @@ export function eventTypeRoutes(routes: RouteTable, { db }: RouteDeps): void {
     },
     async ({ res, body: { name, fields } }) => {
       const tenantId = tenantOf(res);
-      const row = await createEventType(db, tenantId, name, fields);
+      const row = await createEventType(db, tenantId, name, fields, { maxPerTenant });
+      if (row !== undefined && 'reason' in row) throw tooManyEventTypes(row.limit);
       if (row === undefined) {
         const existing = await getEventType(db, tenantId, name);
         throw conflict(
@@ -106,12 +117,11 @@ export function eventTypeRoutes(routes: RouteTable, { db }: RouteDeps): void {
       responses: { 200: eventTypeOutSchema, 201: eventTypeOutSchema },
     },
     async ({ res, params, body }) => {
-      const { row, created } = await upsertEventType(
-        db,
-        tenantOf(res),
-        params.event_type_name,
-        body,
-      );
+      const result = await upsertEventType(db, tenantOf(res), params.event_type_name, body, {
+        maxPerTenant,
+      });
+      if ('reason' in result) throw tooManyEventTypes(result.limit);
+      const { row, created } = result;
       res.status(created ? 201 : 200).json(eventTypeOut(row));
     },
   );

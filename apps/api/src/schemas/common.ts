@@ -1,5 +1,6 @@
 import { isId, type IdKind } from '@hookrail/ids';
 import { z } from 'zod';
+import { codedIssue } from '../limits.ts';
 
 /**
  * Free text. Postgres cannot store NUL characters, so they are refused here with a clear
@@ -73,10 +74,18 @@ export function pickRate(
 }
 
 /** Accepts a list of unique names, with `[]` meaning the same as null ("no restriction"). */
-export function nameList(item: z.ZodType<string>, max: number) {
-  return z
-    .array(item, { error: 'must be a list of names' })
-    .max(max, { error: `may have at most ${max} items` })
+export function nameList(item: z.ZodType<string>, max: number, code?: string) {
+  const list = z.array(item, { error: 'must be a list of names' });
+  // A bound with a code of its own answers that code as the 422 detail type.
+  const bounded =
+    code === undefined
+      ? list.max(max, { error: `may have at most ${max} items` })
+      : list
+          .superRefine((names, ctx) => {
+            if (names.length > max) codedIssue(ctx, code, `may have at most ${max} items`);
+          })
+          .meta({ maxItems: max });
+  return bounded
     .refine((list) => new Set(list).size === list.length, { error: 'must not repeat a name' })
     .transform((list) => (list.length === 0 ? null : list));
 }

@@ -97,8 +97,8 @@ export const customHeaders = z
     }
   });
 
-const filterTypes = nameList(eventTypeName, 1000);
-const channels = nameList(channelName, 10);
+const filterTypes = nameList(eventTypeName, limits.filterTypesPerEndpoint, 'too_many_filter_types');
+const channels = nameList(channelName, limits.channelsPerEndpoint, 'too_many_channels');
 
 /** A secret the caller chose, as its key bytes. */
 const endpointSecret = z

@@ -70,7 +70,9 @@ export type EndpointWrite =
   /** Another live endpoint of the application has this uid (409). */
   | { ok: false; reason: 'uid_taken' }
   /** The filter names event types the tenant does not have, or has archived (422). */
-  | { ok: false; reason: 'unknown_event_types'; names: string[] };
+  | { ok: false; reason: 'unknown_event_types'; names: string[] }
+  /** The application already has `limit` live endpoints (422). */
+  | { ok: false; reason: 'too_many_endpoints'; limit: number };
 
 const uidConstraint = 'endpoints_app_uid_key';
 
@@ -126,10 +128,21 @@ export async function createEndpoint(
   scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
   fields: EndpointFields,
   secret: SecretMaterial,
-  options: EndpointWriteOptions = {},
+  options: EndpointWriteOptions & { maxPerApp?: number } = {},
 ): Promise<EndpointWrite> {
   try {
     return await db.transaction(async (tx): Promise<EndpointWrite> => {
+      if (options.maxPerApp !== undefined) {
+        // The application row is locked so that creates counted at once cannot pass the bound.
+        await tx.execute(sql`select 1 from applications where id = ${scope.appId} for update`);
+        const [counted] = await tx
+          .select({ n: sql<number>`count(*)::int` })
+          .from(endpoints)
+          .where(live(scope.tenantId, scope.appId));
+        if ((counted?.n ?? 0) >= options.maxPerApp) {
+          return { ok: false, reason: 'too_many_endpoints', limit: options.maxPerApp };
+        }
+      }
       const unknown = await unknownFilterTypes(
         tx,
         scope.tenantId,

@@ -1,6 +1,6 @@
 import type { Id } from '@hookrail/ids';
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../client.ts';
+import type { DbOrTx, Tx } from '../client.ts';
 import { eventTypes, type EventTypeRow } from '../schema/index.ts';
 import { keyset, type Page, type PageRequest } from './pagination.ts';
 
@@ -18,19 +18,49 @@ function byName(tenantId: Id<'tenant'>, name: string) {
   return and(eq(eventTypes.tenantId, tenantId), eq(eventTypes.name, name));
 }
 
+/** The tenant has `limit` event types already, archived ones included (422). */
+export interface TooManyEventTypes {
+  ok: false;
+  reason: 'too_many_event_types';
+  limit: number;
+}
+
+/**
+ * Locks the tenant's row, so that writes counted at once cannot pass the bound, and tells
+ * whether the tenant has room for an event type named `name` (always, when it exists).
+ */
+async function hasRoom(tx: Tx, tenantId: Id<'tenant'>, name: string, max: number) {
+  await tx.execute(sql`select 1 from tenants where id = ${tenantId} for update`);
+  const [row] = await tx
+    .select({
+      n: sql<number>`count(*)::int`,
+      named: sql<boolean>`coalesce(bool_or(${eventTypes.name} = ${name}), false)`,
+    })
+    .from(eventTypes)
+    .where(eq(eventTypes.tenantId, tenantId));
+  return row !== undefined && (row.named || row.n < max);
+}
+
 /** Undefined when the tenant already has an event type of that name (409). */
 export async function createEventType(
   db: DbOrTx,
   tenantId: Id<'tenant'>,
   name: string,
   fields: EventTypeFields,
-): Promise<EventTypeRow | undefined> {
-  const [row] = await db
-    .insert(eventTypes)
-    .values({ tenantId, name, ...fields })
-    .onConflictDoNothing()
-    .returning();
-  return row;
+  options: { maxPerTenant?: number } = {},
+): Promise<EventTypeRow | undefined | TooManyEventTypes> {
+  return db.transaction(async (tx) => {
+    const max = options.maxPerTenant;
+    if (max !== undefined && !(await hasRoom(tx, tenantId, name, max))) {
+      return { ok: false, reason: 'too_many_event_types', limit: max };
+    }
+    const [row] = await tx
+      .insert(eventTypes)
+      .values({ tenantId, name, ...fields })
+      .onConflictDoNothing()
+      .returning();
+    return row;
+  });
 }
 
 export async function getEventType(
@@ -88,7 +118,16 @@ export async function upsertEventType(
   tenantId: Id<'tenant'>,
   name: string,
   fields: Omit<EventTypeFields, 'schemas'> & { schemas?: EventTypeFields['schemas'] },
-): Promise<{ row: EventTypeRow; created: boolean }> {
+  options: { maxPerTenant?: number } = {},
+): Promise<{ row: EventTypeRow; created: boolean } | TooManyEventTypes> {
+  const max = options.maxPerTenant;
+  if (max !== undefined) {
+    return db.transaction(async (tx) =>
+      (await hasRoom(tx, tenantId, name, max))
+        ? upsertEventType(tx, tenantId, name, fields)
+        : { ok: false, reason: 'too_many_event_types', limit: max },
+    );
+  }
   const [result] = await db
     .insert(eventTypes)
     .values({ tenantId, name, ...fields })

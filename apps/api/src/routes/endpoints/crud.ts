@@ -31,12 +31,20 @@ import { checkEndpointUrl, queueAfterCommit, type RouteDeps } from '../deps.ts';
 import { requireEndpoint } from '../lookups.ts';
 import { secretMaterial } from './secrets.ts';
 import { sealHeaders } from '../../custom-headers.ts';
+import { defaultTenantBounds, limitExceeded } from '../../limits.ts';
 
 /** The endpoint a write produced, or the 409/422 that refused it. */
 export function written(result: EndpointWrite) {
   if (result.ok) return endpointOut(result.endpoint);
   if (result.reason === 'uid_taken')
     throw conflict('Another endpoint of this application already has this uid.');
+  if (result.reason === 'too_many_endpoints') {
+    throw limitExceeded(
+      ['body'],
+      `an application may have at most ${result.limit} endpoints; delete one first`,
+      'too_many_endpoints',
+    );
+  }
   throw fieldError(
     ['body', 'filterTypes'],
     `names event types that do not exist or are archived: ${result.names.join(', ')}; create them first`,
@@ -62,7 +70,10 @@ export function endpointCrudRoutes(routes: RouteTable, deps: RouteDeps, tag: str
   ) {
     const secret = secretMaterial(deps.vault, key, keyType);
     const stored = { ...fields, headers: sealHeaders(deps.vault, fields.headers) };
-    return after(await createEndpoint(db, scopeOf(app), stored, secret, announced(app)));
+    const maxPerApp = (deps.tenantBounds ?? defaultTenantBounds).endpointsPerApp;
+    return after(
+      await createEndpoint(db, scopeOf(app), stored, secret, { ...announced(app), maxPerApp }),
+    );
   }
 
   /** Queues the events a write raised, and passes the write on. */

@@ -39,13 +39,15 @@ try {
   ctx.say(
     `${options.quick ? 'quick' : 'full'} run, ${options.split ? 'split' : 'all-in-one'}: ${options.only.join(', ')}`,
   );
+  const postgres = await db.serverVersion();
   for (const name of options.only) {
     ctx.say(`${name}…`);
     ctx.earlier.set(name, await scenarios[name](ctx));
+    // Written after every scenario, so that an interrupted run keeps what it measured.
+    const info = runInfo(options, postgres, started);
+    const file = await writeResults(info, options, ctx.earlier);
+    ctx.say(`${name} done; ${info.minutes} min so far: ${file} and docs/benchmarks.md`);
   }
-  const info = runInfo(options, await db.serverVersion(), started);
-  const file = await writeResults(info, options, ctx.earlier);
-  ctx.say(`done in ${info.minutes} min: ${file} and docs/benchmarks.md`);
 } finally {
   await receivers?.stop();
   await db.dropAll().catch(() => undefined);

@@ -9,6 +9,7 @@ import { repoRoot } from './process.ts';
 import { fmt, round } from './stats.ts';
 
 export interface RunInfo {
+  /** When the run started (names its results file). */
   date: string;
   commit: string;
   command: string;
@@ -27,7 +28,7 @@ export function runInfo(options: Options, postgres: string, started: number): Ru
   };
   const dirty = sh('git status --porcelain') === '' ? '' : ' (with uncommitted changes)';
   return {
-    date: new Date().toISOString(),
+    date: new Date(started).toISOString(),
     commit: `${sh('git rev-parse --short HEAD')}${dirty}`,
     command: [
       'npm run bench',

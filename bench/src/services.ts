@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { PrivateRedis } from '../../test/support/private-redis.ts';
@@ -30,14 +31,15 @@ export class BenchRedis extends PrivateRedis {
 
 /**
  * The harness's databases on the shared Postgres: a template migrated once per run, and a
- * fresh copy of it for every measured run, so that no run inherits another's rows.
+ * fresh copy of it for every measured run, so that no run inherits another's rows. Names
+ * carry a random suffix, so that runs from several checkouts at once never drop each other's.
  */
 export class BenchDatabase {
   readonly name: string;
   private readonly template: string;
   private readonly serverUrl: string;
 
-  constructor(serverUrl: string, name = 'hookrail_bench') {
+  constructor(serverUrl: string, name = `hookrail_bench_${randomBytes(4).toString('hex')}`) {
     this.serverUrl = serverUrl;
     this.name = name;
     this.template = `${name}_template`;

@@ -325,7 +325,7 @@ describe('operationalWebhookEndpoint (2.x)', () => {
 });
 
 describe('health and what Hookrail leaves out (2.x)', () => {
-  it('health.get answers; integrations, statistics and streaming answer 404 not_supported', async () => {
+  it('health.get answers; integrations, statistics, streaming and bulk expunge answer 404 not_supported', async () => {
     await expect(svix.health.get()).resolves.toBeUndefined();
     const app = await svix.application.create({ name: 'Left out' });
     for (const call of [
@@ -333,6 +333,8 @@ describe('health and what Hookrail leaves out (2.x)', () => {
       () => svix.statistics.aggregateEventTypes(),
       () => svix.streaming.sinkHeadersGet('strm_x', 'sink_x'),
       () => svix.environment.export(),
+      () => svix.message.expungeAllContents(app.id),
+      () => svix.message.bulkExpungeContent(app.id, {}),
     ]) {
       const error = await apiError(call());
       expect(error.code).toBe(404);

@@ -21,6 +21,10 @@ export const notSupported: readonly { feature: string; paths: RegExp }[] = [
   { feature: 'Destinations', paths: /^\/api\/v1\/app\/[^/]+\/destination(\/|$)/ },
   { feature: 'Autoconfig', paths: /^\/api\/v1\/app\/[^/]+\/autoconfig(\/|$)/ },
   { feature: 'OpenAPI import of event types', paths: /^\/api\/v1\/event-type\/import(\/|$)/ },
+  {
+    feature: 'Bulk content expunge',
+    paths: /^\/api\/v1\/app\/[^/]+\/msg\/(bulk-expunge|expunge-all-contents)(\/|$)/,
+  },
 ];
 
 /** The 404 `not_supported` for a path of a Svix feature Hookrail leaves out, if it is one. */

@@ -9,7 +9,9 @@ import { fmt, median, nowMs } from '../stats.ts';
 export async function fanout(ctx: Context): Promise<ScenarioResult> {
   const n = ctx.options.fanout.endpoints;
   await ctx.fresh();
-  const running = await startHookrail(ctx.settings(), ctx.options.split, ctx.options.workers);
+  // The default bound on endpoints per application (100) is lifted for this one application.
+  const settings = ctx.settings({ HOOKRAIL_MAX_ENDPOINTS_PER_APP: String(Math.max(100, n)) });
+  const running = await startHookrail(settings, ctx.options.split, ctx.options.workers);
   const runs: { allMs: number; firstMs: number; received: number }[] = [];
   try {
     const tenant = await Tenant.create(running.origin);

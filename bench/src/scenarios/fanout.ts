@@ -9,7 +9,7 @@ import { fmt, median, nowMs } from '../stats.ts';
 export async function fanout(ctx: Context): Promise<ScenarioResult> {
   const n = ctx.options.fanout.endpoints;
   await ctx.fresh();
-  // The default bound on endpoints per application (100) is lifted for this one application.
+  // The bound on endpoints per application (default 100) is raised to the fan-out size for this run.
   const settings = ctx.settings({ HOOKRAIL_MAX_ENDPOINTS_PER_APP: String(Math.max(100, n)) });
   const running = await startHookrail(settings, ctx.options.split, ctx.options.workers);
   const runs: { allMs: number; firstMs: number; received: number }[] = [];

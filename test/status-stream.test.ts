@@ -37,7 +37,9 @@ async function startApiProcess() {
     HOOKRAIL_ADMIN_TOKEN: testAdminToken,
     HOOKRAIL_JWT_SECRET: jwtSecret,
     HOOKRAIL_STREAM_AUTH_RECHECK: '0.2',
-    HOOKRAIL_STREAM_MAX_BUFFER: '64kb',
+    // Far below the 24 MB the slow-reader test sends, far above what one read of the stream
+    // (at most 1,000 events of 4 KiB) leaves buffered for a reader that keeps up.
+    HOOKRAIL_STREAM_MAX_BUFFER: '4mb',
   });
   processes.push(process);
   const port = (await process.waitFor(/"port":(\d+)/))[1] ?? '';

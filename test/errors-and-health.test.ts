@@ -72,11 +72,29 @@ describe('errors and health', () => {
       const health = await api.anonymous.get('/health');
       expect(health.status).toBe(503);
       expect(health.json()).toEqual({ status: 'unavailable', postgres: 'down', redis: 'ok' });
+      // Liveness touches neither: the process is up, restarting it would not bring Postgres back.
+      const live = await api.anonymous.get('/health/live');
+      expect(live.status).toBe(200);
+      expect(live.json()).toEqual({ status: 'ok' });
     } finally {
       await asAdmin(`alter database "${name}" allow_connections true`);
     }
     expect((await client.get('/api/v1/app')).status).toBe(200);
     expect((await api.anonymous.get('/health')).status).toBe(200);
+  });
+});
+
+describe('the root page', () => {
+  it('points a person to the dashboard and the API reference, as HTML or as JSON', async () => {
+    const page = await api.anonymous.request('GET', '/', undefined, { accept: 'text/html' });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.text).toContain('href="/dashboard"');
+    expect(page.text).toContain('href="/docs"');
+    const json = await api.anonymous.request('GET', '/', undefined, {
+      accept: 'application/json',
+    });
+    expect(json.json()).toMatchObject({ dashboard: '/dashboard', reference: '/docs' });
   });
 });
 
@@ -87,6 +105,7 @@ describe('health with Redis unreachable', () => {
     const health = await noRedis.anonymous.get('/health');
     expect(health.status).toBe(503);
     expect(health.json()).toEqual({ status: 'unavailable', postgres: 'ok', redis: 'down' });
+    expect((await noRedis.anonymous.get('/health/live')).status).toBe(200);
     const { client } = await noRedis.newTenant();
     expect((await client.get('/api/v1/app')).status).toBe(200);
   });

@@ -41,8 +41,9 @@ import type { RouteDeps } from './routes/deps.ts';
 import { endpointRoutes } from './routes/endpoints/index.ts';
 import { eventTypeRoutes } from './routes/event-types.ts';
 import { expungeRoutes } from './routes/expunge.ts';
-import { healthRoutes, pingRoute } from './routes/health.ts';
+import { healthRoutes, liveRoute, pingRoute } from './routes/health.ts';
 import { requireApp } from './routes/lookups.ts';
+import { rootRoute } from './routes/root.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { operationalWebhookRoutes } from './routes/operational-webhooks.ts';
 import { portalPageRoutes } from './routes/portal-page.ts';
@@ -112,7 +113,9 @@ export function createApp(deps: AppDeps): HookrailApp {
   const routeDeps: RouteDeps = { ...deps, lookups };
   healthRoutes(publicRoutes, deps, '/health', 'hookrail.health');
   healthRoutes(publicRoutes, deps, '/api/v1/health', 'v1.health.get');
+  liveRoute(publicRoutes);
   pingRoute(publicRoutes);
+  rootRoute(publicRoutes);
   portalPageRoutes(publicRoutes);
   let document: Record<string, unknown> | undefined;
   const documentOf = () =>

@@ -60,6 +60,30 @@ export function healthRoutes(
   );
 }
 
+const liveOut = z.object({ status: z.literal('ok') }).meta({ id: 'LiveOut' });
+
+/**
+ * GET /health/live: liveness. The process answers; nothing else is touched, so that an
+ * orchestrator does not restart API instances because Postgres or Redis is away (readiness,
+ * `GET /health`, says that).
+ */
+export function liveRoute(routes: RouteTable): void {
+  routes.add(
+    {
+      method: 'get',
+      path: '/health/live',
+      operationId: 'hookrail.health.live',
+      summary: 'Liveness: 200 while the API process answers; checks neither Postgres nor Redis',
+      tag: 'Health',
+      access: 'public',
+      responses: { 200: liveOut },
+    },
+    ({ res }) => {
+      res.json({ status: 'ok' });
+    },
+  );
+}
+
 /** GET /api/v1/health/ping (Svix): 204 when the API process answers; it checks nothing else. */
 export function pingRoute(routes: RouteTable): void {
   routes.add(

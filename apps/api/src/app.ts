@@ -4,6 +4,7 @@ import type { OutboundGuard } from '@hookrail/outbound';
 import type { Vault } from '@hookrail/secrets';
 import {
   createAuthThrottle,
+  createIngestLimiter,
   type DeliveryQueue,
   type InvalidationChannel,
   type Redis,
@@ -23,6 +24,7 @@ import { losslessReviver } from './http/json.ts';
 import { requestContext } from './http/request-context.ts';
 import { RouteTable } from './http/routes.ts';
 import { MessageWriter } from './ingest/message-writer.ts';
+import { noTenantRate, type TenantRateDefaults } from './ingest/tenant-rate.ts';
 import { openApiDocument, openApiOut } from './openapi/document.ts';
 import { referencePage } from './openapi/reference-page.ts';
 import type { TenantBounds } from './limits.ts';
@@ -78,6 +80,8 @@ export interface AppDeps {
   cacheTtlMs: number;
   /** Row counts a tenant cannot exceed. @defaultValue defaultTenantBounds */
   tenantBounds?: TenantBounds;
+  /** The ingest limit of tenants the operator set none for. @defaultValue no limit */
+  tenantRate?: TenantRateDefaults;
 }
 
 export interface HookrailApp {
@@ -177,6 +181,8 @@ export function createApp(deps: AppDeps): HookrailApp {
     ...routeDeps,
     payloadSchemas: new PayloadSchemas(),
     writer: new MessageWriter(deps),
+    ingestLimiter: createIngestLimiter(deps.redis, deps.redisPrefix),
+    tenantRate: deps.tenantRate ?? noTenantRate,
   });
   attemptRoutes(tenantRoutes, routeDeps);
   deliveryLogRoutes(tenantRoutes, routeDeps);

@@ -16,6 +16,7 @@ import {
   type StreamConfig,
 } from '@hookrail/config';
 import { z } from 'zod';
+import type { TenantRateDefaults } from './ingest/tenant-rate.ts';
 import { defaultTenantBounds, type TenantBounds } from './limits.ts';
 
 const apiEnv = z
@@ -43,6 +44,12 @@ const apiEnv = z
     HOOKRAIL_MAX_ENDPOINTS_PER_APP: integer(1, 1_000_000).default(
       defaultTenantBounds.endpointsPerApp,
     ),
+    HOOKRAIL_TENANT_RATE: z.coerce
+      .number({ error: 'must be a number of messages per second' })
+      .positive({ error: 'must be more than 0 (leave it unset for no limit)' })
+      .max(1_000_000, { error: 'must be at most 1000000' })
+      .optional(),
+    HOOKRAIL_TENANT_BURST: integer(1, 1_000_000).optional(),
     HOOKRAIL_MAX_EVENT_TYPES: integer(1, 1_000_000).default(
       defaultTenantBounds.eventTypesPerTenant,
     ),
@@ -60,6 +67,7 @@ const apiEnv = z
       endpointsPerApp: env.HOOKRAIL_MAX_ENDPOINTS_PER_APP,
       eventTypesPerTenant: env.HOOKRAIL_MAX_EVENT_TYPES,
     },
+    tenantRate: { rate: env.HOOKRAIL_TENANT_RATE, burst: env.HOOKRAIL_TENANT_BURST },
     streamMaxBufferBytes: env.HOOKRAIL_STREAM_MAX_BUFFER,
     streamPingIntervalMs: env.HOOKRAIL_STREAM_PING_INTERVAL,
     streamRecheckIntervalMs: env.HOOKRAIL_STREAM_AUTH_RECHECK,
@@ -80,6 +88,11 @@ export interface ApiConfig extends BaseConfig, OutboundConfig, StreamConfig {
   jwtSecret: string | undefined;
   /** Endpoints per application and event types per tenant, at most. */
   tenantBounds: TenantBounds;
+  /**
+   * Messages per second (and at once) each tenant may send, unless the operator set its own
+   * (`PATCH /admin/tenants/{id}`); no rate: no limit, and ingest asks nothing of Redis for it.
+   */
+  tenantRate: TenantRateDefaults;
   /** A status stream client with more than this many bytes waiting is closed (4429). */
   streamMaxBufferBytes: number;
   /** Between pings of status stream clients. */

@@ -112,6 +112,7 @@ export async function startApi(
       invalidations,
       cacheTtlMs: config.cacheTtlMs,
       tenantBounds: config.tenantBounds,
+      tenantRate: config.tenantRate,
     });
     // The API serves without Redis (messages are durable in Postgres first), so an unreachable
     // Redis delays the start by at most this wait.

@@ -40,6 +40,13 @@ export {
   type AuthThrottle,
   type AuthThrottleSettings,
 } from './auth-throttle.ts';
+export {
+  createIngestLimiter,
+  type IngestLimiter,
+  type IngestLimiterSettings,
+  type IngestRate,
+  type IngestVerdict,
+} from './ingest-limit.ts';
 export type { Redis } from 'ioredis';
 export {
   appendStatusEvents,

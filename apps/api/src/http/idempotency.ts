@@ -28,8 +28,8 @@ export function recordBodyHash(res: Response, body: Buffer): void {
  * Idempotency-Key on POST: the first request with a key (per caller, for 24 hours) does the
  * work and its response is stored; the same key with the same request gets that response
  * again without the work being done twice, also when both arrive at once (the second waits
- * for the first). The same key with a different request answers 409. A 5xx response is not
- * stored, so a retry after a failure does the work.
+ * for the first). The same key with a different request answers 409. A 5xx or 429 response is
+ * not stored, so a retry after a failure (or after Retry-After) does the work.
  *
  * When Postgres is unreachable as the response is stored (or the key given back), the write
  * is tried again in the background until it lands or the claim would count as abandoned
@@ -106,8 +106,10 @@ export function idempotency(db: Db, vault: Vault, logger: Logger): RequestHandle
       const body =
         typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
       const settle = async () => {
-        if (res.statusCode >= 500) await releaseIdempotencyKey(db, { tenantId, scope, key, token });
-        else {
+        // Nothing was done: a retry must do the work.
+        if (res.statusCode >= 500 || res.statusCode === 429) {
+          await releaseIdempotencyKey(db, { tenantId, scope, key, token });
+        } else {
           const sealed = body === '' ? '' : vault.seal(body);
           await completeIdempotencyKey(db, {
             tenantId,

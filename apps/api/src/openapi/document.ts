@@ -18,7 +18,7 @@ const statusText: Record<number, string> = {
   409: 'Conflict (conflict, idempotency_key_reused)',
   413: 'Body too large (payload_too_large)',
   422: 'Invalid input (validation): one entry per problem',
-  429: 'Too many failed authentications from this address (auth_throttled); see Retry-After',
+  429: 'Too many failed authentications from this address (auth_throttled), or messages from this tenant (rate_limited); see Retry-After',
   503: 'A dependency is unavailable; retry later (unavailable)',
 };
 

@@ -26,6 +26,8 @@ import {
   messageOutSchema,
 } from '../schemas/messages.ts';
 import type { MessageWriter } from '../ingest/message-writer.ts';
+import { spendTenantRate, tenantRateOf, type TenantRateDefaults } from '../ingest/tenant-rate.ts';
+import type { IngestLimiter } from '@hookrail/queue';
 import type { RouteDeps } from './deps.ts';
 import { requireApp, requireMessage } from './lookups.ts';
 
@@ -44,7 +46,12 @@ const precheckOut = z.object({ active: z.boolean() }).meta({ id: 'MessagePrechec
 /** /api/v1/app/{app_id}/msg: sending messages and reading them back. */
 export function messageRoutes(
   routes: RouteTable,
-  deps: RouteDeps & { payloadSchemas: PayloadSchemas; writer: MessageWriter },
+  deps: RouteDeps & {
+    payloadSchemas: PayloadSchemas;
+    writer: MessageWriter;
+    ingestLimiter: IngestLimiter;
+    tenantRate: TenantRateDefaults;
+  },
 ): void {
   const { db, lookups } = deps;
 
@@ -87,9 +94,15 @@ export function messageRoutes(
       responses: { 202: messageOutSchema },
     },
     async ({ req, res, query, body }) => {
-      // The payload is judged before an inline application is created: a refused message
-      // leaves nothing behind.
+      // The payload is judged, and the tenant's ingest limit applied, before an inline
+      // application is created: a refused message leaves nothing behind.
       const tenant = await lookups.tenant(tenantOf(res));
+      await spendTenantRate(
+        deps.ingestLimiter,
+        res,
+        tenantOf(res),
+        tenantRateOf(tenant, deps.tenantRate),
+      );
       if (tenant?.validateSchemas === true) {
         const eventType = await getEventType(db, tenant.id, body.eventType);
         const problem = eventType && deps.payloadSchemas.check(eventType, body.payload);

@@ -14,6 +14,24 @@ export const tenantSettings = z.strictObject({
   validateSchemas: z.boolean({ error: 'must be true or false' }).meta({
     description: "Refuse messages whose payload does not match their event type's JSON Schema.",
   }),
+  ingestRate: z
+    .number({ error: 'must be a number of messages per second, or null' })
+    .positive({ error: 'must be more than 0 (null: the default)' })
+    .max(1_000_000)
+    .nullable()
+    .meta({
+      description:
+        "Messages per second this tenant may send (POST /app/{app_id}/msg); over it, 429 rate_limited. null: the server's default (HOOKRAIL_TENANT_RATE, off unless set).",
+    }),
+  ingestBurst: z
+    .int({ error: 'must be a whole number of messages, or null' })
+    .min(1)
+    .max(1_000_000)
+    .nullable()
+    .meta({
+      description:
+        "Messages this tenant may send at once over its rate. null: the server's default (HOOKRAIL_TENANT_BURST).",
+    }),
 });
 
 export const tenantPatch = z
@@ -50,7 +68,12 @@ export function tenantOut(row: TenantRow): z.input<typeof tenantOutSchema> {
   return {
     id: row.id,
     name: row.name,
-    settings: { headerStyle: row.headerStyle, validateSchemas: row.validateSchemas },
+    settings: {
+      headerStyle: row.headerStyle,
+      validateSchemas: row.validateSchemas,
+      ingestRate: row.ingestRate,
+      ingestBurst: row.ingestBurst,
+    },
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

@@ -49,6 +49,10 @@ export async function deleteTenant(db: DbOrTx, id: Id<'tenant'>): Promise<boolea
 export interface TenantSettings {
   headerStyle: 'webhook' | 'svix';
   validateSchemas: boolean;
+  /** Messages per second this tenant may send; null: the API's default. */
+  ingestRate: number | null;
+  /** Messages at once over that rate; null: the API's default. */
+  ingestBurst: number | null;
 }
 
 /** Changes the name and the given settings; undefined when there is no such tenant. */

@@ -1,4 +1,4 @@
-import { boolean, pgTable, text } from 'drizzle-orm/pg-core';
+import { boolean, doublePrecision, integer, pgTable, text } from 'drizzle-orm/pg-core';
 import { createdAt, idOf, primaryId, updatedAt } from './columns.ts';
 
 /** A SaaS backend using Hookrail. Every other row belongs to exactly one tenant. */
@@ -9,6 +9,13 @@ export const tenants = pgTable('tenants', {
   headerStyle: text('header_style').$type<'webhook' | 'svix'>().notNull().default('webhook'),
   /** Refuse messages whose payload does not match their event type's schema. */
   validateSchemas: boolean('validate_schemas').notNull().default(false),
+  /**
+   * The operator's ingest limit for this tenant, in messages per second; null: the API's
+   * default (`HOOKRAIL_TENANT_RATE`, off unless set).
+   */
+  ingestRate: doublePrecision('ingest_rate'),
+  /** Messages the tenant may send at once over `ingestRate`; null: the API's default burst. */
+  ingestBurst: integer('ingest_burst'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

@@ -55,6 +55,12 @@ const workerEnv = z
     HOOKRAIL_LEASE_MARGIN: seconds(3600)
       .refine((ms) => ms >= 1000, { error: 'must be at least 1 second' })
       .prefault('30'),
+    HOOKRAIL_RETENTION_DAYS: integer(1, 3650).default(30),
+    HOOKRAIL_LOG_RETENTION_DAYS: integer(1, 3650).default(90),
+  })
+  .refine((env) => env.HOOKRAIL_LOG_RETENTION_DAYS >= env.HOOKRAIL_RETENTION_DAYS, {
+    path: ['HOOKRAIL_LOG_RETENTION_DAYS'],
+    error: 'must be at least HOOKRAIL_RETENTION_DAYS: the log outlives the payloads it shows',
   })
   .transform((env) => ({
     ...baseConfig(env),
@@ -74,6 +80,10 @@ const workerEnv = z
     throttleMinDelayMs: env.HOOKRAIL_THROTTLE_MIN_DELAY,
     reconcileIntervalMs: env.HOOKRAIL_RECONCILE_INTERVAL,
     leaseMarginMs: env.HOOKRAIL_LEASE_MARGIN,
+    retention: {
+      payloadDays: env.HOOKRAIL_RETENTION_DAYS,
+      logDays: env.HOOKRAIL_LOG_RETENTION_DAYS,
+    },
   }));
 
 export interface WorkerConfig extends BaseConfig, OutboundConfig, StreamConfig {
@@ -111,6 +121,15 @@ export interface WorkerConfig extends BaseConfig, OutboundConfig, StreamConfig {
    * abandoned (its worker died) and is sent again.
    */
   leaseMarginMs: number;
+  /** How long what was sent and what was logged are kept. */
+  retention: RetentionConfig;
+}
+
+export interface RetentionConfig {
+  /** Days a message's payload and its attempts' response excerpts are kept. */
+  payloadDays: number;
+  /** Days messages, deliveries and attempts are kept for the log; at least `payloadDays`. */
+  logDays: number;
 }
 
 export function loadWorkerConfig(env?: Record<string, string | undefined>): WorkerConfig {

@@ -1,3 +1,5 @@
 export { loadWorkerConfig, type WorkerConfig } from './config.ts';
 export { startWorker, type RunningWorker, type StartWorkerOptions } from './start.ts';
 export { reencrypt } from './reencrypt.ts';
+export { createHousekeeping, type HousekeepingDeps } from './background/housekeeping.ts';
+export { runRetention, type RetentionReport } from './background/retention.ts';

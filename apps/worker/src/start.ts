@@ -153,7 +153,7 @@ export async function startWorker(
     logger,
     intervalMs: config.reconcileIntervalMs,
     graceMs: Math.max(2000, 2 * config.reconcileIntervalMs),
-    housekeeping: createHousekeeping({ db: database.db, logger }),
+    housekeeping: createHousekeeping({ db: database.db, logger, retention: config.retention }),
     housekeepingEveryMs: 60_000,
   });
   logger.info({ concurrency: config.concurrency }, 'worker ready');

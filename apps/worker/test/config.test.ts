@@ -19,4 +19,15 @@ describe('worker configuration', () => {
     }
     expect(loadWorkerConfig({ HOOKRAIL_LEASE_MARGIN: '1' }).leaseMarginMs).toBe(1000);
   });
+
+  it('keeps payloads 30 days and the log 90, and refuses a log shorter than the payloads', () => {
+    expect(loadWorkerConfig({}).retention).toEqual({ payloadDays: 30, logDays: 90 });
+    const env = { HOOKRAIL_RETENTION_DAYS: '60', HOOKRAIL_LOG_RETENTION_DAYS: '45' };
+    expect(() => loadWorkerConfig(env)).toThrow(ConfigError);
+    expect(() => loadWorkerConfig(env)).toThrow(/HOOKRAIL_LOG_RETENTION_DAYS/);
+    expect(() => loadWorkerConfig({ HOOKRAIL_RETENTION_DAYS: '120' })).toThrow(
+      /HOOKRAIL_LOG_RETENTION_DAYS: must be at least HOOKRAIL_RETENTION_DAYS/,
+    );
+    expect(loadWorkerConfig({ HOOKRAIL_RETENTION_DAYS: '7' }).retention.payloadDays).toBe(7);
+  });
 });

@@ -44,3 +44,4 @@ export * from './queries/reconcile.ts';
 export * from './queries/endpoint-messages.ts';
 export * from './queries/expunge.ts';
 export * from './queries/portal-tokens.ts';
+export * from './queries/retention.ts';

@@ -38,27 +38,39 @@ function encode(value: bigint, width: number): string {
 }
 
 // Monotonic within a process: ids made in the same millisecond increment the random part,
-// so resources created back to back list in the order they were created.
-let lastTime = -1;
-let lastRandom = 0n;
+// so resources created back to back list in the order they were created. Ids of the system
+// clock and ids of clocks given by callers keep a sequence each, so that writing history
+// with an earlier clock neither moves nor is held by the ids being made now.
+interface Sequence {
+  time: number;
+  random: bigint;
+}
+const systemSequence: Sequence = { time: -1, random: 0n };
+const givenSequence: Sequence = { time: -1, random: 0n };
 const randomMask = (1n << 80n) - 1n;
 
 export interface IdSource {
-  /** Milliseconds since the epoch. @defaultValue Date.now */
+  /**
+   * Milliseconds since the epoch. A clock given here makes ids of its times (monotonic among
+   * themselves), also earlier than ids already made: history written as it was, in tests.
+   * @defaultValue Date.now
+   */
   now?: () => number;
 }
 
 export function newId<K extends IdKind>(kind: K, source: IdSource = {}): Id<K> {
   let time = (source.now ?? Date.now)();
   if (time < 0 || time > maxTime) throw new RangeError(`time ${time} cannot be encoded in an id`);
-  if (time <= lastTime) {
-    time = lastTime;
-    lastRandom = (lastRandom + 1n) & randomMask;
+  const last = source.now === undefined ? systemSequence : givenSequence;
+  // The system clock going back is held at the last time; a given clock is taken at its word.
+  if (time === last.time || (source.now === undefined && time < last.time)) {
+    time = last.time;
+    last.random = (last.random + 1n) & randomMask;
   } else {
-    lastTime = time;
-    lastRandom = BigInt(`0x${randomBytes(10).toString('hex')}`);
+    last.time = time;
+    last.random = BigInt(`0x${randomBytes(10).toString('hex')}`);
   }
-  return `${prefixes[kind]}_${encode(BigInt(time), timeChars)}${encode(lastRandom, randomChars)}`;
+  return `${prefixes[kind]}_${encode(BigInt(time), timeChars)}${encode(last.random, randomChars)}`;
 }
 
 /** True when `value` has the shape of an id of `kind` (it may still not exist). */

@@ -33,4 +33,12 @@ describe('ids', () => {
     expect(before < floor).toBe(true);
     expect(exactly >= floor).toBe(true);
   });
+
+  it('made with an earlier explicit time than the last one, carry that time', () => {
+    newId('message');
+    const at = Date.UTC(2020, 1, 2);
+    const id = newId('message', { now: () => at });
+    expect(idTime(id).getTime()).toBe(at);
+    expect(newId('message') > id).toBe(true);
+  });
 });

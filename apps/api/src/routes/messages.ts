@@ -120,6 +120,9 @@ export function messageRoutes(
           tags: body.tags ?? null,
           payload: JSON.stringify(body.payload),
           deliverAt: body.deliverAt == null ? null : new Date(body.deliverAt),
+          payloadRetentionHours:
+            body.payloadRetentionHours ??
+            (body.payloadRetentionPeriod == null ? null : body.payloadRetentionPeriod * 24),
         })
         .catch((error: unknown) => {
           // The application (or its tenant) was deleted since it was looked up.

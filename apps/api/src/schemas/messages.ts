@@ -40,9 +40,13 @@ export const messageIn = z
     application: applicationIn.nullable().optional().meta({
       description: 'Created with the message when the application in the path does not exist.',
     }),
-    /** Accepted for compatibility with Svix clients; retention is installation-wide. */
-    payloadRetentionPeriod: z.number().int().min(1).max(365).nullable().optional(),
-    payloadRetentionHours: z.number().int().min(1).nullable().optional(),
+    payloadRetentionPeriod: z.number().int().min(1).max(365).nullable().optional().meta({
+      description:
+        "Days to keep the payload, instead of the installation's retention (HOOKRAIL_RETENTION_DAYS). The message itself goes with the log (HOOKRAIL_LOG_RETENTION_DAYS).",
+    }),
+    payloadRetentionHours: z.number().int().min(1).max(87_600).nullable().optional().meta({
+      description: 'Hours to keep the payload; when given, payloadRetentionPeriod is ignored.',
+    }),
   })
   .meta({ id: 'MessageIn' });
 

@@ -1,6 +1,6 @@
 import type { Id } from '@hookrail/ids';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../client.ts';
+import type { Db, DbOrTx, Tx } from '../client.ts';
 import { attempts, deliveries, messages } from '../schema/index.ts';
 
 /**
@@ -16,8 +16,8 @@ export async function expungeMessageContent(
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
     const [message] = await tx
-      .update(messages)
-      .set({ payload: '{}', expungedAt: sql`coalesce(${messages.expungedAt}, now())` })
+      .select({ id: messages.id })
+      .from(messages)
       .where(
         and(
           eq(messages.tenantId, scope.tenantId),
@@ -25,20 +25,35 @@ export async function expungeMessageContent(
           eq(messages.id, messageId),
         ),
       )
-      .returning({ id: messages.id });
+      .for('update');
     if (message === undefined) return false;
-    // A delivery being sent right now finishes its request; its result no longer changes it.
-    await tx
-      .update(deliveries)
-      .set({ status: 'canceled', nextAttemptAt: null, leaseUntil: null, updatedAt: sql`now()` })
-      .where(
-        and(
-          eq(deliveries.messageId, messageId),
-          inArray(deliveries.status, ['pending', 'sending', 'failed']),
-        ),
-      );
+    await expungeMessages(tx, [messageId]);
     return true;
   });
+}
+
+/**
+ * Deletes the content of these messages, as part of the caller's transaction: payload `{}`,
+ * `expunged_at` set (kept if already set), and what they still had to send canceled. A message
+ * read afterwards shows `{}`; resend and retry tasks refuse it. Shared by the expunge route
+ * and the retention purge, so that a purged message reads exactly like an expunged one.
+ */
+export async function expungeMessages(tx: Tx, ids: readonly Id<'message'>[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx
+    .update(messages)
+    .set({ payload: '{}', expungedAt: sql`coalesce(${messages.expungedAt}, now())` })
+    .where(inArray(messages.id, [...ids]));
+  // A delivery being sent right now finishes its request; its result no longer changes it.
+  await tx
+    .update(deliveries)
+    .set({ status: 'canceled', nextAttemptAt: null, leaseUntil: null, updatedAt: sql`now()` })
+    .where(
+      and(
+        inArray(deliveries.messageId, [...ids]),
+        inArray(deliveries.status, ['pending', 'sending', 'failed']),
+      ),
+    );
 }
 
 /** Deletes the response body recorded for one attempt. False when there is no such attempt. */

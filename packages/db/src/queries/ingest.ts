@@ -2,7 +2,13 @@ import { idTime, newId, type Id } from '@hookrail/ids';
 import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import { isNotNullViolation } from '../errors.ts';
-import { deliveries, endpoints, messages, type MessageRow } from '../schema/index.ts';
+import {
+  deliveries,
+  endpoints,
+  messages,
+  payloadExpiries,
+  type MessageRow,
+} from '../schema/index.ts';
 import type { MessageCreate, NewDelivery, NewMessage } from './messages.ts';
 import { receivesSql } from './receives.ts';
 
@@ -47,7 +53,8 @@ export async function insertMessages(
 ): Promise<MessageCreate[]> {
   if (list.length === 0) return [];
   const rows = list.map((input) => {
-    const id = newId('message');
+    const at = input.at;
+    const id = newId('message', at === undefined ? {} : { now: () => at.getTime() });
     return {
       id,
       // The time in the id, so that a message's timestamp and its id (a list's time bounds)
@@ -61,6 +68,7 @@ export async function insertMessages(
       tags: input.tags,
       payload: input.payload,
       deliver_at: input.deliverAt?.toISOString() ?? null,
+      retention_hours: input.payloadRetentionHours ?? null,
       delivery_ids: Array.from({ length: input.receiversAtMost }, () => newId('delivery')),
     };
   });
@@ -71,7 +79,7 @@ export async function insertMessages(
         select * from json_to_recordset(${JSON.stringify(rows)}::json) as t(
           id text, created_at timestamptz, tenant_id text, app_id text, event_type text,
           event_id text, channels text[], tags text[], payload text, deliver_at timestamptz,
-          delivery_ids text[])
+          retention_hours int, delivery_ids text[])
       ), m as (
         insert into ${messages} (id, created_at, tenant_id, app_id, event_type, event_id,
           channels, tags, payload, deliver_at)
@@ -92,6 +100,11 @@ export async function insertMessages(
           targets.message_id, targets.endpoint_id, targets.due
         from targets join input on input.id = targets.message_id
         returning id, message_id, endpoint_id
+      ), e as (
+        insert into ${payloadExpiries} (message_id, tenant_id, expires_at)
+        select m.id, m.tenant_id, m.created_at + input.retention_hours * interval '1 hour'
+        from m join input on input.id = m.id
+        where input.retention_hours is not null
       )
       select m.id,
         (select json_agg(json_build_array(d.id, d.endpoint_id) order by d.endpoint_id)

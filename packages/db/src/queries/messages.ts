@@ -1,7 +1,13 @@
 import { idFloor, isId, newId, type Id } from '@hookrail/ids';
 import { and, arrayContains, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../client.ts';
-import { deliveries, endpoints, messages, type MessageRow } from '../schema/index.ts';
+import {
+  deliveries,
+  endpoints,
+  messages,
+  payloadExpiries,
+  type MessageRow,
+} from '../schema/index.ts';
 import { keyset, type Page, type PageRequest } from './pagination.ts';
 import { receivesSql } from './receives.ts';
 
@@ -16,6 +22,16 @@ export interface NewMessage {
   payload: string;
   /** Send no sooner than this; null sends at once. */
   deliverAt: Date | null;
+  /**
+   * Keep the payload this many hours (from the message's creation) instead of the
+   * installation's retention (`HOOKRAIL_RETENTION_DAYS`); absent or null follows it.
+   */
+  payloadRetentionHours?: number | null;
+  /**
+   * When the message was made; now when absent. An earlier time writes history as it was
+   * (the retention tests write old messages this way).
+   */
+  at?: Date;
 }
 
 /** A delivery created with a message: what the queue needs to schedule its first attempt. */
@@ -54,12 +70,21 @@ export async function insertMessage(
   input: NewMessage,
   only?: Id<'endpoint'>,
 ): Promise<MessageCreate> {
+  const { payloadRetentionHours, at, ...fields } = input;
+  const source = at === undefined ? {} : { now: () => at.getTime() };
   const [message] = await tx
     .insert(messages)
-    .values({ id: newId('message'), ...input })
+    .values({ id: newId('message', source), ...fields, ...(at && { createdAt: at }) })
     .onConflictDoNothing({ target: [messages.appId, messages.eventId] })
     .returning();
   if (message === undefined) return { ok: false, reason: 'duplicate_event_id' };
+  if (payloadRetentionHours != null) {
+    await tx.insert(payloadExpiries).values({
+      messageId: message.id,
+      tenantId: message.tenantId,
+      expiresAt: new Date(message.createdAt.getTime() + payloadRetentionHours * 3_600_000),
+    });
+  }
   const targets = await tx
     .select({ id: endpoints.id })
     .from(endpoints)
@@ -72,7 +97,8 @@ export async function insertMessage(
     .orderBy(endpoints.id);
   if (targets.length === 0) return { ok: true, message, deliveries: [] };
   const rows = targets.map((target) => ({
-    id: newId('delivery'),
+    id: newId('delivery', source),
+    ...(at && { createdAt: at, updatedAt: at }),
     tenantId: input.tenantId,
     appId: input.appId,
     messageId: message.id,

@@ -11,3 +11,4 @@ export * from './attempts.ts';
 export * from './idempotency-keys.ts';
 export * from './tasks.ts';
 export * from './portal-token-revocations.ts';
+export * from './payload-expiries.ts';

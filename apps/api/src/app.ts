@@ -50,6 +50,7 @@ import { messageRoutes } from './routes/messages.ts';
 import { operationalWebhookRoutes } from './routes/operational-webhooks.ts';
 import { portalPageRoutes } from './routes/portal-page.ts';
 import { portalSessionRoutes } from './routes/portal-sessions.ts';
+import { statsSeriesRoutes } from './routes/stats-series.ts';
 import { streamTokenRoutes } from './routes/stream-token.ts';
 import { asyncApiDocument } from './stream/asyncapi.ts';
 
@@ -193,6 +194,7 @@ export function createApp(deps: AppDeps): HookrailApp {
   backgroundTaskRoutes(tenantRoutes, routeDeps);
   expungeRoutes(tenantRoutes, routeDeps);
   portalSessionRoutes(tenantRoutes, routeDeps);
+  statsSeriesRoutes(tenantRoutes, routeDeps);
 
   // Every body is read as JSON whatever its content type (curl -d sends a form type), after
   // authentication so that unauthenticated requests are not parsed at all. Numbers are kept

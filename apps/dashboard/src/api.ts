@@ -21,7 +21,7 @@ export function whenSignedOut(handler: () => void): void {
 }
 
 interface RequestOptions {
-  method?: 'GET' | 'POST' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
   headers?: Record<string, string>;
   /** Parse numbers keeping their exact digits (payloads), instead of as doubles. */

@@ -3,6 +3,8 @@ import { request, whenSignedOut, type Session } from './api.ts';
 import { Failed, Loading } from './components/states.tsx';
 import { DeliveryLog } from './pages/delivery-log.tsx';
 import { MessageDetail } from './pages/message-detail.tsx';
+import { PagesView } from './pages/pages-view.tsx';
+import { appsHref, eventTypesHref } from './pages-routes.ts';
 import { SignIn } from './pages/sign-in.tsx';
 import { base, Link, useRoute } from './router.tsx';
 
@@ -74,6 +76,8 @@ function Shell(props: { session: Session; onSignedOut: () => void }) {
         </Link>
         <nav aria-label="Main">
           <Link href={`${base}/`}>Delivery log</Link>
+          <Link href={appsHref()}>Applications</Link>
+          <Link href={eventTypesHref()}>Event types</Link>
         </nav>
         <span className="tenant">{props.session.tenantName}</span>
         <button type="button" onClick={() => void signOut()}>
@@ -88,6 +92,10 @@ function Shell(props: { session: Session; onSignedOut: () => void }) {
       <main>
         {route.page === 'log' && <DeliveryLog search={route.search} />}
         {route.page === 'message' && <MessageDetail appId={route.appId} msgId={route.msgId} />}
+        {(route.page === 'apps' ||
+          route.page === 'app' ||
+          route.page === 'endpoint' ||
+          route.page === 'event-types') && <PagesView route={route} />}
         {route.page === 'not-found' && (
           <>
             <h1>Page not found</h1>

@@ -1,12 +1,14 @@
 // A router of two pages does not need a library: paths under /dashboard, the History API,
 // and links that are real <a href> elements (so they open in a new tab, and work by keyboard).
 import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
+import { parsePagesRoute, type PagesRoute } from './pages-routes.ts';
 
 export const base = '/dashboard';
 
 export type Route =
   | { page: 'log'; search: URLSearchParams }
   | { page: 'message'; appId: string; msgId: string }
+  | PagesRoute
   | { page: 'not-found' };
 
 export function parseRoute(location: Location): Route {
@@ -20,7 +22,7 @@ export function parseRoute(location: Location): Route {
       msgId: decodeURIComponent(message[2]),
     };
   }
-  return { page: 'not-found' };
+  return parsePagesRoute(path) ?? { page: 'not-found' };
 }
 
 const listeners = new Set<() => void>();

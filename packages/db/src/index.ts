@@ -45,3 +45,4 @@ export * from './queries/endpoint-messages.ts';
 export * from './queries/expunge.ts';
 export * from './queries/portal-tokens.ts';
 export * from './queries/retention.ts';
+export * from './queries/delivery-series.ts';

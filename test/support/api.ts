@@ -1,5 +1,6 @@
 import { loadApiConfig, startApi, type ApiConfig, type RunningApi } from '@hookrail/api';
 import { createLogger } from '@hookrail/logger';
+import type { Metrics } from '@hookrail/telemetry';
 import type { Writable } from 'node:stream';
 import { afterAll, beforeAll } from 'vitest';
 import { testEncryptionKey, type TestEnv } from './env.ts';
@@ -39,7 +40,7 @@ export function testApiConfig(env: TestEnv, overrides: Record<string, string> = 
 export function useTestApi(
   env: TestEnv,
   overrides: Record<string, string> = {},
-  options: { logs?: Writable } = {},
+  options: { logs?: Writable; metrics?: Metrics } = {},
 ): TestApi {
   const api = {} as TestApi; // filled in by beforeAll, before any test reads it
   beforeAll(async () => {
@@ -49,7 +50,10 @@ export function useTestApi(
       level: config.logLevel,
       ...(options.logs && { destination: options.logs }),
     });
-    api.running = await startApi(config, logger, { host: '127.0.0.1' });
+    api.running = await startApi(config, logger, {
+      host: '127.0.0.1',
+      ...(options.metrics && { metrics: options.metrics }),
+    });
     api.config = config;
     api.url = `http://127.0.0.1:${api.running.port}`;
     api.admin = new HttpClient(api.url, testAdminToken);

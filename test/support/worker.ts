@@ -1,4 +1,5 @@
 import { createLogger } from '@hookrail/logger';
+import type { Metrics } from '@hookrail/telemetry';
 import type { Writable } from 'node:stream';
 import type { Resolver } from '@hookrail/outbound';
 import {
@@ -30,6 +31,8 @@ export function testWorkerConfig(
 export interface TestWorker {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** The port of the worker's own metrics server (HOOKRAIL_WORKER_METRICS_PORT), if any. */
+  metricsPort(): number | undefined;
 }
 
 /**
@@ -39,7 +42,12 @@ export interface TestWorker {
 export function useTestWorker(
   env: TestEnv,
   overrides: Record<string, string> = {},
-  options: { autostart?: boolean; resolve?: Resolver; logs?: Writable } = {},
+  options: {
+    autostart?: boolean;
+    resolve?: Resolver;
+    logs?: Writable;
+    metrics?: Metrics;
+  } = {},
 ): TestWorker {
   let running: RunningWorker | undefined;
   const worker: TestWorker = {
@@ -53,9 +61,14 @@ export function useTestWorker(
           level: config.logLevel,
           ...(options.logs && { destination: options.logs }),
         }),
-        options.resolve ? { resolve: options.resolve } : {},
+        {
+          metricsHost: '127.0.0.1',
+          ...(options.resolve && { resolve: options.resolve }),
+          ...(options.metrics && { metrics: options.metrics }),
+        },
       );
     },
+    metricsPort: () => running?.metricsPort,
     async stop() {
       const current = running;
       running = undefined;

@@ -11,6 +11,7 @@ import {
   type StatusPublisher,
   type TaskQueue,
 } from '@hookrail/queue';
+import { Metrics } from '@hookrail/telemetry';
 import express, { Router, type Express, type Response } from 'express';
 import { z } from 'zod';
 import { cachedLookups } from './cache/lookups.ts';
@@ -47,6 +48,7 @@ import { healthRoutes, liveRoute, pingRoute } from './routes/health.ts';
 import { requireApp } from './routes/lookups.ts';
 import { rootRoute } from './routes/root.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { metricsRoute } from './routes/metrics.ts';
 import { operationalWebhookRoutes } from './routes/operational-webhooks.ts';
 import { portalPageRoutes } from './routes/portal-page.ts';
 import { portalSessionRoutes } from './routes/portal-sessions.ts';
@@ -83,6 +85,10 @@ export interface AppDeps {
   tenantBounds?: TenantBounds;
   /** The ingest limit of tenants the operator set none for. @defaultValue no limit */
   tenantRate?: TenantRateDefaults;
+  /** What `/metrics` serves; ingest counts into it. @defaultValue a registry of its own */
+  metrics?: Metrics;
+  /** Bearer token `/metrics` asks for. @defaultValue none: open */
+  metricsToken?: string | undefined;
 }
 
 export interface HookrailApp {
@@ -100,6 +106,7 @@ export function createApp(deps: AppDeps): HookrailApp {
     app.set('trust proxy', deps.trustProxy);
   }
   app.use(requestContext(deps.logger));
+  const metrics = deps.metrics ?? new Metrics();
 
   const publicRoutes = new RouteTable(Router(), '');
   const adminRoutesTable = new RouteTable(Router(), '/api/v1/admin');
@@ -116,6 +123,7 @@ export function createApp(deps: AppDeps): HookrailApp {
     ttlMs: deps.cacheTtlMs,
   });
   const routeDeps: RouteDeps = { ...deps, lookups };
+  metricsRoute(publicRoutes, { metrics, metricsToken: deps.metricsToken });
   healthRoutes(publicRoutes, deps, '/health', 'hookrail.health');
   healthRoutes(publicRoutes, deps, '/api/v1/health', 'v1.health.get');
   liveRoute(publicRoutes);
@@ -181,7 +189,7 @@ export function createApp(deps: AppDeps): HookrailApp {
   messageRoutes(tenantRoutes, {
     ...routeDeps,
     payloadSchemas: new PayloadSchemas(),
-    writer: new MessageWriter(deps),
+    writer: new MessageWriter({ ...deps, metrics }),
     ingestLimiter: createIngestLimiter(deps.redis, deps.redisPrefix),
     tenantRate: deps.tenantRate ?? noTenantRate,
   });
@@ -218,6 +226,6 @@ export function createApp(deps: AppDeps): HookrailApp {
   );
   app.use(unknownRoute);
   app.use(authFailures(createAuthThrottle(deps.redis, deps.redisPrefix)));
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, metrics));
   return { app, routeTables };
 }

@@ -4,6 +4,8 @@ import {
   byteSize,
   integer,
   networkList,
+  observabilityConfig,
+  observabilityEnv,
   outboundConfig,
   outboundEnv,
   parseEnv,
@@ -12,6 +14,7 @@ import {
   streamEnv,
   url,
   type BaseConfig,
+  type ObservabilityConfig,
   type OutboundConfig,
   type StreamConfig,
 } from '@hookrail/config';
@@ -24,6 +27,7 @@ const apiEnv = z
     ...baseEnv,
     ...outboundEnv,
     ...streamEnv,
+    ...observabilityEnv,
     PORT: integer(0, 65535).default(8080),
     HOOKRAIL_PUBLIC_URL: url(['http', 'https']).optional(),
     HOOKRAIL_ADMIN_TOKEN: z
@@ -58,6 +62,7 @@ const apiEnv = z
     ...baseConfig(env),
     ...outboundConfig(env),
     ...streamConfig(env),
+    ...observabilityConfig(env),
     port: env.PORT,
     publicUrl: (env.HOOKRAIL_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     adminToken: env.HOOKRAIL_ADMIN_TOKEN,
@@ -75,7 +80,7 @@ const apiEnv = z
     cacheTtlMs: env.HOOKRAIL_CACHE_TTL * 1000,
   }));
 
-export interface ApiConfig extends BaseConfig, OutboundConfig, StreamConfig {
+export interface ApiConfig extends BaseConfig, OutboundConfig, StreamConfig, ObservabilityConfig {
   /** Port to listen on; 0 picks a free one. */
   port: number;
   /** Base of the links the API hands out. */

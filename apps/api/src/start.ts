@@ -1,10 +1,12 @@
-import { createDatabase } from '@hookrail/db';
+import { clusterGauges, createDatabase } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
 import { outboundGuard } from '@hookrail/outbound';
 import { loadVault, warnGeneratedKey } from '@hookrail/secrets';
+import { Metrics } from '@hookrail/telemetry';
 import {
   createDeliveryQueue,
   createInvalidationChannel,
+  createQueueDepthProbe,
   createRedis,
   createStatusPublisher,
   createTaskQueue,
@@ -17,6 +19,7 @@ import { DashboardSessions } from './http/session.ts';
 import { createApp } from './app.ts';
 import type { ApiConfig } from './config.ts';
 import { listen } from './server.ts';
+import { within } from './within.ts';
 import { startStatusStream, StreamTokens } from './stream/index.ts';
 
 export interface RunningApi {
@@ -29,7 +32,15 @@ export interface StartApiOptions {
   announceAdminToken?: (token: string) => void;
   /** Interface to bind. @defaultValue all interfaces */
   host?: string;
+  /**
+   * The registry `/metrics` serves; the all-in-one process passes the one its worker counts
+   * into. @defaultValue a registry of the API's own
+   */
+  metrics?: Metrics;
 }
+
+/** A scrape waits this long for Postgres or Redis, at most; a gauge that took longer is left out. */
+const gaugeTimeoutMs = 2000;
 
 /** Where the status stream lives and how much of it is kept. */
 export function streamSettings(config: ApiConfig): StatusStreamSettings {
@@ -70,8 +81,15 @@ export async function startApi(
     publisher: producer,
     onError: onRedisError,
   });
+  const depth = createQueueDepthProbe({ connection: redis, prefix: config.redisPrefix });
   const closeRedis = async () => {
-    await Promise.all([queue.close(), tasks.close(), status.flush(), invalidations.close()]);
+    await Promise.all([
+      queue.close(),
+      tasks.close(),
+      status.flush(),
+      invalidations.close(),
+      depth.close(),
+    ]);
     producer.disconnect();
     redis.disconnect();
   };
@@ -84,7 +102,10 @@ export async function startApi(
     const jwtSecret = await resolveJwtSecret(database.db, config.jwtSecret, vault);
     const portalTokens = new PortalTokens(jwtSecret);
     const streamTokens = new StreamTokens(jwtSecret);
+    const metrics = options.metrics ?? new Metrics();
     const { app } = createApp({
+      metrics,
+      metricsToken: config.metricsToken,
       db: database.db,
       pingDatabase: () => database.ping(),
       redis,
@@ -126,6 +147,17 @@ export async function startApi(
       portalTokens,
       streamTokens,
       logger,
+    });
+    metrics.addSources({
+      cluster: async () => {
+        const [queue, gauges] = await Promise.all([
+          within(depth.read(), gaugeTimeoutMs, 'queue depth').catch(() => undefined),
+          within(clusterGauges(database.db), gaugeTimeoutMs, 'gauges').catch(() => undefined),
+        ]);
+        return { ...(queue && { queue }), ...(gauges && { database: gauges }) };
+      },
+      streamConnections: () => stream.clientCount(),
+      statusDropped: () => status.droppedCount(),
     });
     logger.info({ port: server.port, publicUrl: config.publicUrl }, 'api listening');
     return {

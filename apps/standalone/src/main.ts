@@ -3,6 +3,7 @@ import { loadApiConfig, startApi } from '@hookrail/api';
 import { migrateWhenReachable } from '@hookrail/db';
 import { createLogger } from '@hookrail/logger';
 import { configOrExit, serve, waitingForPostgres } from '@hookrail/runtime';
+import { Metrics } from '@hookrail/telemetry';
 import { loadWorkerConfig, startWorker } from '@hookrail/worker';
 
 const [apiConfig, workerConfig] = configOrExit(
@@ -17,8 +18,10 @@ serve({
     await migrateWhenReachable(apiConfig.databaseUrl, {
       onUnavailable: waitingForPostgres(logger),
     });
-    const worker = await startWorker(workerConfig, logger.child({ role: 'worker' }));
-    const api = await startApi(apiConfig, logger.child({ role: 'api' }));
+    // One registry for both halves, served by the API's /metrics.
+    const metrics = new Metrics();
+    const worker = await startWorker(workerConfig, logger.child({ role: 'worker' }), { metrics });
+    const api = await startApi(apiConfig, logger.child({ role: 'api' }), { metrics });
     return {
       // Stop taking requests first, then let the worker finish what it holds.
       async close() {

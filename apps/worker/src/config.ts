@@ -3,6 +3,8 @@ import {
   baseEnv,
   duration,
   integer,
+  observabilityConfig,
+  observabilityEnv,
   outboundConfig,
   outboundEnv,
   parseEnv,
@@ -10,6 +12,7 @@ import {
   streamEnv,
   seconds,
   type BaseConfig,
+  type ObservabilityConfig,
   type OutboundConfig,
   type StreamConfig,
 } from '@hookrail/config';
@@ -31,6 +34,8 @@ const workerEnv = z
     ...baseEnv,
     ...outboundEnv,
     ...streamEnv,
+    ...observabilityEnv,
+    HOOKRAIL_WORKER_METRICS_PORT: integer(0, 65535).optional(),
     HOOKRAIL_REQUEST_TIMEOUT: seconds(300)
       .refine((ms) => ms > 0, { error: 'must be a positive number of seconds' })
       .prefault('15'),
@@ -66,6 +71,8 @@ const workerEnv = z
     ...baseConfig(env),
     ...outboundConfig(env),
     ...streamConfig(env),
+    ...observabilityConfig(env),
+    metricsPort: env.HOOKRAIL_WORKER_METRICS_PORT,
     requestTimeoutMs: env.HOOKRAIL_REQUEST_TIMEOUT,
     retryScheduleSeconds: env.HOOKRAIL_RETRY_SCHEDULE,
     concurrency: env.HOOKRAIL_WORKER_CONCURRENCY,
@@ -86,7 +93,13 @@ const workerEnv = z
     },
   }));
 
-export interface WorkerConfig extends BaseConfig, OutboundConfig, StreamConfig {
+export interface WorkerConfig
+  extends BaseConfig, OutboundConfig, StreamConfig, ObservabilityConfig {
+  /**
+   * Port of this worker's own `GET /metrics` (0 picks a free one); undefined: none. A worker
+   * running inside the all-in-one process reports through the API's `/metrics` instead.
+   */
+  metricsPort: number | undefined;
   /** Bound on one HTTP attempt, connection to last byte read. */
   requestTimeoutMs: number;
   /** Delays before the 2nd, 3rd, ... attempt. */

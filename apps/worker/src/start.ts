@@ -12,6 +12,7 @@ import {
   type DeliveryWorker,
 } from '@hookrail/queue';
 import { loadVault, warnGeneratedKey } from '@hookrail/secrets';
+import { Metrics, serveMetrics, type MetricsServer } from '@hookrail/telemetry';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHousekeeping } from './background/housekeeping.ts';
 import { startReconciler } from './background/reconciler.ts';
@@ -24,12 +25,21 @@ import { createDeliveryProcessor } from './delivery/processor.ts';
 import { createRoundTrips } from './delivery/round-trips.ts';
 
 export interface RunningWorker {
+  /** The port of this worker's own `/metrics`, when it serves one. */
+  metricsPort: number | undefined;
   close(): Promise<void>;
 }
 
 export interface StartWorkerOptions {
   /** Resolves endpoint host names. @defaultValue the system resolver */
   resolve?: Resolver;
+  /**
+   * Where the worker counts, served by the caller (the all-in-one process: the API's
+   * `/metrics`). @defaultValue a registry of its own, served on `config.metricsPort` if set
+   */
+  metrics?: Metrics;
+  /** Interface of the worker's metrics server. @defaultValue all interfaces */
+  metricsHost?: string;
 }
 
 /**
@@ -45,6 +55,18 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const { vault, generatedKeyFile } = await loadVault(config.secrets);
   if (generatedKeyFile !== undefined) warnGeneratedKey(logger, generatedKeyFile);
+  const metrics = options.metrics ?? new Metrics();
+  // First, so that a port in use stops the start before any connection is opened.
+  let metricsServer: MetricsServer | undefined;
+  if (options.metrics === undefined && config.metricsPort !== undefined) {
+    metricsServer = await serveMetrics({
+      metrics,
+      port: config.metricsPort,
+      token: config.metricsToken,
+      ...(options.metricsHost !== undefined && { host: options.metricsHost }),
+    });
+    logger.info({ port: metricsServer.port }, 'worker metrics listening');
+  }
   const database = createDatabase({
     url: config.databaseUrl,
     applicationName: 'hookrail-worker',
@@ -124,6 +146,7 @@ export async function startWorker(
       stopping: () => stopping,
       now: Date.now,
       random: Math.random,
+      metrics,
     }),
     onError: (error) => logger.warn({ err: error }, 'delivery worker error'),
     onJobFailed: (job, error) =>
@@ -155,12 +178,16 @@ export async function startWorker(
     graceMs: Math.max(2000, 2 * config.reconcileIntervalMs),
     housekeeping: createHousekeeping({ db: database.db, logger, retention: config.retention }),
     housekeepingEveryMs: 60_000,
+    metrics,
   });
+  metrics.addSources({ statusDropped: () => status.droppedCount() });
   logger.info({ concurrency: config.concurrency }, 'worker ready');
 
   return {
+    metricsPort: metricsServer?.port,
     async close() {
       stopping = true;
+      await metricsServer?.close();
       await reconciler.stop();
       await Promise.all([worker.close(), taskWorker.close()]);
       watch.stop();

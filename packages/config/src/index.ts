@@ -23,3 +23,8 @@ export {
   streamEnv,
   type StreamConfig,
 } from './base.ts';
+export {
+  observabilityConfig,
+  observabilityEnv,
+  type ObservabilityConfig,
+} from './observability.ts';

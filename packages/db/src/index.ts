@@ -46,3 +46,4 @@ export * from './queries/expunge.ts';
 export * from './queries/portal-tokens.ts';
 export * from './queries/retention.ts';
 export * from './queries/delivery-series.ts';
+export * from './queries/gauges.ts';

@@ -68,3 +68,4 @@ export {
   type StatusReader,
   type StatusReaderOptions,
 } from './status-reader.ts';
+export { createQueueDepthProbe, type QueueDepth, type QueueDepthProbe } from './queue-depth.ts';

@@ -1,5 +1,6 @@
 import { isUnavailableError } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
+import type { Metrics } from '@hookrail/telemetry';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ApiError, notFound } from './api-error.ts';
 import { notSupportedError } from './not-supported.ts';
@@ -32,16 +33,20 @@ export const unknownRoute: RequestHandler = (req) => {
   throw notSupportedError(req.path) ?? notFound('route');
 };
 
+/** `POST /api/v1/app/{app}/msg`: the refusals of this route are counted by code. */
+const ingestPath = /^\/api\/v1\/app\/[^/]+\/msg\/?$/;
+
 /**
  * Renders every error as `{code, detail}`. Unexpected errors become a 500 that names the
  * request id (to find the logged stack) and never the stack itself.
  */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(logger: Logger, metrics?: Metrics): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) {
       next(error);
       return;
     }
+    const isIngest = req.method === 'POST' && ingestPath.test(req.originalUrl.split('?')[0] ?? '');
     const requestId = res.locals.requestId;
     let apiError = error instanceof ApiError ? error : fromBodyParser(error);
     // The router could not decode a path parameter (`%E0%A4%A`, `%ED%A0%80`).
@@ -61,12 +66,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         { requestId, err: error, method: req.method, path: req.path },
         'unexpected error',
       );
+      if (isIngest) metrics?.ingestRefused('internal');
       res.status(500).json({
         code: 'internal',
         detail: `Unexpected error. Quote request id ${requestId} when reporting it.`,
       });
       return;
     }
+    if (isIngest) metrics?.ingestRefused(apiError.code);
     if (apiError.status === 503) res.setHeader('retry-after', '5');
     res.status(apiError.status).json({ code: apiError.code, detail: apiError.detail });
   };

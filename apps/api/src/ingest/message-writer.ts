@@ -10,6 +10,7 @@ import {
 import type { Id } from '@hookrail/ids';
 import type { Logger } from '@hookrail/logger';
 import type { DeliveryQueue, NewStatusEvent, ScheduledJob } from '@hookrail/queue';
+import type { Metrics } from '@hookrail/telemetry';
 import { queueAfterCommit } from '../routes/deps.ts';
 import { messageAccepted } from '../stream/accepted.ts';
 
@@ -34,6 +35,8 @@ export interface MessageWriterOptions {
   countTtlMs?: number;
   /** @defaultValue Date.now */
   now?: () => number;
+  /** Counts the messages committed. @defaultValue none */
+  metrics?: Metrics;
 }
 
 interface Waiting {
@@ -56,7 +59,10 @@ const maxShortages = 3;
  * message by message, so that one message's problem is its own.
  */
 export class MessageWriter {
-  readonly #options: Required<Omit<MessageWriterOptions, 'now'>> & { now: () => number };
+  readonly #options: Required<Omit<MessageWriterOptions, 'now' | 'metrics'>> & {
+    now: () => number;
+    metrics?: Metrics | undefined;
+  };
   readonly #waiting: Waiting[] = [];
   #inFlight = 0;
   readonly #counts = new Map<Id<'application'>, { count: number; until: number }>();
@@ -105,8 +111,10 @@ export class MessageWriter {
     const jobs: ScheduledJob[] = [];
     const events: NewStatusEvent[] = [];
     const now = this.#options.now();
+    let accepted = 0;
     for (const result of results) {
       if (!result.ok) continue;
+      accepted++;
       events.push(messageAccepted(result));
       const delayMs = Math.max(0, (result.message.deliverAt?.getTime() ?? 0) - now);
       for (const d of result.deliveries) {
@@ -115,6 +123,7 @@ export class MessageWriter {
     }
     // One Redis round trip for the whole statement: every acceptance event, then every job.
     await queueAfterCommit(this.#options, jobs, { messages: batch.length }, events);
+    this.#options.metrics?.messagesAccepted(accepted);
     batch.forEach((waiting, i) => {
       const result = results[i];
       if (result === undefined) waiting.reject(new Error('a written message has no result'));

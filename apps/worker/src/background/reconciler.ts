@@ -9,6 +9,7 @@ import {
 } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
 import type { DeliveryQueue, TaskQueue } from '@hookrail/queue';
+import type { Metrics } from '@hookrail/telemetry';
 
 export interface ReconcilerDeps {
   db: Db;
@@ -22,6 +23,8 @@ export interface ReconcilerDeps {
   /** Periodic cleanup, run after a pass at most every `housekeepingEveryMs`. */
   housekeeping: () => Promise<void>;
   housekeepingEveryMs: number;
+  /** Counts what was queued again. @defaultValue none */
+  metrics?: Metrics;
 }
 
 export interface Reconciler {
@@ -68,6 +71,7 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
     if (found === undefined) return undefined; // another worker is reconciling
     const report: PassReport = { released: found.released.length, requeued: 0, tasks: 0 };
     await deps.queue.enqueue(found.released);
+    deps.metrics?.requeued('lease_expired', found.released.length);
     for (const taskId of found.stale) {
       await deps.tasks.start(taskId);
       report.tasks += 1;
@@ -89,6 +93,7 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
         missing.map(({ deliveryId, endpointId, attempt }) => ({ deliveryId, endpointId, attempt })),
       );
       report.requeued += missing.length;
+      deps.metrics?.requeued('missing_from_queue', missing.length);
       if (cursor === null || missing.length === 0 || Date.now() - started > passBudgetMs) break;
     }
     if (Date.now() - lastHousekeeping > deps.housekeepingEveryMs) {

@@ -1,6 +1,7 @@
 import { isUnavailableError, type ClaimedDelivery, type DeliveryResult } from '@hookrail/db';
 import { decideAttempt, isSuccess, type DeliveryPolicy } from '@hookrail/delivery';
 import type { Logger } from '@hookrail/logger';
+import type { AttemptLabel, Metrics } from '@hookrail/telemetry';
 import {
   deliverJobId,
   type Admission,
@@ -36,6 +37,17 @@ export interface ProcessorDeps extends AttemptDeps {
   slowAfterMs: number;
   /** Requests to slow endpoints this worker holds at once, at most (see `EndpointGate`). */
   slowInflight: number;
+  /** Counts attempts and their durations. @defaultValue none */
+  metrics?: Metrics;
+}
+
+/** An attempt's metric label: 2xx, another answer, no answer, or nothing sent. */
+function attemptLabel(made: MadeAttempt): AttemptLabel | undefined {
+  const { outcome } = made;
+  if (outcome.kind === 'canceled') return undefined;
+  if (outcome.kind === 'unsent') return 'unsent';
+  if (isSuccess(outcome)) return 'success';
+  return outcome.statusCode === null ? 'network_error' : 'http_error';
 }
 
 /**
@@ -221,6 +233,11 @@ export function createDeliveryProcessor(
       decision,
     };
     await record(result);
+    deps.metrics?.attempt(
+      attemptLabel(made),
+      attempt?.durationMs,
+      decision.next.status === 'pending' ? 'retry_scheduled' : decision.next.status,
+    );
     deps.logger.debug(
       {
         deliveryId: delivery.id,

@@ -1,0 +1,10 @@
+export {
+  Metrics,
+  type AttemptLabel,
+  type ClusterSnapshot,
+  type DeliveryLabel,
+  type MetricSources,
+  type RequeueLabel,
+} from './metrics.ts';
+export { metricsAuthorized, metricsUnauthorized } from './metrics-token.ts';
+export { serveMetrics, type MetricsServer } from './metrics-server.ts';

@@ -1,0 +1,51 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Metrics } from './metrics.ts';
+import { metricsAuthorized, metricsUnauthorized } from './metrics-token.ts';
+
+export interface MetricsServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A process without the API (a worker on its own) serves its metrics here: `GET /metrics`,
+ * with the same token rule as the API's; anything else is 404. Plain node:http, since the
+ * worker has no HTTP framework and needs none for one route.
+ */
+export async function serveMetrics(options: {
+  metrics: Metrics;
+  port: number;
+  /** @defaultValue all interfaces */
+  host?: string;
+  token: string | undefined;
+}): Promise<MetricsServer> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const reply = (status: number, body: object) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.method !== 'GET' || path !== '/metrics') {
+      reply(404, { code: 'not_found', detail: 'Only GET /metrics is served here.' });
+      return;
+    }
+    if (!metricsAuthorized(req.headers.authorization, options.token)) {
+      reply(401, metricsUnauthorized);
+      return;
+    }
+    options.metrics.render().then(
+      ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+      () => reply(500, { code: 'internal', detail: 'The metrics could not be collected.' }),
+    );
+  });
+  server.listen(options.port, options.host);
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port, // listening on TCP, so never a string
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

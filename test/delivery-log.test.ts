@@ -164,3 +164,58 @@ describe('the delivery log (GET /api/v1/delivery)', () => {
     expect((await client.get('/api/v1/delivery?after=yesterday')).status).toBe(422);
   });
 });
+
+describe('finding things in the delivery log', () => {
+  it("finds a message's deliveries by message id, eventId or tag, and no other tenant's", async () => {
+    const res = await client.post(`/api/v1/app/${shop.id}/msg`, {
+      eventType: 'order.refunded',
+      eventId: 'refund-7781',
+      tags: ['vip', 'eu'],
+      payload: { n: 2 },
+    });
+    expect(res.status).toBe(202);
+    const msgId = res.json<{ id: string }>().id;
+    // Another message of another application with the same eventId (eventIds are per application).
+    const twin = (
+      await client.post(`/api/v1/app/${blog.id}/msg`, {
+        eventType: 'post.published',
+        eventId: 'refund-7781',
+        payload: { n: 3 },
+      })
+    ).json<{ id: string }>().id;
+
+    const byId = await log(`?msg_id=${msgId}`);
+    expect(new Set(byId.data.map((l) => l.msgId))).toEqual(new Set([msgId]));
+    expect(byId.data.map((l) => l.endpointId).sort()).toEqual([shop.failing, shop.ok].sort());
+    const byEventId = await log('?event_id=refund-7781');
+    expect(new Set(byEventId.data.map((l) => l.msgId))).toEqual(new Set([msgId, twin]));
+    const inShop = await log(`?event_id=refund-7781&app_id=${shop.id}`);
+    expect(new Set(inShop.data.map((l) => l.msgId))).toEqual(new Set([msgId]));
+    const byTag = await log('?tag=vip');
+    expect(new Set(byTag.data.map((l) => l.msgId))).toEqual(new Set([msgId]));
+    expect((await log('?tag=nobody')).data).toEqual([]);
+    expect((await log(`?msg_id=${sent[0] ?? ''}&tag=vip`)).data).toEqual([]);
+
+    const other = (await api.newTenant()).client;
+    for (const query of [`?msg_id=${msgId}`, '?event_id=refund-7781', '?tag=vip']) {
+      const page = await other.get(`/api/v1/delivery${query}`);
+      expect(page.status).toBe(200);
+      expect(page.json<LogPage>().data, query).toEqual([]);
+    }
+  });
+
+  it('answers a malformed search with a 422 naming the parameter', async () => {
+    for (const [query, loc] of [
+      ['?msg_id=refund-7781', 'msg_id'],
+      ['?event_id=has%20space', 'event_id'],
+      ['?tag=a%20b', 'tag'],
+    ] as const) {
+      const res = await client.get(`/api/v1/delivery${query}`);
+      expect(res.status, query).toBe(422);
+      expect(res.json(), query).toMatchObject({
+        code: 'validation',
+        detail: [{ loc: ['query', loc] }],
+      });
+    }
+  });
+});

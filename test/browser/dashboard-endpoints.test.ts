@@ -209,4 +209,49 @@ describe('the application and endpoint pages', () => {
     await page.getByLabel('Find an event type').fill('no-such');
     await page.getByText('No event type matches').waitFor();
   });
+
+  it('finds a message in the delivery log by message id, eventId or tag', async () => {
+    const appId = (await tenant.client.post('/api/v1/app', { name: 'Search me' })).json<{
+      id: string;
+    }>().id;
+    await tenant.client.post(`/api/v1/app/${appId}/endpoint`, { url: `${receiver.url}/search` });
+    const send = async (eventId: string, tags: string[]) => {
+      const res = await tenant.client.post(`/api/v1/app/${appId}/msg`, {
+        eventType: 'invoice.paid',
+        eventId,
+        tags,
+        payload: { eventId },
+      });
+      expect(res.status).toBe(202);
+      return res.json<{ id: string }>().id;
+    };
+    const wanted = await send('inv-5150-paid', ['vip']);
+    await send('inv-5151-paid', ['regular']);
+
+    const page = await browser.newPage();
+    await signIn(page);
+    const rows = page.locator('table.log tbody tr');
+    const find = async (by: string, text: string, expected: string) => {
+      await page.getByLabel('Find by').selectOption({ label: by });
+      await page.getByLabel('Find', { exact: true }).fill(text);
+      await page.getByLabel('Find', { exact: true }).press('Enter');
+      await waitFor(`the log to show only ${expected}`, async () => {
+        const texts = await rows.allTextContents();
+        return texts.length === 1 && texts[0]?.includes(expected);
+      });
+    };
+    await find('Message id', wanted, 'inv-5150-paid');
+    expect(page.url()).toContain(`msgId=${wanted}`);
+    await find('Event id', 'inv-5151-paid', 'inv-5151-paid');
+    expect(page.url()).toContain('eventId=inv-5151-paid');
+    await find('Tag', 'vip', 'inv-5150-paid');
+    // A reload keeps the search.
+    await page.reload();
+    await rows.first().waitFor();
+    await expect(page.getByLabel('Find', { exact: true }).inputValue()).resolves.toBe('vip');
+    await expect(page.getByLabel('Find by').inputValue()).resolves.toBe('tag');
+    await page.getByLabel('Find', { exact: true }).fill('nobody');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('No deliveries match these filters.').waitFor();
+  });
 });

@@ -5,7 +5,7 @@ import {
   type ApplicationRow,
   type DeliveryLogRow,
 } from '@hookrail/db';
-import type { Id } from '@hookrail/ids';
+import { isId, type Id } from '@hookrail/ids';
 import { z } from 'zod';
 import { notFound } from '../http/api-error.ts';
 import { listQuery, queryDate, queryList } from '../http/list-query.ts';
@@ -26,6 +26,21 @@ const deliveryQuery = listQuery('descending').extend({
     .meta({ description: `Any of ${deliveryStatuses.join(', ')}; repeat or comma-separate.` }),
   before: queryDate.optional().meta({ description: 'Only deliveries created before this.' }),
   after: queryDate.optional().meta({ description: 'Only deliveries created after this.' }),
+  msg_id: z
+    .string()
+    .transform((value, ctx): Id<'message'> => {
+      if (isId('message', value)) return value;
+      ctx.addIssue({ code: 'custom', message: 'must be a message id (msg_…)' });
+      return z.NEVER;
+    })
+    .optional()
+    .meta({ description: 'Only the deliveries of this message.' }),
+  event_id: token(256)
+    .optional()
+    .meta({ description: "Only the deliveries of the message with this eventId (the tenant's)." }),
+  tag: token(128).optional().meta({
+    description: 'Only the deliveries of messages with this tag (best with a time window).',
+  }),
 });
 
 const deliveryLogOut = z
@@ -97,6 +112,8 @@ export function deliveryLogRoutes(routes: RouteTable, deps: RouteDeps): void {
       endpointId,
       eventTypes: query.event_types,
       statuses: query.status,
+      messageId: query.msg_id,
+      eventId: query.event_id,
     });
     return { ...page, data: page.data.map(deliveryOut) };
   }

@@ -30,6 +30,9 @@ function deliveryPath(filters: LogFilters, iterator?: string): string {
     status: filters.status,
     after: filters.after,
     before: filters.before,
+    msg_id: filters.msgId,
+    event_id: filters.eventId,
+    tag: filters.tag,
     limit: String(pageSize),
     iterator,
   });

@@ -18,20 +18,47 @@ export interface LogFilters {
   status: string;
   after: string;
   before: string;
+  /** Search: at most one of these is set (see FindField). */
+  msgId: string;
+  eventId: string;
+  tag: string;
 }
 
-const names: (keyof LogFilters)[] = ['app', 'endpoint', 'eventType', 'status', 'after', 'before'];
+const names: (keyof LogFilters)[] = [
+  'app',
+  'endpoint',
+  'eventType',
+  'status',
+  'after',
+  'before',
+  'msgId',
+  'eventId',
+  'tag',
+];
+const emptyFilters: LogFilters = {
+  app: '',
+  endpoint: '',
+  eventType: '',
+  status: '',
+  after: '',
+  before: '',
+  msgId: '',
+  eventId: '',
+  tag: '',
+};
+
+/** What the search field looks for. */
+const findKinds = [
+  { name: 'msgId', label: 'Message id' },
+  { name: 'eventId', label: 'Event id' },
+  { name: 'tag', label: 'Tag' },
+] as const;
+type FindKind = (typeof findKinds)[number]['name'];
 
 export function filtersOf(search: URLSearchParams): LogFilters {
-  const get = (name: string) => search.get(name) ?? '';
-  return {
-    app: get('app'),
-    endpoint: get('endpoint'),
-    eventType: get('eventType'),
-    status: get('status'),
-    after: get('after'),
-    before: get('before'),
-  };
+  const filters = { ...emptyFilters };
+  for (const name of names) filters[name] = search.get(name) ?? '';
+  return filters;
 }
 
 export function searchOf(filters: LogFilters): string {
@@ -56,6 +83,14 @@ function fromLocalInput(value: string): string {
 export function LogFilterForm(props: { filters: LogFilters; onApply: (f: LogFilters) => void }) {
   const id = useId();
   const [draft, setDraft] = useState(props.filters);
+  const [findBy, setFindBy] = useState<FindKind>(
+    findKinds.find((kind) => props.filters[kind.name] !== '')?.name ?? 'msgId',
+  );
+  const findText = draft.msgId || draft.eventId || draft.tag;
+  const setFind = (kind: FindKind, text: string) => {
+    setFindBy(kind);
+    setDraft({ ...draft, msgId: '', eventId: '', tag: '', [kind]: text });
+  };
   const set = (name: keyof LogFilters, value: string) => setDraft({ ...draft, [name]: value });
   const apps = useLoad('apps', () =>
     request<Page<Application>>('/api/v1/app?limit=250&order=ascending'),
@@ -78,16 +113,45 @@ export function LogFilterForm(props: { filters: LogFilters; onApply: (f: LogFilt
 
   const submit = (event: SyntheticEvent) => {
     event.preventDefault();
-    props.onApply(draft);
+    props.onApply({
+      ...draft,
+      msgId: draft.msgId.trim(),
+      eventId: draft.eventId.trim(),
+      tag: draft.tag.trim(),
+    });
   };
   const clear = () => {
-    const empty = { app: '', endpoint: '', eventType: '', status: '', after: '', before: '' };
-    setDraft(empty);
-    props.onApply(empty);
+    setDraft(emptyFilters);
+    props.onApply(emptyFilters);
   };
 
   return (
     <form className="filters" onSubmit={submit} aria-label="Filters">
+      <div className="field find">
+        <label htmlFor={`${id}-find`}>Find</label>
+        <span className="find-inputs">
+          <select
+            aria-label="Find by"
+            value={findBy}
+            onChange={(event) => setFind(event.target.value as FindKind, findText)}
+          >
+            {findKinds.map((kind) => (
+              <option key={kind.name} value={kind.name}>
+                {kind.label}
+              </option>
+            ))}
+          </select>
+          <input
+            id={`${id}-find`}
+            type="search"
+            value={findText}
+            placeholder={
+              findBy === 'msgId' ? 'msg_…' : findBy === 'eventId' ? 'your event id' : 'a tag'
+            }
+            onChange={(event) => setFind(findBy, event.target.value)}
+          />
+        </span>
+      </div>
       <div className="field">
         <label htmlFor={`${id}-app`}>Application</label>
         <select

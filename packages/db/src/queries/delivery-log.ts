@@ -1,5 +1,5 @@
 import type { Id } from '@hookrail/ids';
-import { and, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, arrayContains, eq, inArray, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import {
   applications,
@@ -21,6 +21,42 @@ export interface DeliveryLogFilter {
   after?: Date | undefined;
   /** Only deliveries created before this time. */
   before?: Date | undefined;
+  /** Only the deliveries of this message. */
+  messageId?: Id<'message'> | undefined;
+  /** Only the deliveries of the message with this eventId (one per application). */
+  eventId?: string | undefined;
+  /** Only the deliveries of messages with this tag. */
+  tag?: string | undefined;
+}
+
+/**
+ * The ids of the tenant's messages with this eventId. eventIds are unique per application, so
+ * the lookup goes through the tenant's applications and the (app_id, event_id) index.
+ */
+function messagesWithEventId(
+  db: DbOrTx,
+  tenantId: Id<'tenant'>,
+  eventId: string,
+  appId: Id<'application'> | undefined,
+) {
+  return db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.eventId, eventId),
+        eq(messages.tenantId, tenantId),
+        appId !== undefined
+          ? eq(messages.appId, appId)
+          : inArray(
+              messages.appId,
+              db
+                .select({ id: applications.id })
+                .from(applications)
+                .where(eq(applications.tenantId, tenantId)),
+            ),
+      ),
+    );
 }
 
 /** A delivery with what a log line shows of its message, application and endpoint. */
@@ -35,7 +71,8 @@ export interface DeliveryLogRow {
 
 /**
  * The tenant's deliveries across applications, for the delivery log: keyset-paged on the
- * delivery id (creation time), filtered by application, endpoint, event type, status and time.
+ * delivery id (creation time), filtered by application, endpoint, event type, status and time,
+ * and found by message id, eventId or tag.
  */
 export async function listDeliveryLog(
   db: DbOrTx,
@@ -49,6 +86,16 @@ export async function listDeliveryLog(
     request.endpointId === undefined ? undefined : eq(deliveries.endpointId, request.endpointId),
     request.statuses?.length ? inArray(deliveries.status, request.statuses) : undefined,
     request.eventTypes?.length ? inArray(messages.eventType, request.eventTypes) : undefined,
+    request.messageId === undefined ? undefined : eq(deliveries.messageId, request.messageId),
+    request.eventId === undefined
+      ? undefined
+      : inArray(
+          deliveries.messageId,
+          messagesWithEventId(db, tenantId, request.eventId, request.appId),
+        ),
+    // Tags have no index: a tag search walks the log newest first, as far as a page needs
+    // (bounded by the time filters when given).
+    request.tag === undefined ? undefined : arrayContains(messages.tags, [request.tag]),
     ...idTimeBounds(deliveries.id, 'delivery', request),
     page.where,
   ];

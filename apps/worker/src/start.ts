@@ -163,6 +163,7 @@ export async function startWorker(
     runTask: createTaskRunner({
       db: database.db,
       queue,
+      status,
       logger,
       ratePerSecond: config.recoveryRate,
       sleep: (ms) => sleep(ms),

@@ -69,3 +69,4 @@ export {
   type StatusReaderOptions,
 } from './status-reader.ts';
 export { createQueueDepthProbe, type QueueDepth, type QueueDepthProbe } from './queue-depth.ts';
+export { taskProgress, type TaskFacts } from './task-progress.ts';

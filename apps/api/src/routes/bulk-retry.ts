@@ -6,12 +6,13 @@ import {
   listTasks,
   type RetryScope,
 } from '@hookrail/db';
+import { taskProgress } from '@hookrail/queue';
 import { notFound } from '../http/api-error.ts';
 import { listQuery } from '../http/list-query.ts';
 import { tenantOf } from '../http/locals.ts';
 import { pathParam, type RouteTable } from '../http/routes.ts';
 import { bulkRetryCount, bulkRetryIn, taskList, taskOut, taskOutSchema } from '../schemas/tasks.ts';
-import type { RouteDeps } from './deps.ts';
+import { queueAfterCommit, startTask, type RouteDeps } from './deps.ts';
 import { requireApp, requireTask } from './lookups.ts';
 
 const tag = 'Bulk Retry';
@@ -59,10 +60,7 @@ export function bulkRetryRoutes(routes: RouteTable, deps: RouteDeps): void {
         res.status(200).json({ count });
         return;
       }
-      const task = await createTask(db, 'bulk-retry', scope, count);
-      await deps.tasks.start(task.id).catch((error: unknown) => {
-        deps.logger.warn({ err: error, taskId: task.id }, 'task created but not queued');
-      });
+      const task = await startTask(deps, await createTask(db, 'bulk-retry', scope, count));
       res.status(202).json(taskOut(task));
     },
   );
@@ -113,6 +111,9 @@ export function bulkRetryRoutes(routes: RouteTable, deps: RouteDeps): void {
       const task = await requireTask(db, res, pathParam(req, 'task_id'));
       const canceled = await cancelTask(db, task.tenantId, task.id);
       if (canceled === undefined) throw notFound('task');
+      if (task.status === 'running' && canceled.status === 'canceled') {
+        await queueAfterCommit(deps, [], { taskId: task.id }, [taskProgress(canceled)]);
+      }
       res.json(taskOut(canceled));
     },
   );

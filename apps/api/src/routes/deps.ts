@@ -1,13 +1,14 @@
-import type { Db } from '@hookrail/db';
+import type { Db, TaskRow } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
 import type { OutboundGuard } from '@hookrail/outbound';
 import type { Vault } from '@hookrail/secrets';
-import type {
-  DeliveryQueue,
-  NewStatusEvent,
-  Redis,
-  ScheduledJob,
-  TaskQueue,
+import {
+  taskProgress,
+  type DeliveryQueue,
+  type NewStatusEvent,
+  type Redis,
+  type ScheduledJob,
+  type TaskQueue,
 } from '@hookrail/queue';
 import type { Lookups } from '../cache/lookups.ts';
 import { fieldError } from '../http/validate.ts';
@@ -67,4 +68,19 @@ export async function queueAfterCommit(
   } catch (error) {
     deps.logger.warn({ err: error, ...context, jobs: jobs.length }, 'committed but not queued');
   }
+}
+
+/**
+ * Starts a task just created: its first `task.progress` goes to the status stream before the
+ * task is queued, so that a watcher sees it before any progress the worker reports.
+ */
+export async function startTask(
+  deps: Pick<RouteDeps, 'queue' | 'tasks' | 'logger'>,
+  task: TaskRow,
+): Promise<TaskRow> {
+  await queueAfterCommit(deps, [], { taskId: task.id }, [taskProgress(task)]);
+  await deps.tasks.start(task.id).catch((error: unknown) => {
+    deps.logger.warn({ err: error, taskId: task.id }, 'task created but not queued');
+  });
+  return task;
 }

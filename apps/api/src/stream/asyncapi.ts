@@ -24,7 +24,8 @@ const eventDescriptions: Record<Exclude<StatusEventType, 'credentials.changed'>,
   'message.attempt.exhausted': 'Operational event: a delivery used up its retry schedule.',
   'message.attempt.recovered':
     'Operational event: a delivery succeeded after failing 4 times or more.',
-  'task.progress': 'A background task (recover, bulk retry) made progress.',
+  'task.progress':
+    'A background task (recover, bulk replay, replay-missing, bulk retry) was created, queued a batch, or ended: data.taskId, appId, endpointId, task (its kind), taskStatus, total, queued, error, done, as GET /api/v1/bulk-retry/{id} shows it.',
 };
 
 const eventPayload = (type: string) => ({

@@ -1,11 +1,13 @@
 import { finishTask, requeueBatch, type Db } from '@hookrail/db';
 import { isId, type Id } from '@hookrail/ids';
 import type { Logger } from '@hookrail/logger';
-import type { DeliveryQueue } from '@hookrail/queue';
+import { taskProgress, type DeliveryQueue, type StatusPublisher } from '@hookrail/queue';
 
 export interface TaskRunnerDeps {
   db: Db;
   queue: DeliveryQueue;
+  /** Where the task's last `task.progress` goes (its batches go with their jobs). */
+  status: StatusPublisher;
   logger: Logger;
   /** Deliveries re-queued per second, at most. */
   ratePerSecond: number;
@@ -20,6 +22,10 @@ const batchSize = 100;
  * transaction per batch, which also counts them on the task) and queues them, pacing itself
  * to `ratePerSecond`. A canceled task stops before its next batch. Re-running a task (after a
  * crash) is safe: deliveries already re-queued are pending, and no longer match.
+ *
+ * Each batch's `task.progress` goes to the status stream in the round trip that queues its
+ * jobs, and the task's end (finished, or canceled) after it, so a watcher sees the counts grow
+ * in order and the end last.
  */
 export function createTaskRunner(deps: TaskRunnerDeps): (taskId: string) => Promise<void> {
   return async (taskId) => {
@@ -30,6 +36,7 @@ export function createTaskRunner(deps: TaskRunnerDeps): (taskId: string) => Prom
       const started = Date.now();
       const batch = await requeueBatch(deps.db, taskId, cursor, size);
       if (batch.stopped) {
+        if (batch.task !== undefined) deps.status.publish([taskProgress(batch.task)]);
         deps.logger.info({ taskId }, 'task stopped');
         return;
       }
@@ -40,13 +47,15 @@ export function createTaskRunner(deps: TaskRunnerDeps): (taskId: string) => Prom
           endpointId: d.endpointId,
           attempt: d.attempt,
         })),
+        [taskProgress(batch.task)],
       );
       cursor = batch.deliveries.at(-1)?.id ?? cursor;
       const budgetMs = (batch.deliveries.length / deps.ratePerSecond) * 1000;
       const spentMs = Date.now() - started;
       if (budgetMs > spentMs) await deps.sleep(budgetMs - spentMs);
     }
-    await finishTask(deps.db, taskId);
+    const finished = await finishTask(deps.db, taskId);
+    if (finished !== undefined) deps.status.publish([taskProgress(finished)]);
     deps.logger.info({ taskId }, 'task finished');
   };
 }

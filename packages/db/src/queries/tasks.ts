@@ -134,6 +134,12 @@ export interface Requeued {
   attempt: number;
 }
 
+export type RequeueStep =
+  /** The task is no longer running (canceled, or over already): `task` as it is, if it exists. */
+  | { stopped: true; task: TaskRow | undefined }
+  /** The deliveries to queue (none: the task is done), and the task with them counted. */
+  | { stopped: false; deliveries: Requeued[]; task: TaskRow };
+
 /**
  * The runner's step: while the task is still running, flips up to `limit` retryable deliveries
  * after `afterId` back to pending (as manual attempts, made once) and counts them, in one
@@ -144,11 +150,11 @@ export async function requeueBatch(
   taskId: Id<'task'>,
   afterId: Id<'delivery'> | null,
   limit: number,
-): Promise<{ stopped: true } | { stopped: false; deliveries: Requeued[] }> {
-  return db.transaction(async (tx) => {
+): Promise<RequeueStep> {
+  return db.transaction(async (tx): Promise<RequeueStep> => {
     // Locks the task row: a cancel waits for this batch, and no batch starts after it.
     const [task] = await tx.select().from(tasks).where(eq(tasks.id, taskId)).for('update');
-    if (task?.status !== 'running') return { stopped: true };
+    if (task?.status !== 'running') return { stopped: true, task };
     const scope: RetryScope = {
       tenantId: task.tenantId,
       appId: task.appId ?? undefined,
@@ -164,7 +170,7 @@ export async function requeueBatch(
       .orderBy(deliveries.id)
       .limit(limit)
       .for('update', { skipLocked: true });
-    if (batch.length === 0) return { stopped: false, deliveries: [] };
+    if (batch.length === 0) return { stopped: false, deliveries: [], task };
     const requeued = await tx
       .update(deliveries)
       .set({ status: 'pending', manual: true, nextAttemptAt: sql`now()`, updatedAt: sql`now()` })
@@ -182,12 +188,14 @@ export async function requeueBatch(
         endpointId: deliveries.endpointId,
         attemptCount: deliveries.attemptCount,
       });
-    await tx
+    const [counted] = await tx
       .update(tasks)
       .set({ queued: sql`${tasks.queued} + ${requeued.length}`, updatedAt: sql`now()` })
-      .where(eq(tasks.id, taskId));
+      .where(eq(tasks.id, taskId))
+      .returning();
     return {
       stopped: false,
+      task: counted ?? task,
       deliveries: requeued
         .sort((a, b) => (a.id < b.id ? -1 : 1))
         .map((d) => ({ id: d.id, endpointId: d.endpointId, attempt: d.attemptCount + 1 })),
@@ -195,14 +203,23 @@ export async function requeueBatch(
   });
 }
 
-/** Marks a task finished (or failed, with a reason) unless it was canceled meanwhile. */
-export async function finishTask(db: DbOrTx, taskId: Id<'task'>, error?: string): Promise<void> {
-  await db
+/**
+ * Marks a task finished (or failed, with a reason) unless it was canceled meanwhile. Returns
+ * the task when this changed it.
+ */
+export async function finishTask(
+  db: DbOrTx,
+  taskId: Id<'task'>,
+  error?: string,
+): Promise<TaskRow | undefined> {
+  const [task] = await db
     .update(tasks)
     .set({
       status: error === undefined ? 'finished' : 'failed',
       error: error ?? null,
       updatedAt: sql`now()`,
     })
-    .where(and(eq(tasks.id, taskId), eq(tasks.status, 'running')));
+    .where(and(eq(tasks.id, taskId), eq(tasks.status, 'running')))
+    .returning();
+  return task;
 }

@@ -6,6 +6,7 @@ import {
   type DeliveryStatus,
   type RetryScope,
 } from '@hookrail/db';
+import { taskProgress } from '@hookrail/queue';
 import { z } from 'zod';
 import { listQuery, queryDate, queryFlag, queryList } from '../../http/list-query.ts';
 import { pathParam, type RouteTable } from '../../http/routes.ts';
@@ -18,7 +19,7 @@ import {
   replayIn,
 } from '../../schemas/replay.ts';
 import { backgroundTaskOut, backgroundTaskOutSchema } from '../../schemas/tasks.ts';
-import { queueAfterCommit, type RouteDeps } from '../deps.ts';
+import { queueAfterCommit, startTask, type RouteDeps } from '../deps.ts';
 import { requireEndpoint } from '../lookups.ts';
 
 /** Svix's message status filter, as delivery statuses. */
@@ -50,10 +51,7 @@ export function endpointReplayRoutes(routes: RouteTable, deps: RouteDeps, tag: s
   /** Creates a retry task over the endpoint's failed deliveries and starts it. */
   async function retryTask(kind: 'endpoint.recover' | 'endpoint.bulk-replay', scope: RetryScope) {
     const task = await createTask(db, kind, scope, await countRetryable(db, scope));
-    await deps.tasks.start(task.id).catch((error: unknown) => {
-      deps.logger.warn({ err: error, taskId: task.id }, 'task created but not queued');
-    });
-    return backgroundTaskOut(task);
+    return backgroundTaskOut(await startTask(deps, task));
   }
 
   routes.add(
@@ -172,6 +170,7 @@ export function endpointReplayRoutes(routes: RouteTable, deps: RouteDeps, tag: s
         deps,
         created.map((d) => ({ deliveryId: d.id, endpointId: d.endpointId, attempt: 1 })),
         { taskId: task.id },
+        [taskProgress(task)],
       );
       res.status(202).json(backgroundTaskOut(task));
     },

@@ -1,0 +1,178 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApi } from './support/api.ts';
+import { useTestEnv } from './support/env.ts';
+import type { HttpClient } from './support/http.ts';
+import { useReceiver } from './support/receiver.ts';
+import { StreamClient, type StreamMessage } from './support/stream-client.ts';
+import { waitFor } from './support/wait.ts';
+import { useTestWorker } from './support/worker.ts';
+
+// What the API and the worker put on the status stream besides deliveries: background tasks.
+// One API and one worker in this process, on this file's database and Redis prefix.
+const env = useTestEnv();
+const api = useTestApi(env);
+// One attempt each (a failure is final at once, and no breaker holds the next ones back);
+// retry tasks re-queue 3 deliveries a batch.
+useTestWorker(env, {
+  HOOKRAIL_RETRY_SCHEDULE: 'none',
+  HOOKRAIL_BREAKER_FAILURES: '1000',
+  HOOKRAIL_RECOVERY_RATE: '3',
+});
+const receiver = useReceiver();
+
+let tenant: { id: string; apiKey: string; client: HttpClient };
+beforeAll(async () => {
+  tenant = await api.newTenant('stream events');
+});
+
+async function connect(token: string): Promise<StreamClient> {
+  return StreamClient.connect(api.url, token);
+}
+
+async function subscribe(client: StreamClient, filter: object = {}): Promise<StreamClient> {
+  const before = client.messages.length;
+  client.send({ type: 'subscribe', ...filter });
+  await waitFor('the subscription', () =>
+    client.messages.slice(before).find((m) => m.type === 'subscribed'),
+  );
+  return client;
+}
+
+async function portalToken(appId: string): Promise<string> {
+  const res = await tenant.client.post(`/api/v1/auth/app-portal-access/${appId}`, {});
+  return res.json<{ token: string }>().token;
+}
+
+async function newApp(name: string): Promise<string> {
+  return (await tenant.client.post('/api/v1/app', { name })).json<{ id: string }>().id;
+}
+
+/** An endpoint at `path` of the receiver, which fails `count` messages for good. */
+async function failedDeliveries(appId: string, path: string, count: number): Promise<string> {
+  const endpoint = (
+    await tenant.client.post(`/api/v1/app/${appId}/endpoint`, { url: `${receiver.url}${path}` })
+  ).json<{ id: string }>();
+  receiver.answer((req) => (req.path === path ? { status: 500 } : { status: 200 }));
+  for (let i = 0; i < count; i++) {
+    await tenant.client.post(`/api/v1/app/${appId}/msg`, { eventType: 'a.b', payload: { i } });
+  }
+  await waitFor(`${count} failed deliveries to ${path}`, async () => {
+    const { rows } = await env.sql.query<{ n: number }>(
+      "select count(*)::int as n from deliveries where endpoint_id = $1 and status = 'failed'",
+      [endpoint.id],
+    );
+    return rows[0]?.n === count;
+  });
+  receiver.answer(() => ({ status: 200 }));
+  return endpoint.id;
+}
+
+const progressOf = (client: StreamClient, taskId: string) =>
+  client.events().filter((e) => e.type === 'task.progress' && e.data?.taskId === taskId);
+
+const counts = (events: StreamMessage[]) =>
+  events.map((e) => [e.data?.taskStatus, e.data?.queued, e.data?.done]);
+
+async function finished(client: StreamClient, taskId: string): Promise<StreamMessage[]> {
+  await client.waitForEvent(
+    `task ${taskId} to end`,
+    (m) => m.data?.taskId === taskId && m.data.done === true,
+  );
+  return progressOf(client, taskId);
+}
+
+describe('the status stream beyond deliveries', () => {
+  it("shows a retry task's progress up to its end, in order; an application's token sees only its application's tasks", async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const appA = await newApp('tasks A');
+    const appB = await newApp('tasks B');
+    await failedDeliveries(appA, '/task-a', 7);
+    const endpointB = await failedDeliveries(appB, '/task-b', 2);
+
+    const watcher = await subscribe(await connect(tenant.apiKey), { types: ['task.progress'] });
+    const ofA = await subscribe(await connect(await portalToken(appA)));
+    const ofB = await subscribe(await connect(await portalToken(appB)));
+
+    const bulk = await tenant.client.post('/api/v1/bulk-retry', { scope: { appId: appA }, since });
+    expect(bulk.status).toBe(202);
+    const bulkId = bulk.json<{ id: string }>().id;
+    // Created, then one event a batch of 3, then finished; all of it the task as GET shows it.
+    const expected = [
+      ['running', 0, false],
+      ['running', 3, false],
+      ['running', 6, false],
+      ['running', 7, false],
+      ['finished', 7, true],
+    ];
+    expect(counts(await finished(watcher, bulkId))).toEqual(expected);
+    expect(counts(await finished(ofA, bulkId))).toEqual(expected);
+    const last = progressOf(watcher, bulkId).at(-1)?.data;
+    const shown = (await tenant.client.get(`/api/v1/bulk-retry/${bulkId}`)).json<{
+      task: string;
+      total: number;
+      queued: number;
+      updatedAt: string;
+    }>();
+    expect(last).toMatchObject({
+      appId: appA,
+      task: 'bulk-retry',
+      total: shown.total,
+      queued: shown.queued,
+      updatedAt: shown.updatedAt,
+      since,
+    });
+    expect(last).not.toHaveProperty('endpointId');
+
+    const recover = await tenant.client.post(`/api/v1/app/${appB}/endpoint/${endpointB}/recover`, {
+      since,
+    });
+    expect(recover.status).toBe(202);
+    const recoverId = recover.json<{ id: string }>().id;
+    const recovered = await finished(ofB, recoverId);
+    expect(counts(recovered)).toEqual([
+      ['running', 0, false],
+      ['running', 2, false],
+      ['finished', 2, true],
+    ]);
+    expect(recovered[0]?.data).toMatchObject({
+      appId: appB,
+      endpointId: endpointB,
+      task: 'endpoint.recover',
+    });
+    expect(counts(await finished(watcher, recoverId))).toEqual(counts(recovered));
+
+    // A tenant-wide task belongs to no application: only the tenant's credentials see it.
+    const wide = await tenant.client.post('/api/v1/bulk-retry', { since });
+    const wideId = wide.json<{ id: string }>().id;
+    await finished(watcher, wideId);
+    // The positive controls above share these clients' process and reader.
+    const tasksSeen = (client: StreamClient) =>
+      new Set(client.events().flatMap((e) => (e.type === 'task.progress' ? [e.data?.taskId] : [])));
+    expect(tasksSeen(ofA)).toEqual(new Set([bulkId]));
+    expect(tasksSeen(ofB)).toEqual(new Set([recoverId]));
+    expect(tasksSeen(watcher)).toEqual(new Set([bulkId, recoverId, wideId]));
+    for (const client of [watcher, ofA, ofB]) client.close();
+  });
+
+  it('shows a canceled task ending as canceled', async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const app = await newApp('canceled');
+    // Re-queued 3 a second: 12 take 4 s, ample time to cancel before the end.
+    await failedDeliveries(app, '/task-cancel', 12);
+    const watcher = await subscribe(await connect(tenant.apiKey), { appId: app });
+    const started = await tenant.client.post('/api/v1/bulk-retry', {
+      scope: { appId: app },
+      since,
+    });
+    const taskId = started.json<{ id: string }>().id;
+    const canceled = await tenant.client.post(`/api/v1/bulk-retry/${taskId}/cancel`, {});
+    expect(canceled.json()).toMatchObject({ status: 'canceled' });
+    const events = await finished(watcher, taskId);
+    expect(events[0]?.data).toMatchObject({ taskStatus: 'running', queued: 0 });
+    expect(events.at(-1)?.data).toMatchObject({ taskStatus: 'canceled', done: true });
+    // Whatever the worker reported before it saw the cancel, the counts never go back.
+    const queued = events.map((e) => Number(e.data?.queued));
+    expect(queued).toEqual([...queued].sort((a, b) => a - b));
+    watcher.close();
+  });
+});

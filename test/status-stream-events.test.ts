@@ -7,8 +7,9 @@ import { StreamClient, type StreamMessage } from './support/stream-client.ts';
 import { waitFor } from './support/wait.ts';
 import { useTestWorker } from './support/worker.ts';
 
-// What the API and the worker put on the status stream besides deliveries: background tasks.
-// One API and one worker in this process, on this file's database and Redis prefix.
+// What the API and the worker put on the status stream besides deliveries: background tasks
+// and endpoint changes made through the API. One API and one worker in this process, on this
+// file's database and Redis prefix.
 const env = useTestEnv();
 const api = useTestApi(env);
 // One attempt each (a failure is final at once, and no breaker holds the next ones back);
@@ -174,5 +175,44 @@ describe('the status stream beyond deliveries', () => {
     const queued = events.map((e) => Number(e.data?.queued));
     expect(queued).toEqual([...queued].sort((a, b) => a - b));
     watcher.close();
+  });
+
+  it('shows the endpoint changes made through the API: created, updated (disabled, enabled), deleted', async () => {
+    const app = await newApp('endpoint changes');
+    const other = await newApp('elsewhere');
+    const watcher = await subscribe(await connect(tenant.apiKey));
+    const ofApp = await subscribe(await connect(await portalToken(app)));
+    const ofOther = await subscribe(await connect(await portalToken(other)));
+
+    const created = await tenant.client.post(`/api/v1/app/${app}/endpoint`, {
+      uid: 'changes',
+      url: `${receiver.url}/changes`,
+    });
+    const endpointId = created.json<{ id: string }>().id;
+    await tenant.client.patch(`/api/v1/app/${app}/endpoint/${endpointId}`, { disabled: true });
+    await tenant.client.patch(`/api/v1/app/${app}/endpoint/${endpointId}`, { disabled: false });
+    expect((await tenant.client.delete(`/api/v1/app/${app}/endpoint/${endpointId}`)).status).toBe(
+      204,
+    );
+    const expected = [
+      'endpoint.created',
+      'endpoint.updated',
+      'endpoint.updated',
+      'endpoint.deleted',
+    ];
+    for (const client of [watcher, ofApp]) {
+      await waitFor('the deletion', () =>
+        client.events().some((e) => e.type === 'endpoint.deleted'),
+      );
+      expect(client.events().map((e) => e.type)).toEqual(expected);
+      expect(client.events()[0]?.data).toEqual({
+        appId: app,
+        appUid: null,
+        endpointId,
+        endpointUid: 'changes',
+      });
+    }
+    expect(ofOther.events()).toEqual([]);
+    for (const client of [watcher, ofApp, ofOther]) client.close();
   });
 });

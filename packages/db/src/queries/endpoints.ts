@@ -6,7 +6,7 @@ import { endpointSecrets, endpoints, type EndpointRow } from '../schema/index.ts
 import { cancelEndpointDeliveries } from './deliveries.ts';
 import { missingEventTypes } from './event-types.ts';
 import type { NewDelivery } from './messages.ts';
-import { emitOperationalEvents } from './operational-events.ts';
+import { emitOperationalEvents, type OperationalEvent } from './operational-events.ts';
 import { keyset, type Page, type PageRequest } from './pagination.ts';
 
 export interface EndpointFields {
@@ -38,25 +38,33 @@ export interface EndpointWriteOptions {
   announce?: { appUid: string | null };
 }
 
+/** What a write announced, for the caller to pass on once it has committed. */
+export interface Announced {
+  /** Deliveries of the operational webhooks, to be queued. */
+  followUps: NewDelivery[];
+  /** The operational events raised, for the status stream (whether or not anyone receives them as webhooks). */
+  raised: { tenantId: Id<'tenant'>; event: OperationalEvent }[];
+}
+
 /** The operational event of a change to a tenant endpoint; its deliveries are the follow-ups. */
 async function announced(
   tx: Tx,
   endpoint: EndpointRow,
   change: 'created' | 'updated' | 'deleted',
   options: EndpointWriteOptions,
-): Promise<NewDelivery[]> {
-  if (options.announce === undefined) return [];
-  return emitOperationalEvents(tx, endpoint.tenantId, [
-    {
-      type: `endpoint.${change}`,
-      data: {
-        appId: endpoint.appId,
-        appUid: options.announce.appUid,
-        endpointId: endpoint.id,
-        endpointUid: endpoint.uid,
-      },
+): Promise<Announced> {
+  if (options.announce === undefined) return { followUps: [], raised: [] };
+  const event: OperationalEvent = {
+    type: `endpoint.${change}`,
+    data: {
+      appId: endpoint.appId,
+      appUid: options.announce.appUid,
+      endpointId: endpoint.id,
+      endpointUid: endpoint.uid,
     },
-  ]);
+  };
+  const followUps = await emitOperationalEvents(tx, endpoint.tenantId, [event]);
+  return { followUps, raised: [{ tenantId: endpoint.tenantId, event }] };
 }
 
 export interface SecretMaterial {
@@ -66,7 +74,7 @@ export interface SecretMaterial {
 }
 
 export type EndpointWrite =
-  | { ok: true; endpoint: EndpointRow; followUps: NewDelivery[] }
+  | ({ ok: true; endpoint: EndpointRow } & Announced)
   /** Another live endpoint of the application has this uid (409). */
   | { ok: false; reason: 'uid_taken' }
   /** The filter names event types the tenant does not have, or has archived (422). */
@@ -166,8 +174,7 @@ export async function createEndpoint(
         endpointId: endpoint.id,
         ...secret,
       });
-      const followUps = await announced(tx, endpoint, 'created', options);
-      return { ok: true, endpoint, followUps };
+      return { ok: true, endpoint, ...(await announced(tx, endpoint, 'created', options)) };
     });
   } catch (error) {
     if (isUniqueViolation(error, uidConstraint)) return { ok: false, reason: 'uid_taken' };
@@ -229,8 +236,7 @@ export async function updateEndpoint(
         .where(and(live(scope.tenantId, scope.appId), eq(endpoints.id, id)))
         .returning();
       if (endpoint === undefined) return undefined;
-      const followUps = await announced(tx, endpoint, 'updated', options);
-      return { ok: true, endpoint, followUps };
+      return { ok: true, endpoint, ...(await announced(tx, endpoint, 'updated', options)) };
     });
   } catch (error) {
     if (isUniqueViolation(error, uidConstraint)) return { ok: false, reason: 'uid_taken' };
@@ -248,18 +254,17 @@ export async function deleteEndpoint(
   scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
   id: Id<'endpoint'>,
   options: EndpointWriteOptions = {},
-): Promise<{ deleted: boolean; followUps: NewDelivery[] }> {
+): Promise<{ deleted: boolean } & Announced> {
   return db.transaction(async (tx) => {
     const [endpoint] = await tx
       .update(endpoints)
       .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
       .where(and(live(scope.tenantId, scope.appId), eq(endpoints.id, id)))
       .returning();
-    if (endpoint === undefined) return { deleted: false, followUps: [] };
+    if (endpoint === undefined) return { deleted: false, followUps: [], raised: [] };
     await tx.delete(endpointSecrets).where(eq(endpointSecrets.endpointId, id));
     await cancelEndpointDeliveries(tx, id);
-    const followUps = await announced(tx, endpoint, 'deleted', options);
-    return { deleted: true, followUps };
+    return { deleted: true, ...(await announced(tx, endpoint, 'deleted', options)) };
   });
 }
 

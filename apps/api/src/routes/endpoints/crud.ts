@@ -10,7 +10,7 @@ import {
   type EndpointRow,
   type EndpointWrite,
   type EndpointWriteOptions,
-  type NewDelivery,
+  type Announced,
 } from '@hookrail/db';
 import { isId } from '@hookrail/ids';
 import { resetEndpointBreaker } from '@hookrail/queue';
@@ -76,17 +76,23 @@ export function endpointCrudRoutes(routes: RouteTable, deps: RouteDeps, tag: str
     );
   }
 
-  /** Queues the events a write raised, and passes the write on. */
-  async function after<T extends { followUps: NewDelivery[] } | { ok: false }>(
-    result: T,
-  ): Promise<T> {
+  /**
+   * Queues the operational webhooks a write raised, with its events for the status stream
+   * (appended first, in the same round trip), and passes the write on.
+   */
+  async function after<T extends Announced | { ok: false }>(result: T): Promise<T> {
     if ('followUps' in result) {
       const jobs = result.followUps.map((d) => ({
         deliveryId: d.id,
         endpointId: d.endpointId,
         attempt: 1,
       }));
-      await queueAfterCommit(deps, jobs, { event: 'endpoint' });
+      const events = result.raised.map(({ tenantId, event }) => ({
+        tenantId,
+        type: event.type,
+        data: { ...event.data },
+      }));
+      await queueAfterCommit(deps, jobs, { event: 'endpoint' }, events);
     }
     return result;
   }

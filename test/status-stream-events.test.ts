@@ -7,9 +7,9 @@ import { StreamClient, type StreamMessage } from './support/stream-client.ts';
 import { waitFor } from './support/wait.ts';
 import { useTestWorker } from './support/worker.ts';
 
-// What the API and the worker put on the status stream besides deliveries: background tasks
-// and endpoint changes made through the API. One API and one worker in this process, on this
-// file's database and Redis prefix.
+// What the API and the worker put on the status stream besides deliveries: background tasks,
+// endpoint changes made through the API, and the attempt ids. One API and one worker in this
+// process, on this file's database and Redis prefix.
 const env = useTestEnv();
 const api = useTestApi(env);
 // One attempt each (a failure is final at once, and no breaker holds the next ones back);
@@ -214,5 +214,25 @@ describe('the status stream beyond deliveries', () => {
     }
     expect(ofOther.events()).toEqual([]);
     for (const client of [watcher, ofApp, ofOther]) client.close();
+  });
+
+  it('names the attempt in attempt.started, and attempt.finished names the same one, the id the API shows', async () => {
+    const app = await newApp('attempt ids');
+    await tenant.client.post(`/api/v1/app/${app}/endpoint`, { url: `${receiver.url}/ids` });
+    const watcher = await subscribe(await connect(tenant.apiKey), { appId: app });
+    const msg = await tenant.client.post(`/api/v1/app/${app}/msg`, {
+      eventType: 'a.b',
+      payload: {},
+    });
+    const msgId = msg.json<{ id: string }>().id;
+    const done = await watcher.waitForEvent('the attempt', (m) => m.type === 'attempt.finished');
+    const started = watcher.events().find((e) => e.type === 'attempt.started');
+    expect(started?.data?.attemptId).toMatch(/^atmpt_/);
+    expect(done.data?.attemptId).toBe(started?.data?.attemptId);
+    const attempts = await tenant.client.get(`/api/v1/app/${app}/attempt/msg/${msgId}`);
+    expect(attempts.json<{ data: { id: string }[] }>().data.map((a) => a.id)).toEqual([
+      started?.data?.attemptId,
+    ]);
+    watcher.close();
   });
 });

@@ -8,7 +8,8 @@ import { statusStreamPath } from './server.ts';
 const eventDescriptions: Record<Exclude<StatusEventType, 'credentials.changed'>, string> = {
   'message.accepted':
     'The message is stored with its deliveries; data.endpointIds lists them. Always before any of its attempts.',
-  'attempt.started': 'A worker is about to send an attempt (data.attemptNumber, data.trigger).',
+  'attempt.started':
+    'A worker is about to send an attempt: data.attemptId (the id its record will have, which its attempt.finished carries too), attemptNumber, trigger.',
   'attempt.finished':
     'An attempt ended: data.attemptId, responseStatusCode, durationMs, error, sent, nextAttemptAt.',
   'delivery.retry_scheduled': 'The delivery will be tried again at data.nextAttemptAt.',

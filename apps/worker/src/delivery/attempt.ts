@@ -1,5 +1,5 @@
 import type { ClaimedDelivery, DeliveryResult } from '@hookrail/db';
-import { newId } from '@hookrail/ids';
+import { newId, type Id } from '@hookrail/ids';
 import {
   openCredentials,
   redactHeaders,
@@ -35,6 +35,8 @@ export interface MadeAttempt {
 export async function makeAttempt(
   deps: AttemptDeps,
   delivery: ClaimedDelivery,
+  /** The id its record gets: chosen before, so that `attempt.started` can name it. */
+  attemptId: Id<'attempt'> = newId('attempt'),
 ): Promise<MadeAttempt> {
   const startedAt = deps.now();
   const trigger = delivery.manual ? 'manual' : 'scheduled';
@@ -45,7 +47,7 @@ export async function makeAttempt(
     startedAt,
     outcome: { kind: 'unsent', reason },
     record: {
-      id: newId('attempt'),
+      id: attemptId,
       trigger,
       sent: false,
       startedAt: new Date(startedAt),
@@ -91,7 +93,7 @@ export async function makeAttempt(
       retryAfter: sent.retryAfter,
     },
     record: {
-      id: newId('attempt'),
+      id: attemptId,
       trigger,
       sent: true,
       startedAt: new Date(startedAt),

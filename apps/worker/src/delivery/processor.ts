@@ -1,5 +1,6 @@
 import { isUnavailableError, type ClaimedDelivery, type DeliveryResult } from '@hookrail/db';
 import { decideAttempt, isSuccess, type DeliveryPolicy } from '@hookrail/delivery';
+import { newId } from '@hookrail/ids';
 import type { Logger } from '@hookrail/logger';
 import type { AttemptLabel, Metrics } from '@hookrail/telemetry';
 import {
@@ -168,8 +169,11 @@ export function createDeliveryProcessor(
       deps.logger.debug({ job }, 'stale delivery job skipped');
       return undefined;
     }
-    deps.status.publish(attemptsStarted([delivery], deps.now()));
-    const finishing = makeAttempt(deps, delivery).then((made) => finish(delivery, made, report));
+    const attemptId = newId('attempt');
+    deps.status.publish(attemptsStarted([{ delivery, attemptId }], deps.now()));
+    const finishing = makeAttempt(deps, delivery, attemptId).then((made) =>
+      finish(delivery, made, report),
+    );
     const park = (): ProcessOutcome => {
       if (!holdsSlow) slowHeld += 1;
       holdsSlow = true;

@@ -16,19 +16,23 @@ function about(delivery: ClaimedDelivery): StatusEventData {
   };
 }
 
-/** `attempt.started`, for claimed deliveries about to be attempted. */
+/**
+ * `attempt.started`, for claimed deliveries about to be attempted, with the id the attempt's
+ * record will have (its `attempt.finished` carries the same).
+ */
 export function attemptsStarted(
-  claimed: readonly ClaimedDelivery[],
+  claimed: readonly { delivery: ClaimedDelivery; attemptId: string }[],
   now: number,
 ): NewStatusEvent[] {
   return claimed
-    .filter((delivery) => !delivery.systemApp && !delivery.endpointDeleted)
-    .map((delivery) => ({
+    .filter(({ delivery }) => !delivery.systemApp && !delivery.endpointDeleted)
+    .map(({ delivery, attemptId }) => ({
       tenantId: delivery.tenantId,
       type: 'attempt.started',
       at: now,
       data: {
         ...about(delivery),
+        attemptId,
         status: 'sending',
         attemptNumber: delivery.attempt,
         trigger: delivery.manual ? 'manual' : 'scheduled',

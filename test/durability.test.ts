@@ -185,7 +185,7 @@ describe('no event lost', () => {
       // The worker has not touched the queued jobs: none was started, not even to be put back.
       const connection = new Redis(redis.url, { maxRetriesPerRequest: 1 });
       const queue = new Queue(jobs.deliver.queue, { connection, prefix: hashTag(env.redisPrefix) });
-      const waiting = await queue.getJobs(['wait', 'active', 'delayed']);
+      const waiting = await queue.getJobs(['wait', 'prioritized', 'active', 'delayed']);
       await queue.close();
       connection.disconnect();
       expect(waiting).toHaveLength(5);

@@ -8,6 +8,7 @@ import { Receivers } from './receiver.ts';
 import { runInfo, writeResults } from './report.ts';
 import { backlog } from './scenarios/backlog.ts';
 import { drain } from './scenarios/drain.ts';
+import { fairness } from './scenarios/fairness.ts';
 import { fanout } from './scenarios/fanout.ts';
 import { ingest } from './scenarios/ingest.ts';
 import { latency } from './scenarios/latency.ts';
@@ -23,6 +24,7 @@ const scenarios: Record<ScenarioName, (ctx: Context) => Promise<ScenarioResult>>
   mixed,
   backlog,
   roundtrips,
+  fairness,
 };
 
 const options = parseOptions(process.argv.slice(2));

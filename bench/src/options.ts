@@ -8,6 +8,7 @@ export const scenarioNames = [
   'mixed',
   'backlog',
   'roundtrips',
+  'fairness',
 ] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
@@ -31,6 +32,8 @@ export interface Options {
   mixed: { endpoints: number; durationMs: number; concurrency: number; settleMs: number };
   backlog: { small: number; large: number; budgetMs: number };
   roundtrips: { messages: number };
+  /** The busy tenant's backlog (`--fairness-backlog N`) and the quiet tenant's messages/s. */
+  fairness: { backlog: number; quietRate: number };
 }
 
 export function parseOptions(argv: string[]): Options {
@@ -43,6 +46,7 @@ export function parseOptions(argv: string[]): Options {
       only: { type: 'string' },
       repeats: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
+      'fairness-backlog': { type: 'string' },
     },
   });
   const quick = values.quick;
@@ -76,5 +80,9 @@ export function parseOptions(argv: string[]): Options {
       ? { small: 200, large: 1000, budgetMs: 60_000 }
       : { small: 20_000, large: 100_000, budgetMs: 8 * 60_000 },
     roundtrips: { messages: quick ? 20 : 200 },
+    fairness: {
+      backlog: Number(values['fairness-backlog'] ?? (quick ? 2000 : 100_000)),
+      quietRate: 5,
+    },
   };
 }

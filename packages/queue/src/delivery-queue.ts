@@ -1,6 +1,7 @@
 import { DelayedError, Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { deliverJobId, jobs, type DeliverJob } from './catalog.ts';
+import { FairShare, type FairShareSettings } from './fair-share.ts';
 import { hashTag } from './redis.ts';
 import {
   appendStatusEvents,
@@ -12,6 +13,11 @@ import {
 export interface ScheduledJob extends DeliverJob {
   /** Run no sooner than this many milliseconds from now. @defaultValue 0 */
   delayMs?: number;
+  /**
+   * Whose job it is, for fairness between tenants (see fair-share.ts); not part of the job's
+   * data. Jobs without one (the reconciler's) share one rank of their own.
+   */
+  tenantId?: string;
 }
 
 export interface DeliveryQueue {
@@ -31,14 +37,15 @@ export interface DeliveryQueue {
   close(): Promise<void>;
 }
 
-/** A job as BullMQ's addBulk takes it. */
-function bulkJob(job: ScheduledJob) {
+/** A job as BullMQ takes it. Every job has a priority (BullMQ takes unprioritized ones first). */
+function bulkJob(job: ScheduledJob, priority: number) {
   return {
     name: 'deliver',
     data: { deliveryId: job.deliveryId, endpointId: job.endpointId, attempt: job.attempt },
     opts: {
       ...jobs.deliver.options,
       jobId: deliverJobId(job),
+      priority,
       ...(job.delayMs !== undefined && job.delayMs > 0 && { delay: job.delayMs }),
     },
   };
@@ -63,8 +70,11 @@ export function createDeliveryQueue(options: {
   prefix: string;
   /** Where `enqueue`'s events go; without it they are ignored. */
   status?: StatusPublisher;
+  /** How jobs are ranked between tenants. @defaultValue defaultFairShareSettings */
+  fairShare?: Partial<FairShareSettings>;
   onError?: (error: Error) => void;
 }): DeliveryQueue {
+  const fair = new FairShare(options.prefix, options.fairShare);
   let queue: Queue<DeliverJob> | undefined;
   const current = (): Queue<DeliverJob> => {
     if (queue !== undefined) return queue;
@@ -85,29 +95,43 @@ export function createDeliveryQueue(options: {
         throw new QueueUnavailableError();
       }
       const queue = current();
-      if (status === undefined || published.length === 0) {
-        await queue.addBulk(list.map(bulkJob));
-        return;
-      }
-      // BullMQ's own addBulk, on a pipeline that starts with the events.
+      // One pipeline: the events, the tenants' counts (see fair-share.ts), then the jobs as
+      // BullMQ's own add would queue them.
       const pipeline = (await queue.getBackend().client).pipeline();
-      const replies = appendStatusEvents(
-        (command, args) => void pipeline.runCommand(command, args),
-        status.settings,
-        published,
-        Date.now(),
+      const now = Date.now();
+      const replies =
+        status === undefined || published.length === 0
+          ? 0
+          : appendStatusEvents(
+              (command, args) => void pipeline.runCommand(command, args),
+              status.settings,
+              published,
+              now,
+            );
+      const plan = fair.plan(
+        list.map((job) => job.tenantId),
+        now,
       );
-      const added = list.map((job) => {
-        const { name, data, opts } = bulkJob(job);
+      for (const { key, by } of plan.increments) {
+        void pipeline.runCommand('incrby', [key, by]);
+        void pipeline.runCommand('pexpire', [key, plan.ttlMs]);
+      }
+      const added = list.map((job, i) => {
+        const { name, data, opts } = bulkJob(job, plan.priorities[i] ?? 1);
         return new Job(queue, name, data, opts, opts.jobId).addJob(pipeline);
       });
       await Promise.all(added); // each has queued its command; this surfaces invalid options
       const results = await pipeline.exec().catch((error: unknown) => {
-        status.dropped(published.length);
+        status?.dropped(published.length);
         throw error;
       });
-      status.dropped(countFailed(results, published.length));
-      for (const [error] of results?.slice(replies) ?? []) if (error) throw error;
+      status?.dropped(countFailed(results, published.length));
+      plan.increments.forEach(({ tenantId }, i) => {
+        const [error, count] = results?.[replies + 2 * i] ?? [];
+        if (error == null && typeof count === 'number') fair.learn(tenantId, plan.window, count);
+      });
+      const first = replies + 2 * plan.increments.length;
+      for (const [error] of results?.slice(first) ?? []) if (error) throw error;
     },
     async missing(list) {
       if (list.length === 0) return [];

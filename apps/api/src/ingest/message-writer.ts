@@ -118,7 +118,13 @@ export class MessageWriter {
       events.push(messageAccepted(result));
       const delayMs = Math.max(0, (result.message.deliverAt?.getTime() ?? 0) - now);
       for (const d of result.deliveries) {
-        jobs.push({ deliveryId: d.id, endpointId: d.endpointId, attempt: 1, delayMs });
+        jobs.push({
+          deliveryId: d.id,
+          endpointId: d.endpointId,
+          attempt: 1,
+          delayMs,
+          tenantId: result.message.tenantId,
+        });
       }
     }
     // One Redis round trip for the whole statement: every acceptance event, then every job.

@@ -99,6 +99,7 @@ export function createRoundTrips(deps: {
         endpointId: delivery.endpointId,
         attempt: delivery.attempt + 1,
         delayMs: Math.max(0, decision.next.nextAttemptAt - now),
+        tenantId: delivery.tenantId,
       });
     }
     const events = resultEvents(results, recorded, now);

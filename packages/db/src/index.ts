@@ -47,3 +47,4 @@ export * from './queries/portal-tokens.ts';
 export * from './queries/retention.ts';
 export * from './queries/delivery-series.ts';
 export * from './queries/gauges.ts';
+export * from './queries/partitions.ts';

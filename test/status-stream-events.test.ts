@@ -1,15 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApi } from './support/api.ts';
 import { useTestEnv } from './support/env.ts';
-import type { HttpClient } from './support/http.ts';
+import { HttpClient } from './support/http.ts';
 import { useReceiver } from './support/receiver.ts';
-import { StreamClient, type StreamMessage } from './support/stream-client.ts';
+import { StreamClient, UpgradeRefused, type StreamMessage } from './support/stream-client.ts';
 import { waitFor } from './support/wait.ts';
 import { useTestWorker } from './support/worker.ts';
 
 // What the API and the worker put on the status stream besides deliveries: background tasks,
-// endpoint changes made through the API, and the attempt ids. One API and one worker in this
-// process, on this file's database and Redis prefix.
+// endpoint changes made through the API, and the attempt ids; and how refused upgrades are
+// throttled. One API and one worker in this process, on this file's database and Redis prefix.
 const env = useTestEnv();
 const api = useTestApi(env);
 // One attempt each (a failure is final at once, and no breaker holds the next ones back);
@@ -234,5 +234,28 @@ describe('the status stream beyond deliveries', () => {
       started?.data?.attemptId,
     ]);
     watcher.close();
+  });
+
+  // Last: it leaves this address throttled for the rest of the window.
+  it('refuses upgrades with 429 once an address has failed too often, counting REST failures with them; a valid key still opens', async () => {
+    const refused = (token: string) =>
+      connect(token).then(
+        (client) => {
+          client.close();
+          return 101;
+        },
+        (error: unknown) => (error instanceof UpgradeRefused ? error.status : 0),
+      );
+    const statuses: number[] = [];
+    // The allowance is 20 failures a window; half of them through REST.
+    for (let i = 0; i < 10; i++) statuses.push(await refused(`hrk_guess${i}`));
+    for (let i = 0; i < 10; i++)
+      statuses.push((await new HttpClient(api.url, `hrk_rest${i}`).get('/api/v1/app')).status);
+    expect(statuses).toEqual(Array(20).fill(401));
+    expect(await refused('hrk_one-more')).toBe(429);
+    expect((await new HttpClient(api.url, 'hrk_and-rest').get('/api/v1/app')).status).toBe(429);
+    // Signed tokens cannot be guessed: their failures stay 401.
+    expect(await refused('eyJhbGciOiJIUzI1NiJ9.e30.c2ln')).toBe(401);
+    expect(await refused(tenant.apiKey)).toBe(101);
   });
 });

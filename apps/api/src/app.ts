@@ -5,6 +5,7 @@ import type { Vault } from '@hookrail/secrets';
 import {
   createAuthThrottle,
   createIngestLimiter,
+  type AuthThrottle,
   type DeliveryQueue,
   type InvalidationChannel,
   type Redis,
@@ -69,6 +70,11 @@ export interface AppDeps {
   streamTokens: StreamTokens;
   /** The status stream, told when credentials are revoked. */
   status: StatusPublisher;
+  /**
+   * Counts failed authentications per client address; the status stream's upgrades share it.
+   * @defaultValue one over `redis`, with the default allowance
+   */
+  authThrottle?: AuthThrottle;
   adminTokenHash: string;
   maxBodyBytes: number;
   publicUrl: string;
@@ -225,7 +231,7 @@ export function createApp(deps: AppDeps): HookrailApp {
     tenantRoutes.router,
   );
   app.use(unknownRoute);
-  app.use(authFailures(createAuthThrottle(deps.redis, deps.redisPrefix)));
+  app.use(authFailures(deps.authThrottle ?? createAuthThrottle(deps.redis, deps.redisPrefix)));
   app.use(errorHandler(deps.logger, metrics));
   return { app, routeTables };
 }

@@ -4,6 +4,7 @@ import { outboundGuard } from '@hookrail/outbound';
 import { loadVault, warnGeneratedKey } from '@hookrail/secrets';
 import { Metrics } from '@hookrail/telemetry';
 import {
+  createAuthThrottle,
   createDeliveryQueue,
   createInvalidationChannel,
   createQueueDepthProbe,
@@ -75,6 +76,7 @@ export async function startApi(
     onError: onRedisError,
   });
   const tasks = createTaskQueue({ connection: producer, prefix: config.redisPrefix });
+  const authThrottle = createAuthThrottle(redis, config.redisPrefix);
   const invalidations = createInvalidationChannel({
     url: config.redisUrl,
     prefix: config.redisPrefix,
@@ -120,6 +122,7 @@ export async function startApi(
       }),
       streamTokens,
       status,
+      authThrottle,
       adminTokenHash,
       maxBodyBytes: config.maxBodyBytes,
       publicUrl: config.publicUrl,
@@ -146,6 +149,7 @@ export async function startApi(
       query: producer,
       portalTokens,
       streamTokens,
+      authThrottle,
       logger,
     });
     metrics.addSources({

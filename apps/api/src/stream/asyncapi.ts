@@ -109,6 +109,8 @@ export function asyncApiDocument(serverUrl: string): Record<string, unknown> {
       description: [
         'Live delivery progress over a WebSocket. Authenticate the upgrade with',
         '`Authorization: Bearer <API key | app portal token | stream token>` or `?token=`.',
+        'A refused upgrade answers 401; an address that failed too often (with the REST API)',
+        'gets 429 `auth_throttled` with Retry-After.',
         'Close codes:',
         `${closeCodes.unauthorized} credentials expired or revoked (do not reconnect with them);`,
         `${closeCodes.tooSlow} too slow (reconnect and resume); ${closeCodes.protocol} protocol`,

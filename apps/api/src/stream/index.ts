@@ -1,6 +1,6 @@
 import type { Db } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
-import { createRedis, createStatusReader, type Redis } from '@hookrail/queue';
+import { createRedis, createStatusReader, type AuthThrottle, type Redis } from '@hookrail/queue';
 import type { Server } from 'node:http';
 import type { ApiConfig } from '../config.ts';
 import type { PortalTokens } from '../portal-tokens.ts';
@@ -23,6 +23,8 @@ export function startStatusStream(
     query: Redis;
     portalTokens: PortalTokens;
     streamTokens: StreamTokens;
+    /** The REST API's throttle: failures over WebSocket and REST count together. */
+    authThrottle: AuthThrottle;
     logger: Logger;
   },
 ): StatusStreamServer {
@@ -46,6 +48,7 @@ export function startStatusStream(
     maxBufferedBytes: config.streamMaxBufferBytes,
     pingIntervalMs: config.streamPingIntervalMs,
     recheckIntervalMs: config.streamRecheckIntervalMs,
+    trustProxy: config.trustProxy,
   });
   return forward.to;
 }

@@ -1,10 +1,11 @@
 import type { Db } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
-import type { StatusEvent, StatusReader } from '@hookrail/queue';
+import type { AuthThrottle, StatusEvent, StatusReader } from '@hookrail/queue';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import proxyAddr from 'proxy-addr';
 import { WebSocketServer } from 'ws';
-import type { PortalTokens } from '../portal-tokens.ts';
+import { looksLikeJwt, type PortalTokens } from '../portal-tokens.ts';
 import { closeCodes, StreamClient } from './client.ts';
 import { authenticate, credentialOf, type StreamScope } from './credentials.ts';
 import type { StreamTokens } from './stream-tokens.ts';
@@ -24,6 +25,10 @@ export interface StatusStreamOptions {
   pingIntervalMs: number;
   /** Between checks that each connection's credentials still hold. */
   recheckIntervalMs: number;
+  /** Counts refused credentials per client address, with the REST API's failures. */
+  authThrottle: AuthThrottle;
+  /** Proxies whose X-Forwarded-For names the client, as for the REST API. */
+  trustProxy: readonly string[];
 }
 
 export interface StatusStreamServer {
@@ -41,12 +46,26 @@ function toBuffers(data: Buffer[] | ArrayBuffer): Buffer[] {
   return Array.isArray(data) ? data : [Buffer.from(data)];
 }
 
+const reasons: Record<number, string> = {
+  401: 'Unauthorized',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
 /** Refuses an upgrade with a plain HTTP answer; the socket never becomes a WebSocket. */
-function refuse(socket: Duplex, status: number, code: string, detail: string): void {
+function refuse(
+  socket: Duplex,
+  status: number,
+  code: string,
+  detail: string,
+  headers: Record<string, string> = {},
+): void {
   const body = JSON.stringify({ code, detail });
-  const reason = { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status];
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
   socket.end(
-    `HTTP/1.1 ${status} ${reason ?? 'Error'}\r\nContent-Type: application/json\r\n` +
+    `HTTP/1.1 ${status} ${reasons[status] ?? 'Error'}\r\nContent-Type: application/json\r\n` +
+      extra.join('') +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
@@ -84,6 +103,28 @@ export function attachStatusStream(
     );
   };
 
+  // The client's address as express's `req.ip` gives it to the REST API's throttle.
+  const trusted = proxyAddr.compile([...options.trustProxy]);
+
+  /**
+   * Counts a refused credential as the REST API does (an API key or admin token, not a signed
+   * token, which cannot be guessed) and answers 429 once the address is over its allowance.
+   */
+  const throttled = async (req: IncomingMessage, socket: Duplex, token: string) => {
+    if (looksLikeJwt(token)) return false;
+    const verdict = await options.authThrottle.recordFailure(proxyAddr(req, trusted));
+    if (!verdict.throttled) return false;
+    logUpgrade(req, 429);
+    refuse(
+      socket,
+      429,
+      'auth_throttled',
+      `Too many failed authentications from this address; retry in ${verdict.retryAfterSeconds} s.`,
+      { 'Retry-After': String(verdict.retryAfterSeconds) },
+    );
+    return true;
+  };
+
   const accept = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const token = credentialOf(req);
     let scope: StreamScope | undefined;
@@ -97,6 +138,7 @@ export function attachStatusStream(
       return;
     }
     if (token === undefined || scope === undefined) {
+      if (token !== undefined && (await throttled(req, socket, token))) return;
       logUpgrade(req, 401);
       refuse(
         socket,

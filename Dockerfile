@@ -24,6 +24,7 @@ COPY packages/queue/package.json packages/queue/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/secrets/package.json packages/secrets/
 COPY packages/signing/package.json packages/signing/
+COPY packages/telemetry/package.json packages/telemetry/
 
 # The browser dashboard is built with the dev tools (vite, react), which the image leaves out.
 FROM manifests AS dashboard

@@ -11,6 +11,7 @@ import { runLoad } from './load.ts';
 import { startNode, type Child } from './process.ts';
 import { memoryMB, startCpuMeter } from './proc.ts';
 import { drainRate } from './receiver.ts';
+import { watchEverything, type Subscribers } from './subscribers.ts';
 import { benchApps } from './scenarios/ingest.ts';
 
 /** One drain of a backlog: how fast, what it cost, and (when sampled) memory over time. */
@@ -31,6 +32,8 @@ export interface Drain {
   apiPeakRssMB: number;
   /** Every second: seconds since start, receipts so far, RSS (MB) by process. */
   samples: { s: number; received: number; rss: Record<string, number> }[];
+  /** Status stream events each subscriber received during the drain, when there were any. */
+  streamEvents?: number[];
 }
 
 /** Deadline for a drain: generous, as a slow build must still finish and say how slow. */
@@ -95,11 +98,20 @@ export async function measureDrain(
  * applications): the API alone fills it, then the worker starts (split) or the API gives way
  * to the all-in-one process, and the time from first to last receipt is measured.
  */
-export async function hookrailDrain(ctx: Context, n: number): Promise<Drain> {
+export async function hookrailDrain(
+  ctx: Context,
+  n: number,
+  /** Status stream clients watching the whole tenant while it drains. @defaultValue 0 */
+  subscribers = 0,
+): Promise<Drain> {
   await ctx.fresh();
   const apps = benchApps(ctx.options.drain.apps);
   const filler = await startApi(ctx.settings());
   let running: Running = { origin: filler.origin, api: filler.api };
+  let watching: Subscribers | undefined;
+  const watch = async (origin: string, apiKey: string) => {
+    if (subscribers > 0) watching = await watchEverything(origin, apiKey, subscribers);
+  };
   try {
     const tenant = await Tenant.create(filler.origin);
     await tenant.seed(apps, (uid) => [`${ctx.receivers.url}/ok/${uid}`]);
@@ -116,6 +128,7 @@ export async function hookrailDrain(ctx: Context, n: number): Promise<Drain> {
     const apiPeakRssMB = memoryMB(filler.api.pid)?.peak ?? 0;
     const drain = await measureDrain(ctx, n, async (): Promise<Record<string, number[]>> => {
       if (ctx.options.split) {
+        await watch(filler.origin, tenant.apiKey);
         const workers = await startWorkers(ctx.settings(), ctx.options.workers);
         running = { ...running, workers };
         return { worker: workers.map((worker) => worker.pid) };
@@ -123,10 +136,19 @@ export async function hookrailDrain(ctx: Context, n: number): Promise<Drain> {
       await filler.api.stop();
       const { standalone, origin } = await startStandalone(ctx.settings());
       running = { origin, standalone };
+      // Connected as soon as it serves: the first deliveries may go before they watch.
+      await watch(origin, tenant.apiKey);
       return { standalone: [standalone.pid] };
     });
-    return { messages: n, fillPerSec: fill.acceptedPerSec, apiPeakRssMB, ...drain };
+    return {
+      messages: n,
+      fillPerSec: fill.acceptedPerSec,
+      apiPeakRssMB,
+      ...drain,
+      ...(watching && { streamEvents: watching.received() }),
+    };
   } finally {
+    watching?.close();
     await stopHookrail(running);
   }
 }

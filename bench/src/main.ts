@@ -14,6 +14,7 @@ import { ingest } from './scenarios/ingest.ts';
 import { latency } from './scenarios/latency.ts';
 import { mixed } from './scenarios/mixed.ts';
 import { roundtrips } from './scenarios/roundtrips.ts';
+import { stream } from './scenarios/stream.ts';
 import { BenchDatabase, BenchRedis } from './services.ts';
 
 const scenarios: Record<ScenarioName, (ctx: Context) => Promise<ScenarioResult>> = {
@@ -25,6 +26,7 @@ const scenarios: Record<ScenarioName, (ctx: Context) => Promise<ScenarioResult>>
   backlog,
   roundtrips,
   fairness,
+  stream,
 };
 
 const options = parseOptions(process.argv.slice(2));

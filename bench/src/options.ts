@@ -9,6 +9,7 @@ export const scenarioNames = [
   'backlog',
   'roundtrips',
   'fairness',
+  'stream',
 ] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
@@ -34,6 +35,8 @@ export interface Options {
   roundtrips: { messages: number };
   /** The busy tenant's backlog (`--fairness-backlog N`) and the quiet tenant's messages/s. */
   fairness: { backlog: number; quietRate: number };
+  /** The drain measured with and without `subscribers` watching the status stream. */
+  stream: { messages: number; subscribers: number };
 }
 
 export function parseOptions(argv: string[]): Options {
@@ -84,5 +87,6 @@ export function parseOptions(argv: string[]): Options {
       backlog: Number(values['fairness-backlog'] ?? (quick ? 2000 : 100_000)),
       quietRate: 5,
     },
+    stream: { messages: quick ? 500 : 5000, subscribers: 10 },
   };
 }

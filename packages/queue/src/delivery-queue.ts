@@ -15,7 +15,7 @@ export interface ScheduledJob extends DeliverJob {
   delayMs?: number;
   /**
    * Whose job it is, for fairness between tenants (see fair-share.ts); not part of the job's
-   * data. Jobs without one (the reconciler's) share one rank of their own.
+   * data. Jobs without one (the reconciler's, operational webhooks') share one count of their own.
    */
   tenantId?: string;
 }

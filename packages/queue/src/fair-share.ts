@@ -40,7 +40,7 @@ export const defaultFairShareSettings: FairShareSettings = { windowMs: 10_000, m
 /** BullMQ's highest priority number (its lowest priority). */
 export const maxPriority = 2_097_151;
 
-/** Jobs queued without a tenant (recovery by the reconciler) share this one. */
+/** Jobs queued without a tenant (the reconciler's, operational webhooks') share this one. */
 export const noTenant = '-';
 
 export interface FairSharePlan {

@@ -100,7 +100,8 @@ export function adminRoutes(
       method: 'patch',
       path: '/tenants/:tenant_id',
       operationId: 'hookrail.admin.update-tenant',
-      summary: 'Rename a tenant or change its settings (header names, schema validation)',
+      summary:
+        'Rename a tenant or change its settings (header names, schema validation, ingest limit)',
       tag,
       access: 'admin',
       body: tenantPatch,

@@ -177,7 +177,14 @@ export function attemptRoutes(routes: RouteTable, deps: RouteDeps): void {
       if (resend.queued) {
         await queueAfterCommit(
           deps,
-          [{ deliveryId: resend.deliveryId, endpointId: endpoint.id, attempt: resend.attempt }],
+          [
+            {
+              deliveryId: resend.deliveryId,
+              endpointId: endpoint.id,
+              attempt: resend.attempt,
+              tenantId: app.tenantId,
+            },
+          ],
           {
             deliveryId: resend.deliveryId,
           },

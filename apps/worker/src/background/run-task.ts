@@ -46,6 +46,7 @@ export function createTaskRunner(deps: TaskRunnerDeps): (taskId: string) => Prom
           deliveryId: d.id,
           endpointId: d.endpointId,
           attempt: d.attempt,
+          tenantId: batch.task.tenantId,
         })),
         [taskProgress(batch.task)],
       );

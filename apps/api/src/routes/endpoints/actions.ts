@@ -48,7 +48,12 @@ export function endpointActionRoutes(routes: RouteTable, deps: RouteDeps, tag: s
       if (!created.ok) throw new Error('an example message without eventId cannot be a duplicate');
       await queueAfterCommit(
         deps,
-        created.deliveries.map((d) => ({ deliveryId: d.id, endpointId: d.endpointId, attempt: 1 })),
+        created.deliveries.map((d) => ({
+          deliveryId: d.id,
+          endpointId: d.endpointId,
+          attempt: 1,
+          tenantId: app.tenantId,
+        })),
         { messageId: created.message.id },
         [messageAccepted(created)],
       );

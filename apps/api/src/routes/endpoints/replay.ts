@@ -168,7 +168,12 @@ export function endpointReplayRoutes(routes: RouteTable, deps: RouteDeps, tag: s
       );
       await queueAfterCommit(
         deps,
-        created.map((d) => ({ deliveryId: d.id, endpointId: d.endpointId, attempt: 1 })),
+        created.map((d) => ({
+          deliveryId: d.id,
+          endpointId: d.endpointId,
+          attempt: 1,
+          tenantId: app.tenantId,
+        })),
         { taskId: task.id },
         [taskProgress(task)],
       );

@@ -52,6 +52,9 @@ export const deliveries = pgTable(
     // One delivery per message and endpoint; also the index of a message's deliveries.
     uniqueIndex('deliveries_message_endpoint_key').on(t.messageId, t.endpointId),
     index('deliveries_endpoint_idx').on(t.endpointId, t.id),
+    // The delivery log and the tenant's series, newest first within one tenant: without it a
+    // small tenant's page walks every newer delivery of every other tenant.
+    index('deliveries_tenant_id_idx').on(t.tenantId, t.id),
     // Recovery tasks look for failed deliveries of a tenant within a window of ids (time).
     index('deliveries_failed_idx')
       .on(t.tenantId, t.id)

@@ -167,7 +167,7 @@ describe('secrets at rest', () => {
   it('never appear in logs, job payloads or attempt records', async () => {
     const logText = lines.join('');
     expect(lines.length).toBeGreaterThan(10);
-    expect(logText).toContain('attempt recorded');
+    expect(logText).toContain('"msg":"attempt"');
     for (const secret of secrets) expect(logText).not.toContain(secret);
 
     const redis = new Redis(env.redisUrl);

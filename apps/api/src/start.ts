@@ -1,5 +1,5 @@
 import { clusterGauges, createDatabase } from '@hookrail/db';
-import type { Logger } from '@hookrail/logger';
+import { throttledWarnings, type Logger } from '@hookrail/logger';
 import { outboundGuard } from '@hookrail/outbound';
 import { loadVault, warnGeneratedKey } from '@hookrail/secrets';
 import { Metrics } from '@hookrail/telemetry';
@@ -60,12 +60,14 @@ export async function startApi(
 ): Promise<RunningApi> {
   const { vault, generatedKeyFile } = await loadVault(config.secrets);
   if (generatedKeyFile !== undefined) warnGeneratedKey(logger, generatedKeyFile);
+  // While Redis or Postgres is away these repeat on every reconnection: one line per 10 s.
+  const warn = throttledWarnings(logger);
   const database = createDatabase({
     url: config.databaseUrl,
     applicationName: 'hookrail-api',
-    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+    onIdleError: (error) => warn('postgres', { err: error }, 'idle database connection lost'),
   });
-  const onRedisError = (error: Error) => logger.warn({ err: error }, 'redis connection error');
+  const onRedisError = (error: Error) => warn('redis', { err: error }, 'redis connection error');
   const redis = createRedis({ url: config.redisUrl, role: 'probe', onError: onRedisError });
   const producer = createRedis({ url: config.redisUrl, role: 'producer', onError: onRedisError });
   const status = createStatusPublisher({ connection: producer, settings: streamSettings(config) });

@@ -1,5 +1,5 @@
 import { createDatabase } from '@hookrail/db';
-import type { Logger } from '@hookrail/logger';
+import { throttledWarnings, type Logger } from '@hookrail/logger';
 import { outboundGuard, type Resolver } from '@hookrail/outbound';
 import {
   createDeliveryQueue,
@@ -56,6 +56,9 @@ export async function startWorker(
   const { vault, generatedKeyFile } = await loadVault(config.secrets);
   if (generatedKeyFile !== undefined) warnGeneratedKey(logger, generatedKeyFile);
   const metrics = options.metrics ?? new Metrics();
+  // While Redis or Postgres is away these repeat for every job and reconnection: one line of
+  // each kind per 10 s, counting the rest.
+  const warn = throttledWarnings(logger);
   // First, so that a port in use stops the start before any connection is opened.
   let metricsServer: MetricsServer | undefined;
   if (options.metrics === undefined && config.metricsPort !== undefined) {
@@ -71,9 +74,9 @@ export async function startWorker(
     url: config.databaseUrl,
     applicationName: 'hookrail-worker',
     max: Math.min(20, Math.max(4, Math.ceil(config.concurrency / 5))),
-    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+    onIdleError: (error) => warn('postgres', { err: error }, 'idle database connection lost'),
   });
-  const onRedisError = (error: Error) => logger.warn({ err: error }, 'redis connection error');
+  const onRedisError = (error: Error) => warn('redis', { err: error }, 'redis connection error');
   const producer = createRedis({ url: config.redisUrl, role: 'producer', onError: onRedisError });
   const consumer = createRedis({ url: config.redisUrl, role: 'worker', onError: onRedisError });
   const status = createStatusPublisher({
@@ -148,9 +151,9 @@ export async function startWorker(
       random: Math.random,
       metrics,
     }),
-    onError: (error) => logger.warn({ err: error }, 'delivery worker error'),
+    onError: (error) => warn('worker', { err: error }, 'delivery worker error'),
     onJobFailed: (job, error) =>
-      logger.warn({ err: error, job }, 'delivery job failed; it will be retried'),
+      warn('job', { err: error, job }, 'delivery job failed; it will be retried'),
   });
   pausable.worker = worker;
   // A worker started while Postgres is away takes no job until it answers, like one that
@@ -168,7 +171,7 @@ export async function startWorker(
       ratePerSecond: config.recoveryRate,
       sleep: (ms) => sleep(ms),
     }),
-    onError: (error) => logger.warn({ err: error }, 'task worker error'),
+    onError: (error) => warn('task', { err: error }, 'task worker error'),
   });
   const reconciler = startReconciler({
     db: database.db,

@@ -1,4 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger as PinoLogger, type DestinationStream, type Level } from 'pino';
+
+export { throttledWarnings, type ThrottledWarn } from './throttled.ts';
 
 export type Logger = PinoLogger;
 
@@ -47,6 +50,26 @@ const serializers = {
     withoutQueryParams(error instanceof Error ? pino.stdSerializers.err(error) : error),
 };
 
+/** Fields every line written inside `withLogContext` carries (the request id). */
+const context = new AsyncLocalStorage<Record<string, unknown>>();
+
+/**
+ * Runs `fn` so that every line logged while it runs, in its callbacks and awaited
+ * continuations too, carries `fields`: a request's id reaches the lines written by the code
+ * that serves it without each call passing it on.
+ */
+export function withLogContext<T>(fields: Record<string, unknown>, fn: () => T): T {
+  return context.run(fields, fn);
+}
+
+/**
+ * Runs `fn` outside any log context: for work started by one request on behalf of many
+ * (a group commit), whose lines would otherwise carry the first request's id.
+ */
+export function withoutLogContext<T>(fn: () => T): T {
+  return context.exit(fn);
+}
+
 export interface LoggerOptions {
   /** Process role, added to every line (`api`, `worker`). */
   name: string;
@@ -67,6 +90,8 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // A fresh object each time: pino merges the line's own fields into what this returns.
+      mixin: () => ({ ...context.getStore() }),
     },
     options.destination,
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/index.ts';
+import { createLogger, throttledWarnings, withLogContext } from '../src/index.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -44,5 +44,35 @@ describe('the logger', () => {
     const { logger, lines } = capture();
     logger.error({ err: new Error('boom') }, 'failed');
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ err: { message: 'boom', type: 'Error' } });
+  });
+});
+
+describe('log context and throttled warnings', () => {
+  it('every line written inside withLogContext carries its fields, across awaits', async () => {
+    const { logger, lines } = capture();
+    await withLogContext({ requestId: 'req_abc' }, async () => {
+      logger.info('before');
+      await new Promise((resolve) => setImmediate(resolve));
+      logger.child({ role: 'api' }).warn('after');
+    });
+    logger.info('outside');
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed.map((line) => line.requestId)).toEqual(['req_abc', 'req_abc', undefined]);
+  });
+
+  it('a warning of one kind is written once per interval, the next one counting the rest', () => {
+    const { logger, lines } = capture();
+    let now = 0;
+    const warn = throttledWarnings(logger, { everyMs: 10_000, now: () => now });
+    for (let i = 0; i < 50; i++) warn('redis', { n: i }, 'redis connection error');
+    warn('postgres', {}, 'postgres away');
+    now = 10_000;
+    warn('redis', { n: 50 }, 'redis connection error');
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed.map(({ msg, n, suppressed }) => ({ msg, n, suppressed }))).toEqual([
+      { msg: 'redis connection error', n: 0, suppressed: undefined },
+      { msg: 'postgres away', n: undefined, suppressed: undefined },
+      { msg: 'redis connection error', n: 50, suppressed: 49 },
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { isUnavailableError } from '@hookrail/db';
-import type { Logger } from '@hookrail/logger';
+import { throttledWarnings, type Logger } from '@hookrail/logger';
 import type { Metrics } from '@hookrail/telemetry';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ApiError, notFound } from './api-error.ts';
@@ -41,6 +41,8 @@ const ingestPath = /^\/api\/v1\/app\/[^/]+\/msg\/?$/;
  * request id (to find the logged stack) and never the stack itself.
  */
 export function errorHandler(logger: Logger, metrics?: Metrics): ErrorRequestHandler {
+  // While Postgres is away every request meets it: one line per 10 s, counting the rest.
+  const warn = throttledWarnings(logger);
   return (error: unknown, req, res, next) => {
     if (res.headersSent) {
       next(error);
@@ -58,7 +60,7 @@ export function errorHandler(logger: Logger, metrics?: Metrics): ErrorRequestHan
       );
     }
     if (apiError === undefined && isUnavailableError(error)) {
-      logger.warn({ requestId, err: error }, 'database unavailable');
+      warn('database', { requestId, err: error }, 'database unavailable');
       apiError = new ApiError(503, 'unavailable', 'The database is unavailable; retry shortly.');
     }
     if (apiError === undefined) {

@@ -1,4 +1,4 @@
-import type { Logger } from '@hookrail/logger';
+import { withLogContext, type Logger } from '@hookrail/logger';
 import type { RequestHandler } from 'express';
 import { randomBytes } from 'node:crypto';
 
@@ -7,7 +7,8 @@ const acceptedId = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Gives every request an id (the caller's `X-Request-Id` when it is sane), echoes it in the
- * response, and logs one line per request when it finishes. The line carries the path
+ * response, puts it on every line logged while the request is served (`withLogContext`), and
+ * logs one line per request when it finishes. The line carries the path
  * without its query string: query strings are where credentials end up by accident.
  */
 export function requestContext(logger: Logger): RequestHandler {
@@ -33,6 +34,6 @@ export function requestContext(logger: Logger): RequestHandler {
         'request',
       );
     });
-    next();
+    withLogContext({ requestId }, next);
   };
 }

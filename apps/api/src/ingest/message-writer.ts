@@ -8,7 +8,7 @@ import {
   type NewMessage,
 } from '@hookrail/db';
 import type { Id } from '@hookrail/ids';
-import type { Logger } from '@hookrail/logger';
+import { withoutLogContext, type Logger } from '@hookrail/logger';
 import type { DeliveryQueue, NewStatusEvent, ScheduledJob } from '@hookrail/queue';
 import type { Metrics } from '@hookrail/telemetry';
 import { queueAfterCommit } from '../routes/deps.ts';
@@ -88,7 +88,8 @@ export class MessageWriter {
     while (this.#inFlight < this.#options.maxInFlight && this.#waiting.length > 0) {
       const batch = this.#waiting.splice(0, this.#options.maxBatch);
       this.#inFlight++;
-      void this.#write(batch).finally(() => {
+      // The batch serves many requests: its lines carry none of their ids.
+      void withoutLogContext(() => this.#write(batch)).finally(() => {
         this.#inFlight--;
         this.#next();
       });

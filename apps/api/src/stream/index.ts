@@ -1,5 +1,5 @@
 import type { Db } from '@hookrail/db';
-import type { Logger } from '@hookrail/logger';
+import { throttledWarnings, type Logger } from '@hookrail/logger';
 import { createRedis, createStatusReader, type AuthThrottle, type Redis } from '@hookrail/queue';
 import type { Server } from 'node:http';
 import type { ApiConfig } from '../config.ts';
@@ -29,10 +29,11 @@ export function startStatusStream(
   },
 ): StatusStreamServer {
   const { config, logger } = deps;
+  const warn = throttledWarnings(logger);
   const blocking = createRedis({
     url: config.redisUrl,
     role: 'worker',
-    onError: (error) => logger.warn({ err: error }, 'redis connection error (status stream)'),
+    onError: (error) => warn('redis', { err: error }, 'redis connection error (status stream)'),
   });
   const forward: { to?: StatusStreamServer } = {};
   const reader = createStatusReader({
@@ -40,7 +41,7 @@ export function startStatusStream(
     query: deps.query,
     prefix: config.redisPrefix,
     onEvents: (tenantId, events) => forward.to?.dispatch(tenantId, events),
-    onError: (error) => logger.warn({ err: error }, 'status stream read failed; retrying'),
+    onError: (error) => warn('read', { err: error }, 'status stream read failed; retrying'),
   });
   forward.to = attachStatusStream(server, {
     ...deps,

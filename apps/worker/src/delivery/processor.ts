@@ -1,7 +1,7 @@
 import { isUnavailableError, type ClaimedDelivery, type DeliveryResult } from '@hookrail/db';
 import { decideAttempt, isSuccess, type DeliveryPolicy } from '@hookrail/delivery';
 import { newId } from '@hookrail/ids';
-import type { Logger } from '@hookrail/logger';
+import { throttledWarnings, type Logger } from '@hookrail/logger';
 import type { AttemptLabel, Metrics } from '@hookrail/telemetry';
 import {
   deliverJobId,
@@ -91,6 +91,7 @@ export function createDeliveryProcessor(
 ): (job: DeliverJob, context: { deferrals: number }) => Promise<ProcessOutcome> {
   /** Requests of this worker counted in its slow budget (reservations during admission too). */
   let slowHeld = 0;
+  const warn = throttledWarnings(deps.logger);
 
   /**
    * Records a result, retrying for as long as Postgres is unreachable: the request was made,
@@ -208,7 +209,8 @@ export function createDeliveryProcessor(
       !sent ? 'none' : isSuccess(outcome) ? 'success' : 'failure',
       slow,
     ).catch((error: unknown) => {
-      deps.logger.warn(
+      warn(
+        'gate',
         { err: error, endpointId: delivery.endpointId },
         'could not report the attempt to the endpoint gate; its in-flight slot expires by itself',
       );
@@ -242,16 +244,23 @@ export function createDeliveryProcessor(
       attempt?.durationMs,
       decision.next.status === 'pending' ? 'retry_scheduled' : decision.next.status,
     );
-    deps.logger.debug(
+    // One line per attempt: ids, outcome and timing. Never the payload, headers or URL (which
+    // may hold credentials), and of the error only its kind (`timeout`, `dns_error`, ...).
+    deps.logger.info(
       {
+        tenantId: delivery.tenantId,
+        messageId: delivery.messageId,
         deliveryId: delivery.id,
         endpointId: delivery.endpointId,
+        attemptId: attempt?.id,
         attempt: delivery.attempt,
-        statusCode: attempt?.statusCode,
-        error: attempt?.error,
+        outcome: attemptLabel(made) ?? 'canceled',
+        statusCode: attempt?.statusCode ?? null,
+        durationMs: attempt?.durationMs ?? null,
+        error: attempt?.error?.split(':', 1)[0] ?? null,
         next: decision.next.status,
       },
-      'attempt recorded',
+      'attempt',
     );
   }
 }

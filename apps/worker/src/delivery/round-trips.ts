@@ -6,7 +6,7 @@ import {
   type Db,
   type DeliveryResult,
 } from '@hookrail/db';
-import type { Logger } from '@hookrail/logger';
+import { throttledWarnings, type Logger } from '@hookrail/logger';
 import {
   deliverJobId,
   type Admission,
@@ -55,6 +55,7 @@ export function createRoundTrips(deps: {
   leaseMs: number;
   now: () => number;
 }): RoundTrips {
+  const warn = throttledWarnings(deps.logger);
   const admits = createBatcher({
     maxBatch,
     flush: (items: AdmitRequest[]) => deps.gate.admit(items),
@@ -109,7 +110,7 @@ export function createRoundTrips(deps: {
       await deps.queue
         .enqueue(jobs, events)
         .catch((error: unknown) =>
-          deps.logger.warn({ err: error }, 'could not queue follow-ups; the reconciler will'),
+          warn('queue', { err: error }, 'could not queue follow-ups; the reconciler will'),
         );
     }
     return results.map((r) => ({ applied: recorded.applied.has(r.delivery.id) }));

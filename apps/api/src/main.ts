@@ -9,8 +9,12 @@ const config = configOrExit(() => loadApiConfig());
 const logger = createLogger({ name: 'api', level: config.logLevel });
 serve({
   logger,
-  start: async () => {
-    await migrateWhenReachable(config.databaseUrl, { onUnavailable: waitingForPostgres(logger) });
+  start: async (signal) => {
+    await migrateWhenReachable(config.databaseUrl, {
+      onUnavailable: waitingForPostgres(logger),
+      timeoutMs: config.startupWaitMs,
+      signal,
+    });
     return startApi(config, logger);
   },
 });

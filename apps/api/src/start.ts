@@ -1,3 +1,4 @@
+import { listenError } from '@hookrail/config';
 import { clusterGauges, createDatabase } from '@hookrail/db';
 import { throttledWarnings, type Logger } from '@hookrail/logger';
 import { outboundGuard } from '@hookrail/outbound';
@@ -144,7 +145,9 @@ export async function startApi(
     // Redis delays the start by at most this wait.
     if (!(await waitUntilReady(redis, 3000)))
       logger.warn('redis is not reachable yet; starting anyway');
-    const server = await listen(app, config.port, options.host);
+    const server = await listen(app, config.port, options.host).catch((error: unknown) => {
+      throw listenError(error, config.port, 'PORT');
+    });
     const stream = startStatusStream(server.server, {
       config,
       db: database.db,

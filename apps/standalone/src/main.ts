@@ -14,14 +14,22 @@ serve({
   logger,
   // Requests in flight may run for the whole request timeout before they are recorded.
   timeoutMs: Math.max(30_000, workerConfig.requestTimeoutMs + 15_000),
-  start: async () => {
+  start: async (signal) => {
     await migrateWhenReachable(apiConfig.databaseUrl, {
       onUnavailable: waitingForPostgres(logger),
+      timeoutMs: apiConfig.startupWaitMs,
+      signal,
     });
     // One registry for both halves, served by the API's /metrics.
     const metrics = new Metrics();
     const worker = await startWorker(workerConfig, logger.child({ role: 'worker' }), { metrics });
-    const api = await startApi(apiConfig, logger.child({ role: 'api' }), { metrics });
+    // The worker may hold jobs already: a failed API start (its port in use) lets them go.
+    const api = await startApi(apiConfig, logger.child({ role: 'api' }), { metrics }).catch(
+      async (error: unknown) => {
+        await worker.close();
+        throw error;
+      },
+    );
     return {
       // Stop taking requests first, then let the worker finish what it holds.
       async close() {

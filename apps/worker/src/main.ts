@@ -11,8 +11,12 @@ serve({
   logger,
   // Requests in flight may run for the whole request timeout before they are recorded.
   timeoutMs: Math.max(30_000, config.requestTimeoutMs + 15_000),
-  start: async () => {
-    await migrateWhenReachable(config.databaseUrl, { onUnavailable: waitingForPostgres(logger) });
+  start: async (signal) => {
+    await migrateWhenReachable(config.databaseUrl, {
+      onUnavailable: waitingForPostgres(logger),
+      timeoutMs: config.startupWaitMs,
+      signal,
+    });
     return startWorker(config, logger);
   },
 });

@@ -1,3 +1,4 @@
+import { listenError } from '@hookrail/config';
 import { createDatabase } from '@hookrail/db';
 import { throttledWarnings, type Logger } from '@hookrail/logger';
 import { outboundGuard, type Resolver } from '@hookrail/outbound';
@@ -62,11 +63,14 @@ export async function startWorker(
   // First, so that a port in use stops the start before any connection is opened.
   let metricsServer: MetricsServer | undefined;
   if (options.metrics === undefined && config.metricsPort !== undefined) {
+    const port = config.metricsPort;
     metricsServer = await serveMetrics({
       metrics,
-      port: config.metricsPort,
+      port,
       token: config.metricsToken,
       ...(options.metricsHost !== undefined && { host: options.metricsHost }),
+    }).catch((error: unknown) => {
+      throw listenError(error, port, 'HOOKRAIL_WORKER_METRICS_PORT');
     });
     logger.info({ port: metricsServer.port }, 'worker metrics listening');
   }

@@ -34,6 +34,7 @@ export const baseEnv = {
     .pipe(z.array(encryptionKey))
     .prefault(''),
   HOOKRAIL_DATA_DIR: z.string().default('.hookrail'),
+  HOOKRAIL_STARTUP_WAIT: duration.prefault('2m'),
 };
 
 export const baseEnvSchema = z.object(baseEnv);
@@ -45,6 +46,8 @@ export interface BaseConfig {
   logLevel: z.output<typeof logLevel>;
   /** Encryption of secrets at rest (see @hookrail/secrets). */
   secrets: { key: string | undefined; previousKeys: string[]; dataDir: string };
+  /** How long a starting process waits for an unreachable Postgres before it gives up. */
+  startupWaitMs: number;
 }
 
 export function baseConfig(env: z.output<typeof baseEnvSchema>): BaseConfig {
@@ -58,6 +61,7 @@ export function baseConfig(env: z.output<typeof baseEnvSchema>): BaseConfig {
       previousKeys: env.HOOKRAIL_PREVIOUS_ENCRYPTION_KEYS,
       dataDir: env.HOOKRAIL_DATA_DIR,
     },
+    startupWaitMs: env.HOOKRAIL_STARTUP_WAIT,
   };
 }
 

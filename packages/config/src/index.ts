@@ -1,5 +1,6 @@
 export { ConfigError } from './config-error.ts';
 export { parseEnv } from './parse-env.ts';
+export { listenError, StartupError } from './startup-error.ts';
 export {
   byteSize,
   booleanFlag,

@@ -1,7 +1,17 @@
-// `npm run migrate`: apply pending migrations to DATABASE_URL and exit.
-import { baseConfig, baseEnvSchema, parseEnv } from '@hookrail/config';
+// `npm run migrate`: apply pending migrations to DATABASE_URL and exit; what a person must fix
+// (credentials, a database that cannot be created) is one line and exit 78, as at start-up.
+import { baseConfig, baseEnvSchema, ConfigError, parseEnv, StartupError } from '@hookrail/config';
 import { migrateDatabase } from './migrate.ts';
+import { startupError } from './startup-errors.ts';
 
-const config = baseConfig(parseEnv(baseEnvSchema));
-await migrateDatabase(config.databaseUrl);
-process.stdout.write('migrations applied\n');
+try {
+  const config = baseConfig(parseEnv(baseEnvSchema));
+  await migrateDatabase(config.databaseUrl).catch((error: unknown) => {
+    throw startupError(error, config.databaseUrl);
+  });
+  process.stdout.write('migrations applied\n');
+} catch (error) {
+  if (!(error instanceof StartupError || error instanceof ConfigError)) throw error;
+  process.stderr.write(`Cannot migrate: ${error.message}\n`);
+  process.exitCode = 78;
+}

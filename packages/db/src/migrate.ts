@@ -1,8 +1,10 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { isUnavailableError, pgErrorCode } from './errors.ts';
+import { cannotCreateDatabase, startupError, unreachable } from './startup-errors.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 
@@ -15,6 +17,9 @@ function quiet(client: pg.Client): pg.Client {
   return client;
 }
 
+// A host that drops packets would otherwise hold a connection attempt for the OS's TCP timeout.
+const connectionTimeoutMillis = 10_000;
+
 // Arbitrary but fixed: every Hookrail process takes this advisory lock before migrating.
 const migrationLock = [0x686b726c, 1] as const;
 
@@ -23,7 +28,7 @@ const migrationLock = [0x686b726c, 1] as const;
  * start at once: losing the race to create it is success.
  */
 export async function ensureDatabase(url: string): Promise<void> {
-  const probe = quiet(new pg.Client({ connectionString: url }));
+  const probe = quiet(new pg.Client({ connectionString: url, connectionTimeoutMillis }));
   try {
     await probe.connect();
     return;
@@ -36,16 +41,19 @@ export async function ensureDatabase(url: string): Promise<void> {
   const name = decodeURIComponent(target.pathname.slice(1));
   const maintenance = new URL(url);
   maintenance.pathname = '/postgres';
-  const admin = quiet(new pg.Client({ connectionString: maintenance.toString() }));
-  await admin.connect();
+  const admin = quiet(
+    new pg.Client({ connectionString: maintenance.toString(), connectionTimeoutMillis }),
+  );
   try {
+    await admin.connect();
     await admin.query(`create database "${name.replaceAll('"', '""')}"`);
   } catch (error) {
     // 42P04 duplicate_database; 23505 when two creates race on pg_database's unique index.
     const code = pgErrorCode(error);
-    if (code !== '42P04' && code !== '23505') throw error;
+    if (code === '42P04' || code === '23505') return;
+    throw isUnavailableError(error) ? error : cannotCreateDatabase(error, url);
   } finally {
-    await admin.end();
+    await admin.end().catch(() => undefined);
   }
 }
 
@@ -57,7 +65,11 @@ export async function ensureDatabase(url: string): Promise<void> {
 export async function migrateDatabase(url: string): Promise<void> {
   await ensureDatabase(url);
   const client = quiet(
-    new pg.Client({ connectionString: url, application_name: 'hookrail-migrate' }),
+    new pg.Client({
+      connectionString: url,
+      application_name: 'hookrail-migrate',
+      connectionTimeoutMillis,
+    }),
   );
   await client.connect();
   try {
@@ -77,26 +89,48 @@ export interface MigrateWhenReachableOptions {
   timeoutMs?: number;
   /** Told about each failed try that will be repeated, and how soon. */
   onUnavailable?: (error: unknown, retryInMs: number) => void;
+  /**
+   * Aborting stops at once, even mid-wait or mid-try, rejecting with the signal's reason (a
+   * migration cut off this way rolls back when the process exits and its connection closes).
+   */
+  signal?: AbortSignal;
+}
+
+/** `work`, or the signal's reason as soon as it aborts. */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /**
  * `migrateDatabase` for a process starting up: while Postgres is unreachable (still starting,
  * restarting, refusing connections) it tries again, backing off to every 5 s, until the
- * deadline. Any other error, and the last one at the deadline, is thrown.
+ * deadline. What a person must fix (credentials, a role, a database that cannot be created,
+ * privileges, and Postgres still unreachable at the deadline) is thrown as a one-line
+ * StartupError; any other error as it is.
  */
 export async function migrateWhenReachable(
   url: string,
   options: MigrateWhenReachableOptions = {},
 ): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  const { signal } = options;
+  const started = Date.now();
+  const deadline = started + (options.timeoutMs ?? 120_000);
   for (let waitMs = 250; ; waitMs = Math.min(waitMs * 2, 5000)) {
+    signal?.throwIfAborted();
     try {
-      await migrateDatabase(url);
+      await unlessAborted(migrateDatabase(url), signal);
       return;
     } catch (error) {
-      if (!isUnavailableError(error) || Date.now() + waitMs > deadline) throw error;
+      if (signal?.aborted === true) throw error;
+      if (!isUnavailableError(error)) throw startupError(error, url);
+      if (Date.now() + waitMs > deadline) throw unreachable(error, url, Date.now() - started);
       options.onUnavailable?.(error, waitMs);
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      await sleep(waitMs, undefined, signal === undefined ? {} : { signal });
     }
   }
 }

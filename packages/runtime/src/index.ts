@@ -1,4 +1,4 @@
-import { ConfigError } from '@hookrail/config';
+import { ConfigError, StartupError } from '@hookrail/config';
 import type { Logger } from '@hookrail/logger';
 
 /**
@@ -24,20 +24,44 @@ export interface Stoppable {
 
 export interface ServeOptions {
   logger: Logger;
-  /** Starts the process's work (migrations, connections, servers). */
-  start: () => Promise<Stoppable>;
+  /**
+   * Starts the process's work (migrations, connections, servers). `signal` aborts on SIGTERM
+   * or SIGINT during start-up: what can stop at once (waiting for Postgres) should.
+   */
+  start: (signal: AbortSignal) => Promise<Stoppable>;
   /** After this long the process exits 1 even if closing has not finished. @defaultValue 30000 */
   timeoutMs?: number;
 }
 
 /**
  * Runs a process until SIGTERM or SIGINT, then closes it cleanly and exits 0. The handlers
- * are in place before start-up begins: a signal during start-up waits for it to finish, then
- * closes. A second signal, a failed close, or the deadline exits 1.
+ * are in place before start-up begins: a signal during start-up aborts what can stop at once
+ * (exit 0), or waits for start-up to finish, then closes. A second signal, a failed close, or
+ * the deadline exits 1. A start-up that fails with a StartupError prints its one line and
+ * exits 78 (EX_CONFIG), as invalid configuration does; any other failure exits 1.
  */
 export function serve(options: ServeOptions): void {
-  const running = options.start();
+  const startup = new AbortController();
+  const running = options.start(startup.signal);
+  let started = false;
   let closing = false;
+  running.then(
+    () => {
+      started = true;
+    },
+    (error: unknown) => {
+      if (startup.signal.aborted) {
+        options.logger.info('stopped during start-up');
+        process.exit(0);
+      }
+      if (error instanceof StartupError || error instanceof ConfigError) {
+        process.stderr.write(`Cannot start: ${error.message}\n`);
+        process.exit(78);
+      }
+      options.logger.fatal({ err: error }, 'start-up failed');
+      process.exit(1);
+    },
+  );
   const onSignal = (signal: NodeJS.Signals) => {
     if (closing) {
       options.logger.warn({ signal }, 'second signal; exiting now');
@@ -50,25 +74,25 @@ export function serve(options: ServeOptions): void {
       process.exit(1);
     }, options.timeoutMs ?? 30_000);
     deadline.unref();
-    running
-      .then((stoppable) => stoppable.close())
-      .then(
-        () => {
-          options.logger.info('stopped');
-          process.exit(0);
-        },
-        (error: unknown) => {
-          options.logger.error({ err: error }, 'error while shutting down');
-          process.exit(1);
-        },
-      );
+    if (!started) startup.abort(new Error(`${signal} during start-up`));
+    // A start-up that fails or is aborted is handled above.
+    void running.then(
+      (stoppable) =>
+        stoppable.close().then(
+          () => {
+            options.logger.info('stopped');
+            process.exit(0);
+          },
+          (error: unknown) => {
+            options.logger.error({ err: error }, 'error while shutting down');
+            process.exit(1);
+          },
+        ),
+      () => undefined,
+    );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  running.catch((error: unknown) => {
-    options.logger.fatal({ err: error }, 'start-up failed');
-    process.exit(1);
-  });
 }
 
 /** For start-up: logs each failed try to reach Postgres, without its connection string. */

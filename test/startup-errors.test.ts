@@ -1,0 +1,138 @@
+// Start-up failures a person must fix end the real process with one line naming what to fix
+// and exit 78 (EX_CONFIG); every setting points at loopback only.
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { freePort } from './support/private-redis.ts';
+import { runProcess, type RunningProcess } from './support/process.ts';
+import { databaseUrl } from './support/services.ts';
+
+const running: RunningProcess[] = [];
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const p of running.splice(0)) p.child.kill('SIGKILL');
+  for (const s of servers.splice(0)) await new Promise((resolve) => s.close(resolve));
+});
+
+function start(script: string, env: Record<string, string>): RunningProcess {
+  const p = runProcess(script, {
+    REDIS_URL: inject('redisUrl'),
+    HOOKRAIL_REDIS_PREFIX: `hrtest-start-${randomBytes(4).toString('hex')}`,
+    HOOKRAIL_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+    HOOKRAIL_ADMIN_TOKEN: 'startup-admin-token-0123456789',
+    PORT: '0',
+    ...env,
+  });
+  running.push(p);
+  return p;
+}
+
+/** The one line printed for a start-up failure, after the process exited 78. */
+async function failure(p: RunningProcess): Promise<string> {
+  expect(await p.exited).toBe(78);
+  const lines = p
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('Cannot start: '));
+  expect(lines).toHaveLength(1);
+  expect(p.output()).not.toMatch(/\n\s+at /); // no stack trace
+  return lines[0] ?? '';
+}
+
+const freshDatabase = () =>
+  databaseUrl(
+    inject('postgresUrl'),
+    `${inject('runPrefix')}_start_${randomBytes(4).toString('hex')}`,
+  );
+
+async function busyPort(): Promise<number> {
+  const server = createServer();
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+describe('a process that cannot start', () => {
+  it('names a Postgres user that does not exist, without the password', async () => {
+    const url = new URL(freshDatabase());
+    url.username = 'hookrail_no_such_role';
+    url.password = 'not-the-password-42';
+    const line = await failure(start('apps/api/src/main.ts', { DATABASE_URL: url.toString() }));
+    expect(line).toContain('user "hookrail_no_such_role"');
+    expect(line).toContain('DATABASE_URL');
+    expect(line).not.toContain('not-the-password-42');
+  });
+
+  it('says how to create a missing database its user may not create', async () => {
+    const role = `hrtest_nocreate_${randomBytes(4).toString('hex')}`;
+    const admin = new URL(databaseUrl(inject('postgresUrl'), 'postgres'));
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      await client.query(`create role ${role} login nocreatedb password 'pw-${role}'`);
+      const url = new URL(freshDatabase());
+      url.username = role;
+      url.password = `pw-${role}`;
+      const line = await failure(
+        start('apps/worker/src/main.ts', { DATABASE_URL: url.toString() }),
+      );
+      expect(line).toMatch(
+        /database "[^"]+" does not exist and user "hrtest_nocreate_\w+" cannot create it/,
+      );
+      expect(line).toContain('createdb');
+      expect(line).not.toContain(`pw-${role}`);
+    } finally {
+      await client.query(`drop role if exists ${role}`);
+      await client.end();
+    }
+  });
+
+  it('gives up on an unreachable Postgres after HOOKRAIL_STARTUP_WAIT', async () => {
+    const port = await freePort();
+    const line = await failure(
+      start('apps/worker/src/main.ts', {
+        DATABASE_URL: `postgres://postgres:secret-pw@127.0.0.1:${port}/hookrail`,
+        HOOKRAIL_STARTUP_WAIT: '1s',
+      }),
+    );
+    expect(line).toContain(`Postgres at 127.0.0.1:${port} could not be reached`);
+    expect(line).not.toContain('secret-pw');
+  });
+
+  it('stops at once on SIGTERM while waiting for Postgres', async () => {
+    const port = await freePort();
+    const p = start('apps/api/src/main.ts', {
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/hookrail`,
+      HOOKRAIL_STARTUP_WAIT: '1h',
+    });
+    await p.waitFor(/postgres unreachable at start-up; retrying/);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(p.output()).toContain('stopped during start-up');
+  });
+
+  it('names PORT when the port is in use, in the API and in npm start', async () => {
+    for (const script of ['apps/api/src/main.ts', 'apps/standalone/src/main.ts']) {
+      const port = await busyPort();
+      const line = await failure(
+        start(script, { DATABASE_URL: freshDatabase(), PORT: String(port) }),
+      );
+      expect(line).toContain(`port ${port} is already in use (PORT)`);
+    }
+  });
+
+  it("names HOOKRAIL_WORKER_METRICS_PORT when the worker's metrics port is in use", async () => {
+    const port = await busyPort();
+    const line = await failure(
+      start('apps/worker/src/main.ts', {
+        DATABASE_URL: freshDatabase(),
+        HOOKRAIL_WORKER_METRICS_PORT: String(port),
+      }),
+    );
+    expect(line).toContain(`port ${port} is already in use (HOOKRAIL_WORKER_METRICS_PORT)`);
+  });
+});

@@ -393,7 +393,13 @@ describe('authentication', () => {
     expect((await apiError(portal.application.get(other.id))).code).toBe(404);
     expect((await apiError(portal.endpoint.list(other.id))).code).toBe(404);
     expect((await apiError(portal.application.list())).code).toBe(403);
-    expect((await apiError(portal.eventType.list())).code).toBe(403);
+    // The event-type catalogue is the tenant's, and a portal may read it, never change it.
+    expect((await portal.eventType.list()).data.map((t) => t.name)).toEqual(
+      (await svix.eventType.list()).data.map((t) => t.name),
+    );
+    expect(
+      (await apiError(portal.eventType.create({ name: 'portal.made', description: '' }))).code,
+    ).toBe(403);
     expect((await apiError(portal.application.create({ name: 'x' }))).code).toBe(403);
     expect(
       (await apiError(portal.message.create(mine.id, { eventType: 'a', payload: {} }))).code,

@@ -53,6 +53,7 @@ import { metricsRoute } from './routes/metrics.ts';
 import { operationalWebhookRoutes } from './routes/operational-webhooks.ts';
 import { portalPageRoutes } from './routes/portal-page.ts';
 import { portalSessionRoutes } from './routes/portal-sessions.ts';
+import { portalSettingsRoutes } from './routes/portal-settings.ts';
 import { statsSeriesRoutes } from './routes/stats-series.ts';
 import { streamTokenRoutes } from './routes/stream-token.ts';
 import { asyncApiDocument } from './stream/asyncapi.ts';
@@ -208,6 +209,7 @@ export function createApp(deps: AppDeps): HookrailApp {
   backgroundTaskRoutes(tenantRoutes, routeDeps);
   expungeRoutes(tenantRoutes, routeDeps);
   portalSessionRoutes(tenantRoutes, routeDeps);
+  portalSettingsRoutes(tenantRoutes, routeDeps);
   statsSeriesRoutes(tenantRoutes, routeDeps);
 
   // Every body is read as JSON whatever its content type (curl -d sends a form type), after

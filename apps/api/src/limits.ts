@@ -26,6 +26,10 @@ export const limits = {
    * types or `maxItems` of at most this (`schema_unique_items_unbounded`).
    */
   uniqueItemsMaxItems: 500,
+  /** Origins a tenant may allow to frame its subscriber portal (`too_many_origins`). */
+  frameOriginsPerTenant: 20,
+  /** The portal's logo URL, in characters (`invalid_logo_url`). */
+  logoUrlLength: 2048,
 } as const;
 
 /** Bounds counted in rows, which an operator may change (HOOKRAIL_MAX_…). */

@@ -48,3 +48,4 @@ export * from './queries/retention.ts';
 export * from './queries/delivery-series.ts';
 export * from './queries/gauges.ts';
 export * from './queries/partitions.ts';
+export * from './queries/portal-settings.ts';

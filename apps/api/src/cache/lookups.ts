@@ -1,10 +1,12 @@
 import {
   authenticateApiKey,
   findApplication,
+  findPortalOfApplication,
   getTenant,
   hashToken,
   type ApplicationRow,
   type Db,
+  type PortalSettings,
   type TenantRow,
 } from '@hookrail/db';
 import type { Id } from '@hookrail/ids';
@@ -21,7 +23,15 @@ export interface Lookups {
   /** A (non-system) application of the tenant by id or uid. */
   application(tenantId: Id<'tenant'>, ref: string): Promise<ApplicationRow | undefined>;
   /**
-   * Call after committing a change to a tenant's keys, settings or applications (or its
+   * The tenant of an application named by id alone, and its portal settings: read on every
+   * load of the portal page. Undefined for an unknown application.
+   */
+  portalOfApplication(
+    appId: Id<'application'>,
+  ): Promise<{ tenantId: Id<'tenant'>; settings: PortalSettings } | undefined>;
+  /**
+   * Call after committing a change to a tenant's keys, settings (portal settings included)
+   * or applications (or its
    * deletion): every API instance forgets what it cached of that tenant. Waits (briefly) for
    * Redis to pass the word on; if it cannot, the other instances see the change when their
    * entries expire.
@@ -36,7 +46,7 @@ export interface LookupsOptions {
   logger: Logger;
   /** @see LookupCacheOptions.ttlMs */
   ttlMs: number;
-  /** Entries per cache (keys, tenants, applications). @defaultValue 10000 */
+  /** Entries per cache (keys, tenants, applications, portals). @defaultValue 10000 */
   maxEntries?: number;
 }
 
@@ -53,7 +63,10 @@ export function cachedLookups(options: LookupsOptions): Lookups {
   const keys = new LookupCache<{ tenantId: Id<'tenant'>; keyId: Id<'apiKey'> }>(cacheOptions);
   const tenants = new LookupCache<TenantRow>(cacheOptions);
   const applications = new LookupCache<ApplicationRow>(cacheOptions);
-  const caches = [keys, tenants, applications];
+  const portals = new LookupCache<{ tenantId: Id<'tenant'>; settings: PortalSettings }>(
+    cacheOptions,
+  );
+  const caches = [keys, tenants, applications, portals];
   const drop = (scope: string) => {
     for (const cache of caches) cache.invalidate(scope);
   };
@@ -77,6 +90,11 @@ export function cachedLookups(options: LookupsOptions): Lookups {
     application: (tenantId, ref) =>
       applications.get(`${tenantId} ${ref}`, async () => {
         const found = await findApplication(db, tenantId, ref);
+        return found && { value: found, scope: found.tenantId };
+      }),
+    portalOfApplication: (appId) =>
+      portals.get(appId, async () => {
+        const found = await findPortalOfApplication(db, appId);
         return found && { value: found, scope: found.tenantId };
       }),
     async invalidate(tenantId) {

@@ -41,6 +41,11 @@ export interface RouteSpec<
   capability?: PortalCapability;
   /** An `app` route without `:app_id` that acts on the portal token's own session (logout). */
   ownSession?: boolean;
+  /**
+   * An `app` route without `:app_id` that reads what the tenant shows every subscriber (the
+   * event-type catalogue): portal tokens may call it, within their capability.
+   */
+  sharedWithPortals?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -113,7 +118,8 @@ export class RouteTable {
       }
       // A portal token reaches only routes of its own application, and only its application.
       if (res.locals.auth?.appId !== undefined) {
-        if (spec.access !== 'app' || (portalLoader === undefined && spec.ownSession !== true)) {
+        const withoutApp = spec.ownSession === true || spec.sharedWithPortals === true;
+        if (spec.access !== 'app' || (portalLoader === undefined && !withoutApp)) {
           throw forbidden('An app portal token can only use routes of its own application.');
         }
         if (portalLoader !== undefined) await portalLoader(res, pathParam(req, 'app_id'));

@@ -120,7 +120,10 @@ export function openApiDocument(
       }),
       responses: responses(spec, components),
       ...(spec.access === 'app' && {
-        description: 'Also callable with an app portal token for the application in the path.',
+        description:
+          spec.sharedWithPortals === true || spec.ownSession === true
+            ? 'Also callable with an app portal token.'
+            : 'Also callable with an app portal token for the application in the path.',
       }),
     };
     const path = openApiPath(spec);

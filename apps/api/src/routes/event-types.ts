@@ -32,7 +32,10 @@ const tooManyEventTypes = (limit: number) =>
     'too_many_event_types',
   );
 
-/** /api/v1/event-type: named kinds of message, keyed by name within the tenant. */
+/**
+ * /api/v1/event-type: named kinds of message, keyed by name within the tenant. App portal
+ * tokens may read them (the portal's catalogue, as Svix's portal does), never change them.
+ */
 export function eventTypeRoutes(routes: RouteTable, { db, tenantBounds }: RouteDeps): void {
   const maxPerTenant = (tenantBounds ?? defaultTenantBounds).eventTypesPerTenant;
 
@@ -70,7 +73,9 @@ export function eventTypeRoutes(routes: RouteTable, { db, tenantBounds }: RouteD
       operationId: 'v1.event-type.list',
       summary: 'List event types',
       tag,
-      access: 'tenant',
+      // The catalogue subscribers browse in the portal when they choose their filters.
+      access: 'app',
+      sharedWithPortals: true,
       query: listQuery('ascending').extend({
         include_archived: queryFlag(false),
         with_content: queryFlag(false),
@@ -93,7 +98,8 @@ export function eventTypeRoutes(routes: RouteTable, { db, tenantBounds }: RouteD
       operationId: 'v1.event-type.get',
       summary: 'Get an event type',
       tag,
-      access: 'tenant',
+      access: 'app',
+      sharedWithPortals: true,
       params: eventTypePath,
       responses: { 200: eventTypeOutSchema },
     },

@@ -12,3 +12,4 @@ export * from './idempotency-keys.ts';
 export * from './tasks.ts';
 export * from './portal-token-revocations.ts';
 export * from './payload-expiries.ts';
+export * from './portal-settings.ts';

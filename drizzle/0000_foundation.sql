@@ -1,3 +1,5 @@
+-- initial: creates the schema in an empty database (tenants, API keys, applications, event
+-- types, endpoints and their secrets, settings); there is no previous version to keep working.
 CREATE TABLE "tenants" (
 	"id" text COLLATE "C" PRIMARY KEY NOT NULL,
 	"name" text NOT NULL,

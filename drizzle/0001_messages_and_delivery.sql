@@ -1,3 +1,5 @@
+-- expand: new tables only (messages, deliveries, attempts); the previous version neither reads
+-- nor writes them.
 CREATE TABLE "messages" (
 	"id" text COLLATE "C" PRIMARY KEY NOT NULL,
 	"tenant_id" text COLLATE "C" NOT NULL,

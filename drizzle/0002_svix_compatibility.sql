@@ -1,3 +1,7 @@
+-- expand: new tables (idempotency_keys, tasks), new columns with defaults that the previous
+-- version's inserts get without naming them, and a unique (message_id, endpoint_id) index it never
+-- violates (one delivery per endpoint of a message). The dropped deliveries_message_idx is
+-- covered by that index, whose first column serves the same lookups by message.
 CREATE TABLE "idempotency_keys" (
 	"tenant_id" text COLLATE "C" NOT NULL,
 	"key" text NOT NULL,

@@ -1,3 +1,6 @@
+-- expand: new columns, nullable or with defaults, and a unique index over applications.system,
+-- which no existing row sets. While both run, the previous version lists a tenant's system
+-- application (where its operational webhook endpoints live) among its applications.
 ALTER TABLE "applications" ADD COLUMN "system" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "endpoints" ADD COLUMN "max_inflight" integer;--> statement-breakpoint
 ALTER TABLE "endpoints" ADD COLUMN "breaker_state" text DEFAULT 'closed' NOT NULL;--> statement-breakpoint

@@ -1,3 +1,6 @@
+-- expand: a new table and a nullable column. While both run, the previous version's APIs do not
+-- read portal_token_revocations (a portal token revoked meanwhile still works there until they
+-- are replaced) nor expunged_at (its deliveries are canceled either way, so nothing is sent).
 CREATE TABLE "portal_token_revocations" (
 	"tenant_id" text COLLATE "C" NOT NULL,
 	"app_id" text COLLATE "C" NOT NULL,

@@ -1,1 +1,2 @@
+-- expand: a new partial index, additive; the previous version neither needs nor notices it.
 CREATE INDEX "deliveries_lease_idx" ON "deliveries" USING btree ("lease_until") WHERE "deliveries"."status" = 'sending';

@@ -58,9 +58,13 @@ export async function ensureDatabase(url: string): Promise<void> {
 }
 
 /**
- * Brings the schema up to date with the SQL files in drizzle/. The advisory lock makes
- * concurrent starts safe: one process migrates, the others wait and then find nothing to do.
- * Each migration runs in a transaction, so a crash leaves the schema at the previous one.
+ * Brings the schema up to date with the SQL files in drizzle/, forward only. The advisory lock
+ * makes concurrent starts safe: one process migrates, the others wait and then find nothing to
+ * do. drizzle's migrator applies the journal's entries newer (by their `when`) than the last
+ * one recorded in drizzle.__drizzle_migrations, all pending ones in one transaction, so a crash
+ * leaves the schema as it was. It records each file's hash but never compares it: editing an
+ * applied file (its opening comment) changes nothing for a database that has it, and a process
+ * of the previous version, whose newest migration is older than the database's, applies nothing.
  */
 export async function migrateDatabase(url: string): Promise<void> {
   await ensureDatabase(url);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -60,6 +60,46 @@ describe('the migrator', () => {
     }
     // A later start finds nothing to do.
     await migrateDatabase(urlFor(name));
+  });
+
+  it('applies nothing again to a database migrated before a comment in the migration files changed', async () => {
+    // Databases migrated before the migrations opened with their upgrade step hold the hashes
+    // of the files without that comment. The migrator goes by the journal's timestamps and
+    // never compares hashes, so such a database is neither migrated again nor refused.
+    const name = `${inject('runPrefix')}_migrate_${randomBytes(4).toString('hex')}`;
+    created.push(name);
+    await migrateDatabase(urlFor(name));
+    const client = new pg.Client({ connectionString: urlFor(name) });
+    await client.connect();
+    try {
+      const journal = JSON.parse(
+        readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8'),
+      ) as { entries: { tag: string }[] };
+      const earlier = journal.entries.map(({ tag }) => {
+        const text = readFileSync(join(migrationsFolder, `${tag}.sql`), 'utf8');
+        const uncommented = text.replace(/^(--[^\n]*\n)+/, '');
+        expect(uncommented).not.toBe(text);
+        return createHash('sha256').update(uncommented).digest('hex');
+      });
+      await client.query(
+        `update drizzle.__drizzle_migrations m set hash = e.hash
+           from unnest($1::text[]) with ordinality e(hash, n) where m.id = e.n`,
+        [earlier],
+      );
+      const before = await client.query(
+        'select id, hash, created_at from drizzle.__drizzle_migrations order by id',
+      );
+      expect(before.rows.map((row: { hash: string }) => row.hash)).toEqual(earlier);
+
+      await migrateDatabase(urlFor(name));
+
+      const after = await client.query(
+        'select id, hash, created_at from drizzle.__drizzle_migrations order by id',
+      );
+      expect(after.rows).toEqual(before.rows);
+    } finally {
+      await client.end();
+    }
   });
 
   it('waits at start-up while Postgres refuses connections, then migrates', async () => {

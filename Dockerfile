@@ -47,7 +47,8 @@ RUN mkdir -p /app/.hookrail && chown node:node /app/.hookrail
 USER node
 EXPOSE 8080
 # Liveness only (the process answers; Postgres and Redis untouched): `GET /health` is the
-# readiness check. A worker serves no HTTP, so the compose file turns this off for workers.
+# readiness check. A worker on its own answers on HOOKRAIL_WORKER_METRICS_PORT instead, so the
+# compose file gives workers their own check.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT || 8080}/health/live`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "apps/standalone/src/main.ts"]

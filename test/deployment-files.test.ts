@@ -10,6 +10,7 @@ import { useTestApi } from './support/api.ts';
 import { useTestEnv } from './support/env.ts';
 import { freePort } from './support/private-redis.ts';
 import { repoRoot } from './support/process.ts';
+import { useTestWorker } from './support/worker.ts';
 
 const read = (path: string) => readFileSync(join(repoRoot, path), 'utf8');
 
@@ -19,7 +20,7 @@ interface ComposeService {
   command?: string[];
   environment?: Record<string, string>;
   volumes?: string[];
-  healthcheck?: { disable?: boolean };
+  healthcheck?: { disable?: boolean; test?: string[] };
   depends_on?: Record<string, { condition?: string }>;
   ports?: string[];
 }
@@ -86,8 +87,12 @@ describe('docker-compose.yml', () => {
         'HOOKRAIL_ADMIN_TOKEN',
       ]),
     );
-    // The image's HEALTHCHECK asks for the API's liveness; workers serve no HTTP.
-    for (const [, worker] of workers) expect(worker.healthcheck?.disable).toBe(true);
+    // The image's HEALTHCHECK asks the API's port; each worker has its own, on its metrics port.
+    expect(first?.environment?.HOOKRAIL_WORKER_METRICS_PORT).toMatch(/^[1-9]\d*$/);
+    for (const [, worker] of workers) {
+      expect(worker.healthcheck?.disable).toBeUndefined();
+      expect(worker.healthcheck?.test).toEqual(workers[0]?.[1].healthcheck?.test);
+    }
   });
 
   it('puts a load balancer in front of every API service that passes WebSocket upgrades', () => {
@@ -148,31 +153,45 @@ describe('the Dockerfile', () => {
   });
 });
 
-describe("the image's HEALTHCHECK", () => {
+/**
+ * Runs a health check's command as the container would (node is the project's Node here),
+ * with `env` as its environment, without blocking this process, which serves what it asks.
+ */
+async function check(command: string[], env: Record<string, string>): Promise<number | string> {
+  const [program, ...args] = command;
+  expect(program).toBe('node');
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: 'ignore',
+    timeout: 10_000,
+  });
+  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+  return code ?? String(signal);
+}
+
+describe('the health checks', () => {
   const env = useTestEnv();
   const api = useTestApi(env);
-  const healthcheck = /^HEALTHCHECK .*CMD (\[.*\])$/m.exec(instructions.join('\n'));
-  const command = JSON.parse(healthcheck?.[1] ?? '[]') as string[];
+  const worker = useTestWorker(env, {
+    HOOKRAIL_WORKER_METRICS_PORT: '0',
+    HOOKRAIL_METRICS_TOKEN: 'metrics-token-0123456789',
+  });
 
-  /**
-   * Runs the check's command as the image would (node is the project's Node here), without
-   * blocking this process, which serves the API it asks.
-   */
-  async function check(port: number): Promise<number | string> {
-    const [program, ...args] = command;
-    expect(program).toBe('node');
-    const child = spawn(process.execPath, args, {
-      env: { PATH: process.env.PATH ?? '', PORT: String(port) },
-      stdio: 'ignore',
-      timeout: 10_000,
-    });
-    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
-    return code ?? String(signal);
-  }
-
-  it('passes against a running API and fails where nothing listens', async () => {
+  it("the image's passes against a running API and fails where nothing listens", async () => {
+    const healthcheck = /^HEALTHCHECK .*CMD (\[.*\])$/m.exec(instructions.join('\n'));
+    const command = JSON.parse(healthcheck?.[1] ?? '[]') as string[];
     expect(command.join(' ')).toContain('/health/live');
-    expect(await check(api.running.port)).toBe(0);
-    expect(await check(await freePort())).toBe(1);
+    expect(await check(command, { PORT: String(api.running.port) })).toBe(0);
+    expect(await check(command, { PORT: String(await freePort()) })).toBe(1);
+  });
+
+  it("the workers' pass against a running worker's metrics port, token or not, and fail where nothing listens", async () => {
+    const [cmd, ...command] = workers[0]?.[1].healthcheck?.test ?? [];
+    expect(cmd).toBe('CMD');
+    const port = worker.metricsPort();
+    expect(port).toBeGreaterThan(0);
+    expect(await check(command, { HOOKRAIL_WORKER_METRICS_PORT: String(port) })).toBe(0);
+    const nothing = String(await freePort());
+    expect(await check(command, { HOOKRAIL_WORKER_METRICS_PORT: nothing })).toBe(1);
   });
 });

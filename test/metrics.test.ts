@@ -158,4 +158,14 @@ describe('metrics behind HOOKRAIL_METRICS_TOKEN', () => {
     expect(text).toContain('process_resident_memory_bytes');
     expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
   });
+
+  it("a worker's metrics port answers its liveness probe without the token", async () => {
+    const res = await fetch(`http://127.0.0.1:${split.metricsPort()}/health/live`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+    const post = await fetch(`http://127.0.0.1:${split.metricsPort()}/health/live`, {
+      method: 'POST',
+    });
+    expect(post.status).toBe(404);
+  });
 });

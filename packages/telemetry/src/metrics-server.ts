@@ -11,8 +11,9 @@ export interface MetricsServer {
 
 /**
  * A process without the API (a worker on its own) serves its metrics here: `GET /metrics`,
- * with the same token rule as the API's; anything else is 404. Plain node:http, since the
- * worker has no HTTP framework and needs none for one route.
+ * with the same token rule as the API's, and `GET /health/live`, its liveness probe as the
+ * API's (200 while the process answers; no token, nothing touched); anything else is 404.
+ * Plain node:http, since the worker has no HTTP framework and needs none for two routes.
  */
 export async function serveMetrics(options: {
   metrics: Metrics;
@@ -25,8 +26,15 @@ export async function serveMetrics(options: {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (status: number, body: object) =>
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.method === 'GET' && path === '/health/live') {
+      reply(200, { status: 'ok' });
+      return;
+    }
     if (req.method !== 'GET' || path !== '/metrics') {
-      reply(404, { code: 'not_found', detail: 'Only GET /metrics is served here.' });
+      reply(404, {
+        code: 'not_found',
+        detail: 'Only GET /metrics and GET /health/live are served here.',
+      });
       return;
     }
     if (!metricsAuthorized(req.headers.authorization, options.token)) {

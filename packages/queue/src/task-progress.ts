@@ -13,6 +13,8 @@ export interface TaskFacts {
   eventTypes: string[] | null;
   total: number;
   queued: number;
+  delivered: number;
+  failedAgain: number;
   error: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -38,6 +40,8 @@ export function taskProgress(task: TaskFacts): NewStatusEvent {
       done: task.status !== 'running',
       total: task.total,
       queued: task.queued,
+      delivered: task.delivered,
+      failedAgain: task.failedAgain,
       error: task.error,
       since: task.since.toISOString(),
       until: task.until?.toISOString() ?? null,

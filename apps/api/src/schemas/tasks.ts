@@ -18,6 +18,13 @@ export const taskOutSchema = z
       .int()
       .meta({ description: 'Failed deliveries in scope when the task started.' }),
     queued: z.number().int().meta({ description: 'Deliveries queued again so far.' }),
+    delivered: z.number().int().meta({
+      description:
+        'Of the queued, how many were sent successfully since (counted as the worker records them).',
+    }),
+    failedAgain: z.number().int().meta({
+      description: 'Of the queued, how many ended otherwise (failed again, or canceled).',
+    }),
     error: z.string().nullable(),
   })
   .meta({ id: 'TaskOut' });
@@ -38,6 +45,8 @@ export function taskOut(task: TaskRow): z.input<typeof taskOutSchema> {
     eventTypes: task.eventTypes,
     total: task.total,
     queued: task.queued,
+    delivered: task.delivered,
+    failedAgain: task.failedAgain,
     error: task.error,
   };
 }
@@ -89,6 +98,14 @@ export function backgroundTaskOut(task: TaskRow): z.input<typeof backgroundTaskO
   };
 }
 
+/** What a retry request says besides its scope: the window, the event types, a dry run. */
+const retryFilters = {
+  since: dateTimeIn,
+  until: dateTimeIn.nullable().optional(),
+  eventTypes: z.array(eventTypeName).max(100).optional(),
+  dryRun: z.boolean().optional().meta({ description: 'Only count what would be re-sent.' }),
+};
+
 export const bulkRetryIn = z
   .strictObject({
     scope: z
@@ -106,12 +123,26 @@ export const bulkRetryIn = z
       })
       .optional()
       .meta({ description: 'Empty for every application of the tenant.' }),
-    since: dateTimeIn,
-    until: dateTimeIn.nullable().optional(),
-    eventTypes: z.array(eventTypeName).max(100).optional(),
-    dryRun: z.boolean().optional().meta({ description: 'Only count what would be re-sent.' }),
+    ...retryFilters,
   })
   .meta({ id: 'BulkRetryIn' });
+
+/** The same request within one application (`/app/{app_id}/bulk-retry`). */
+export const appBulkRetryIn = z
+  .strictObject({
+    scope: z
+      .strictObject({
+        endpointId: z
+          .string()
+          .max(256)
+          .optional()
+          .meta({ description: 'An endpoint id or uid of the application.' }),
+      })
+      .optional()
+      .meta({ description: 'Empty for every endpoint of the application.' }),
+    ...retryFilters,
+  })
+  .meta({ id: 'AppBulkRetryIn' });
 
 export const bulkRetryCount = z
   .object({

@@ -1,5 +1,5 @@
 import type { ClaimedDelivery, DeliveryResult, Recorded } from '@hookrail/db';
-import type { NewStatusEvent, StatusEventData } from '@hookrail/queue';
+import { taskProgress, type NewStatusEvent, type StatusEventData } from '@hookrail/queue';
 
 /**
  * The status stream's view of deliveries. Deliveries of the tenant's operational-webhook
@@ -43,11 +43,12 @@ export function attemptsStarted(
 /**
  * What recording `results` did, in order: for each, `attempt.finished` (when an attempt was
  * recorded) then the delivery's new state (only where this claim still held and wrote it),
- * then the operational events the batch raised.
+ * then the operational events the batch raised, then `task.progress` for the retry tasks whose
+ * deliveries ended (their `delivered` and `failedAgain` as this batch left them).
  */
 export function resultEvents(
   results: readonly DeliveryResult[],
-  recorded: Pick<Recorded, 'applied' | 'raised'>,
+  recorded: Pick<Recorded, 'applied' | 'raised' | 'tasks'>,
   now: number,
 ): NewStatusEvent[] {
   const events: NewStatusEvent[] = [];
@@ -86,5 +87,6 @@ export function resultEvents(
   for (const { tenantId, event } of recorded.raised) {
     events.push({ tenantId, type: event.type, at: now, data: { ...event.data } });
   }
+  for (const task of recorded.tasks) events.push({ ...taskProgress(task), at: now });
   return events;
 }

@@ -27,6 +27,8 @@ export interface ClaimedDelivery {
   keys: { kind: 'hmac' | 'ed25519'; key: string }[];
   /** Asked for by a person: recorded as manual and not retried. */
   manual: boolean;
+  /** The retry task that re-queued it, whose counters its outcome goes to. */
+  retryTaskId: Id<'task'> | null;
   /** The tenant's choice of header names. */
   headerStyle: 'webhook' | 'svix';
   /** This claim's token: the result is recorded only if the claim is still this one. */
@@ -60,6 +62,7 @@ interface ClaimRow extends Record<string, unknown> {
   deleted: boolean;
   keys: { kind: 'hmac' | 'ed25519'; key: string }[];
   manual: boolean;
+  retry_task_id: Id<'task'> | null;
   header_style: 'webhook' | 'svix';
   claim_token: string;
   consecutive_failures: number;
@@ -95,7 +98,7 @@ export async function claimDeliveries(
         from wanted w
        where d.id = w.id and d.status = 'pending' and d.attempt_count = w.attempt - 1
       returning d.id, d.tenant_id, d.app_id, d.message_id, d.endpoint_id, d.attempt_count, d.manual,
-                d.claim_token
+                d.retry_task_id, d.claim_token
     )
     select c.*, m.event_type, m.event_id, m.payload, e.url, e.headers, e.disabled, e.uid as endpoint_uid,
            e.deleted_at is not null as deleted, e.consecutive_failures, e.failing_since,
@@ -128,6 +131,7 @@ export async function claimDeliveries(
     endpointDeleted: row.deleted,
     keys: row.keys,
     manual: row.manual,
+    retryTaskId: row.retry_task_id,
     headerStyle: row.header_style,
     claimToken: row.claim_token,
     health: {

@@ -59,7 +59,14 @@ export async function resendDelivery(
   if (inserted) return { queued: true, deliveryId: inserted.id, attempt: 1 };
   const [updated] = await db
     .update(deliveries)
-    .set({ status: 'pending', manual: true, nextAttemptAt: sql`now()`, updatedAt: sql`now()` })
+    // A resend is a person's, not a retry task's: its outcome counts on no task.
+    .set({
+      status: 'pending',
+      manual: true,
+      nextAttemptAt: sql`now()`,
+      retryTaskId: null,
+      updatedAt: sql`now()`,
+    })
     .where(
       and(
         eq(deliveries.tenantId, target.tenantId),

@@ -2,8 +2,9 @@ import type { Id } from '@hookrail/ids';
 import type { DecidedEvent, Decision } from '@hookrail/delivery';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client.ts';
-import { attempts, endpoints } from '../schema/index.ts';
+import { attempts, endpoints, type TaskRow } from '../schema/index.ts';
 import type { ClaimedDelivery } from './claim.ts';
+import { countTaskOutcomes, type TaskOutcomes } from './tasks.ts';
 import type { NewDelivery } from './messages.ts';
 import { emitOperationalEvents, type OperationalEvent } from './operational-events.ts';
 
@@ -42,20 +43,23 @@ export interface Recorded {
   applied: ReadonlySet<Id<'delivery'>>;
   /** The operational events raised, for the status stream (committed with the results). */
   raised: { tenantId: Id<'tenant'>; event: OperationalEvent }[];
+  /** Retry tasks whose re-queued deliveries ended in this batch, with their counts now. */
+  tasks: TaskRow[];
 }
 
 /**
  * Writes what was decided about many attempts, in one transaction: every attempt row in one
  * insert, every delivery in one update, then the endpoint health that changed (an endpoint
  * whose health the attempts left as it was is not written), and the operational events that
- * follow. The delivery update is a compare-and-set on the claim (`sending` with this claim's
+ * follow, and the counters of the retry tasks whose
+ * re-queued deliveries ended. The delivery update is a compare-and-set on the claim (`sending` with this claim's
  * token), so a delivery canceled, or taken over after the claim expired, is left as it is:
  * its attempt is recorded all the same, but it changes no endpoint health and raises no
  * events (the newer claim will). Callers complete their jobs only after this commits: a crash
  * before leaves the deliveries `sending` until their lease runs out, and they are sent again.
  */
 export async function recordResults(db: Db, results: readonly DeliveryResult[]): Promise<Recorded> {
-  if (results.length === 0) return { followUps: [], applied: new Set(), raised: [] };
+  if (results.length === 0) return { followUps: [], applied: new Set(), raised: [], tasks: [] };
   return db.transaction(async (tx) => {
     const rows = results.flatMap(({ delivery, attempt }) => {
       if (attempt === undefined) return [];
@@ -92,6 +96,7 @@ export async function recordResults(db: Db, results: readonly DeliveryResult[]):
              lease_until = null,
              claim_token = null,
              manual = false,
+             retry_task_id = case when v.status = 'pending' then d.retry_task_id end,
              last_status_code = coalesce(v.code, d.last_status_code),
              updated_at = now()
         from (values ${values}) as v(id, token, status, next_at, code)
@@ -117,8 +122,26 @@ export async function recordResults(db: Db, results: readonly DeliveryResult[]):
     const raised = [...events].flatMap(([tenantId, list]) =>
       list.map((event) => ({ tenantId, event })),
     );
-    return { followUps, applied, raised };
+    const tasks = await countTaskOutcomes(tx, taskOutcomes(current));
+    return { followUps, applied, raised, tasks };
   });
+}
+
+/**
+ * What the batch's final outcomes add to the retry tasks that re-queued those deliveries (the
+ * update above cleared their `retry_task_id` in the same transaction, so none counts twice).
+ */
+function taskOutcomes(results: readonly DeliveryResult[]): TaskOutcomes[] {
+  const byTask = new Map<Id<'task'>, TaskOutcomes>();
+  for (const { delivery, decision } of results) {
+    const taskId = delivery.retryTaskId;
+    if (taskId === null || decision.next.status === 'pending') continue;
+    const counts = byTask.get(taskId) ?? { taskId, delivered: 0, failedAgain: 0 };
+    if (decision.next.status === 'succeeded') counts.delivered += 1;
+    else counts.failedAgain += 1;
+    byTask.set(taskId, counts);
+  }
+  return [...byTask.values()];
 }
 
 /** The message.attempt.* events decided for one attempt, with what they tell. */

@@ -95,7 +95,12 @@ export async function getTask(
 export async function listTasks(
   db: DbOrTx,
   tenantId: Id<'tenant'>,
-  request: PageRequest & { kinds?: TaskKind[] | undefined; statuses?: TaskStatus[] | undefined },
+  request: PageRequest & {
+    kinds?: TaskKind[] | undefined;
+    statuses?: TaskStatus[] | undefined;
+    /** Only the tasks over this application (or one of its endpoints). */
+    appId?: Id<'application'> | undefined;
+  },
 ): Promise<Page<TaskRow>> {
   const page = keyset(tasks.id, request);
   const rows = await db
@@ -104,6 +109,7 @@ export async function listTasks(
     .where(
       and(
         eq(tasks.tenantId, tenantId),
+        request.appId === undefined ? undefined : eq(tasks.appId, request.appId),
         request.kinds === undefined ? undefined : inArray(tasks.kind, request.kinds),
         request.statuses === undefined ? undefined : inArray(tasks.status, request.statuses),
         page.where,
@@ -142,8 +148,8 @@ export type RequeueStep =
 
 /**
  * The runner's step: while the task is still running, flips up to `limit` retryable deliveries
- * after `afterId` back to pending (as manual attempts, made once) and counts them, in one
- * transaction. Returns the deliveries to queue, or `stopped` when the task was canceled.
+ * after `afterId` back to pending (as manual attempts, made once, owed to this task: see
+ * `deliveries.retry_task_id`) and counts them, in one transaction. Returns the deliveries to queue, or `stopped` when the task was canceled.
  */
 export async function requeueBatch(
   db: Db,
@@ -173,7 +179,13 @@ export async function requeueBatch(
     if (batch.length === 0) return { stopped: false, deliveries: [], task };
     const requeued = await tx
       .update(deliveries)
-      .set({ status: 'pending', manual: true, nextAttemptAt: sql`now()`, updatedAt: sql`now()` })
+      .set({
+        status: 'pending',
+        manual: true,
+        nextAttemptAt: sql`now()`,
+        retryTaskId: taskId,
+        updatedAt: sql`now()`,
+      })
       .where(
         and(
           inArray(
@@ -222,4 +234,37 @@ export async function finishTask(
     .where(and(eq(tasks.id, taskId), eq(tasks.status, 'running')))
     .returning();
   return task;
+}
+
+/** What the worker recorded of one task's re-queued deliveries in one batch of results. */
+export interface TaskOutcomes {
+  taskId: Id<'task'>;
+  delivered: number;
+  failedAgain: number;
+}
+
+/**
+ * Adds outcomes to their tasks' counters, as part of the transaction that records them (and
+ * clears the deliveries' `retry_task_id`), so each outcome counts once: a crash before commit
+ * counts nothing, and the delivery is sent and counted again. Returns the tasks as they are now.
+ */
+export async function countTaskOutcomes(
+  tx: DbOrTx,
+  outcomes: readonly TaskOutcomes[],
+): Promise<TaskRow[]> {
+  // One statement a task: a batch of results rarely holds more than one task's deliveries.
+  // In id order, so that two workers counting for the same tasks lock them in the same order.
+  const counted: TaskRow[] = [];
+  for (const o of [...outcomes].sort((a, b) => (a.taskId < b.taskId ? -1 : 1))) {
+    const [task] = await tx
+      .update(tasks)
+      .set({
+        delivered: sql`${tasks.delivered} + ${o.delivered}`,
+        failedAgain: sql`${tasks.failedAgain} + ${o.failedAgain}`,
+      })
+      .where(eq(tasks.id, o.taskId))
+      .returning();
+    if (task) counted.push(task);
+  }
+  return counted;
 }

@@ -45,6 +45,12 @@ export const deliveries = pgTable(
      * manual and, if it fails, not retried.
      */
     manual: boolean('manual').notNull().default(false),
+    /**
+     * The retry task that put this delivery back to pending, until its outcome is counted on
+     * that task (`tasks.delivered` or `tasks.failed_again`), in the transaction that records
+     * it; then null again. Non-null means: owed to that task, so each outcome counts once.
+     */
+    retryTaskId: idOf('task', 'retry_task_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -38,6 +38,12 @@ export const tasks = pgTable(
     total: integer('total').notNull().default(0),
     /** Deliveries queued again so far. */
     queued: integer('queued').notNull().default(0),
+    /**
+     * Of those, how many were sent successfully, and how many ended otherwise (failed again,
+     * or canceled by the worker), counted when the worker records their outcome.
+     */
+    delivered: integer('delivered').notNull().default(0),
+    failedAgain: integer('failed_again').notNull().default(0),
     error: text('error'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

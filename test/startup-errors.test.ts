@@ -42,6 +42,12 @@ async function failure(p: RunningProcess): Promise<string> {
   return lines[0] ?? '';
 }
 
+const entryPoints = [
+  'apps/api/src/main.ts',
+  'apps/worker/src/main.ts',
+  'apps/standalone/src/main.ts',
+] as const;
+
 const freshDatabase = () =>
   databaseUrl(
     inject('postgresUrl'),
@@ -103,9 +109,34 @@ describe('a process that cannot start', () => {
     expect(line).not.toContain('secret-pw');
   });
 
-  it('stops at once on SIGTERM while waiting for Postgres', async () => {
+  it('names a user that may not connect to the database, and what to grant', async () => {
+    const role = `hrtest_noconnect_${randomBytes(4).toString('hex')}`;
+    const url = new URL(freshDatabase());
+    const database = url.pathname.slice(1);
+    const admin = new pg.Client({
+      connectionString: databaseUrl(inject('postgresUrl'), 'postgres'),
+    });
+    await admin.connect();
+    try {
+      await admin.query(`create role ${role} login password 'pw-${role}'`);
+      await admin.query(`create database "${database}"`);
+      await admin.query(`revoke connect on database "${database}" from public`);
+      url.username = role;
+      url.password = `pw-${role}`;
+      const line = await failure(start('apps/api/src/main.ts', { DATABASE_URL: url.toString() }));
+      expect(line).toContain(`user "${role}" may not use database "${database}"`);
+      expect(line).toContain('grant it CONNECT and CREATE');
+      expect(line).not.toContain(`pw-${role}`);
+    } finally {
+      await admin.query(`drop database if exists "${database}" with (force)`);
+      await admin.query(`drop role if exists ${role}`);
+      await admin.end();
+    }
+  });
+
+  it.each(entryPoints)('%s stops at once on SIGTERM while waiting for Postgres', async (script) => {
     const port = await freePort();
-    const p = start('apps/api/src/main.ts', {
+    const p = start(script, {
       DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/hookrail`,
       HOOKRAIL_STARTUP_WAIT: '1h',
     });
@@ -114,6 +145,25 @@ describe('a process that cannot start', () => {
     expect(await p.exited).toBe(0);
     expect(p.output()).toContain('stopped during start-up');
   });
+
+  // With HOOKRAIL_STARTUP_WAIT at an hour, only a check made before the wait can end these.
+  it.each([
+    ['apps/api/src/main.ts', 'PORT'],
+    ['apps/standalone/src/main.ts', 'PORT'],
+    ['apps/worker/src/main.ts', 'HOOKRAIL_WORKER_METRICS_PORT'],
+  ] as const)(
+    '%s names %s in use at once, without waiting for an unreachable Postgres',
+    async (script, variable) => {
+      const port = await busyPort();
+      const p = start(script, {
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/hookrail`,
+        HOOKRAIL_STARTUP_WAIT: '1h',
+        [variable]: String(port),
+      });
+      expect(await failure(p)).toContain(`port ${port} is already in use (${variable})`);
+      expect(p.output()).not.toContain('postgres unreachable');
+    },
+  );
 
   it('names PORT when the port is in use, in the API and in npm start', async () => {
     for (const script of ['apps/api/src/main.ts', 'apps/standalone/src/main.ts']) {

@@ -1,7 +1,7 @@
 // The API process: configuration, migrations, then the HTTP server until SIGTERM.
 import { migrateWhenReachable } from '@hookrail/db';
 import { createLogger } from '@hookrail/logger';
-import { configOrExit, serve, waitingForPostgres } from '@hookrail/runtime';
+import { configOrExit, ensurePortFree, serve, waitingForPostgres } from '@hookrail/runtime';
 import { loadApiConfig } from './config.ts';
 import { startApi } from './start.ts';
 
@@ -10,6 +10,7 @@ const logger = createLogger({ name: 'api', level: config.logLevel });
 serve({
   logger,
   start: async (signal) => {
+    await ensurePortFree(config.port, 'PORT');
     await migrateWhenReachable(config.databaseUrl, {
       onUnavailable: waitingForPostgres(logger),
       timeoutMs: config.startupWaitMs,

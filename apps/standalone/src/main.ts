@@ -2,7 +2,7 @@
 import { loadApiConfig, startApi } from '@hookrail/api';
 import { migrateWhenReachable } from '@hookrail/db';
 import { createLogger } from '@hookrail/logger';
-import { configOrExit, serve, waitingForPostgres } from '@hookrail/runtime';
+import { configOrExit, ensurePortFree, serve, waitingForPostgres } from '@hookrail/runtime';
 import { Metrics } from '@hookrail/telemetry';
 import { loadWorkerConfig, startWorker } from '@hookrail/worker';
 
@@ -15,6 +15,7 @@ serve({
   // Requests in flight may run for the whole request timeout before they are recorded.
   timeoutMs: Math.max(30_000, workerConfig.requestTimeoutMs + 15_000),
   start: async (signal) => {
+    await ensurePortFree(apiConfig.port, 'PORT');
     await migrateWhenReachable(apiConfig.databaseUrl, {
       onUnavailable: waitingForPostgres(logger),
       timeoutMs: apiConfig.startupWaitMs,

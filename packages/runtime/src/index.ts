@@ -1,4 +1,6 @@
-import { ConfigError, StartupError } from '@hookrail/config';
+import { ConfigError, listenError, StartupError } from '@hookrail/config';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import type { Logger } from '@hookrail/logger';
 
 /**
@@ -101,4 +103,24 @@ export function waitingForPostgres(logger: Logger): (error: unknown, retryInMs: 
     const reason = error instanceof Error ? error.message : String(error);
     logger.warn({ reason, retryInMs }, 'postgres unreachable at start-up; retrying');
   };
+}
+
+/**
+ * Fails at once with the StartupError of `listenError` when `port` (read from `variable`) is
+ * taken or not allowed, by listening on it (all interfaces, as the servers do) and closing
+ * again. Called before waiting for Postgres, so that a port in use is named at once rather
+ * than after the start-up wait; the server's own listen still reports one taken meanwhile.
+ * Port 0 (any free port) is never taken.
+ */
+export async function ensurePortFree(port: number, variable: string): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  try {
+    probe.listen(port);
+    await once(probe, 'listening');
+  } catch (error) {
+    throw listenError(error, port, variable);
+  } finally {
+    await new Promise((resolve) => probe.close(resolve));
+  }
 }

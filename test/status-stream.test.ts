@@ -187,7 +187,11 @@ describe('the status stream', () => {
   it('resumes with exactly the events missed while disconnected, in order, then goes on live', async () => {
     const t = await tenantWithEndpoint('/resume');
     const first = await connect(api1.url, t.apiKey);
+    // Stays connected: it tells when the missed deliveries' last events are in the stream (a
+    // receipt comes before them), so that none of them is still to come live on reconnecting.
+    const witness = await connect(api1.url, t.apiKey);
     await subscribe(first);
+    await subscribe(witness);
     const m1 = await send(t.client, t.appId);
     await first.waitForEvent('m1 to succeed', (m) => m.type === 'delivery.succeeded');
     const lastEventId = first.events().at(-1)?.id ?? '';
@@ -196,6 +200,11 @@ describe('the status stream', () => {
     const m2 = await send(t.client, t.appId);
     const m3 = await send(t.client, t.appId);
     await delivered([m2, m3]);
+    await waitFor(
+      'm2 and m3 to succeed in the stream',
+      () => witness.events().filter((e) => e.type === 'delivery.succeeded').length === 3,
+    );
+    witness.close();
 
     const again = await connect(api2.url, t.apiKey);
     await subscribe(again);

@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { median } from './stats.ts';
 import type { HookrailSettings, Running } from './hookrail.ts';
 import { rolesOf } from './hookrail.ts';
 import type { Options } from './options.ts';
+import { logDir } from './process.ts';
 import type { ProcessGroups } from './proc.ts';
 import type { Receivers } from './receiver.ts';
 import type { BenchDatabase, BenchRedis } from './services.ts';
@@ -66,7 +68,14 @@ export function createContext(
         databaseUrl: db.url(),
         redisUrl: redis.url,
         logLevel: options.logLevel,
-        extra: { HOOKRAIL_WORKER_CONCURRENCY: String(options.concurrency), ...extra },
+        extra: {
+          HOOKRAIL_WORKER_CONCURRENCY: String(options.concurrency),
+          // Written when the process exits (the harness stops it with SIGTERM).
+          ...(options.cpuProf && {
+            NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(logDir, 'profiles')}`,
+          }),
+          ...extra,
+        },
       };
     },
     async fresh() {

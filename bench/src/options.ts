@@ -23,6 +23,8 @@ export interface Options {
   only: ScenarioName[];
   repeats: number;
   logLevel: string;
+  /** Hookrail's processes write a V8 CPU profile each (`--cpu-prof`) into the run's log folder. */
+  cpuProf: boolean;
   postgresUrl: string;
   /** Worker concurrency, given to Hookrail and to the naive pipeline alike. */
   concurrency: number;
@@ -49,6 +51,7 @@ export function parseOptions(argv: string[]): Options {
       only: { type: 'string' },
       repeats: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
+      'cpu-prof': { type: 'boolean', default: false },
       'fairness-backlog': { type: 'string' },
     },
   });
@@ -66,6 +69,7 @@ export function parseOptions(argv: string[]): Options {
     only,
     repeats: Number(values.repeats ?? (quick ? 1 : 3)),
     logLevel: values['log-level'],
+    cpuProf: values['cpu-prof'],
     postgresUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     concurrency: 100,
     ingest: quick

@@ -88,7 +88,8 @@ export function createDeliveryQueue(options: {
   const { status } = options;
   return {
     async enqueue(list, events = []) {
-      const published = status === undefined ? [] : events;
+      // Events published earlier in this turn go first, so that the connection keeps their order.
+      const published = status === undefined ? [] : [...status.takePending(), ...events];
       if (list.length === 0 && published.length === 0) return;
       if (options.connection.status !== 'ready') {
         status?.dropped(published.length);

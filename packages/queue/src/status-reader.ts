@@ -3,12 +3,48 @@ import type { Redis } from 'ioredis';
 import { redisKey } from './redis.ts';
 import { parseStatusEntry, statusStreamKey, type StatusEvent } from './status-stream.ts';
 
-/** Orders two stream ids (`<ms>-<seq>`): negative, zero or positive. */
+/**
+ * Orders the decimal digits of `a` in [aFrom, aTo) against those of `b` in [bFrom, bTo), as
+ * numbers of any size (leading zeros allowed, no digits at all read as 0): negative, zero or
+ * positive.
+ */
+function compareDigits(
+  a: string,
+  aFrom: number,
+  aTo: number,
+  b: string,
+  bFrom: number,
+  bTo: number,
+) {
+  while (aFrom < aTo && a.charCodeAt(aFrom) === 48) aFrom++;
+  while (bFrom < bTo && b.charCodeAt(bFrom) === 48) bFrom++;
+  if (aTo - aFrom !== bTo - bFrom) return aTo - aFrom - (bTo - bFrom);
+  for (; aFrom < aTo; aFrom++, bFrom++) {
+    const diff = a.charCodeAt(aFrom) - b.charCodeAt(bFrom);
+    if (diff !== 0) return diff;
+  }
+  return 0;
+}
+
+/**
+ * Orders two stream ids (`<ms>-<seq>`): negative, zero or positive. Called for every event and
+ * every client, so it compares the digits in place rather than parsing them.
+ */
 export function compareStreamIds(a: string, b: string): number {
-  const [am = 0n, as = 0n] = a.split('-').map((part) => BigInt(part));
-  const [bm = 0n, bs = 0n] = b.split('-').map((part) => BigInt(part));
-  if (am !== bm) return am < bm ? -1 : 1;
-  return as === bs ? 0 : as < bs ? -1 : 1;
+  if (a === b) return 0;
+  const aDash = a.indexOf('-') < 0 ? a.length : a.indexOf('-');
+  const bDash = b.indexOf('-') < 0 ? b.length : b.indexOf('-');
+  const ms = compareDigits(a, 0, aDash, b, 0, bDash);
+  if (ms !== 0) return Math.sign(ms);
+  const seq = compareDigits(
+    a,
+    Math.min(aDash + 1, a.length),
+    a.length,
+    b,
+    Math.min(bDash + 1, b.length),
+    b.length,
+  );
+  return Math.sign(seq);
 }
 
 /** A stream id as clients send it back: `<ms>-<seq>`. */

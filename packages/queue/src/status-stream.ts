@@ -150,16 +150,22 @@ export function parseStatusEntry(id: string, fields: readonly string[]): StatusE
 
 export interface StatusPublisher {
   /**
-   * Appends events without waiting: it never delays or fails its caller. Events are dropped,
-   * and counted, when Redis is not connected, when too many appends are already waiting on a
-   * slow Redis, or when Redis refuses them.
+   * Appends events without waiting: it never delays or fails its caller. The events published
+   * during one turn of the event loop go to Redis together, in one pipelined call, in the order
+   * they were published. Events are dropped, and counted, when Redis is not connected, when too
+   * many appends are already waiting on a slow Redis, or when Redis refuses them.
    */
   publish(events: readonly NewStatusEvent[]): void;
+  /**
+   * Hands over the events published but not yet sent, for a caller that appends them itself
+   * ahead of its own (the delivery queue), so that they keep their order on the connection.
+   */
+  takePending(): NewStatusEvent[];
   /** Counts events that were not appended because Redis was unreachable or slow. */
   dropped(count: number): void;
   /** Events dropped since start. */
   droppedCount(): number;
-  /** Resolves once every append in flight has been answered (for shutdown). */
+  /** Sends what is pending, then resolves once every append in flight has been answered. */
   flush(): Promise<void>;
   readonly settings: StatusStreamSettings;
 }
@@ -167,7 +173,11 @@ export interface StatusPublisher {
 /** Appends in flight at once, at most; past it Redis is slow and new events are dropped. */
 const maxInFlight = 64;
 
-/** The producer side of the status stream, over a connection that fails fast. */
+/**
+ * The producer side of the status stream, over a connection that fails fast. A worker publishes
+ * an `attempt.started` per claimed delivery, many in the same turn: gathering them costs one
+ * pipeline per turn instead of one per delivery.
+ */
 export function createStatusPublisher(options: {
   connection: Redis;
   settings: StatusStreamSettings;
@@ -176,38 +186,61 @@ export function createStatusPublisher(options: {
   const now = options.now ?? Date.now;
   let dropped = 0;
   const inFlight = new Set<Promise<void>>();
+  let pending: NewStatusEvent[] = [];
+  let scheduled: NodeJS.Immediate | undefined;
+  const send = () => {
+    if (scheduled !== undefined) clearImmediate(scheduled);
+    scheduled = undefined;
+    const events = pending;
+    pending = [];
+    if (events.length === 0) return;
+    if (options.connection.status !== 'ready' || inFlight.size >= maxInFlight) {
+      dropped += events.length;
+      return;
+    }
+    const pipeline = options.connection.pipeline();
+    appendStatusEvents(
+      (command, args) => void pipeline.call(command, ...args),
+      options.settings,
+      events,
+      now(),
+    );
+    const done: Promise<void> = pipeline.exec().then(
+      (replies) => {
+        publisher.dropped(countFailed(replies, events.length));
+        inFlight.delete(done);
+      },
+      () => {
+        dropped += events.length;
+        inFlight.delete(done);
+      },
+    );
+    inFlight.add(done);
+  };
   const publisher: StatusPublisher = {
     settings: options.settings,
     publish(events) {
       if (events.length === 0) return;
-      if (options.connection.status !== 'ready' || inFlight.size >= maxInFlight) {
+      if (options.connection.status !== 'ready') {
         dropped += events.length;
         return;
       }
-      const pipeline = options.connection.pipeline();
-      appendStatusEvents(
-        (command, args) => void pipeline.call(command, ...args),
-        options.settings,
-        events,
-        now(),
-      );
-      const done: Promise<void> = pipeline.exec().then(
-        (replies) => {
-          publisher.dropped(countFailed(replies, events.length));
-          inFlight.delete(done);
-        },
-        () => {
-          dropped += events.length;
-          inFlight.delete(done);
-        },
-      );
-      inFlight.add(done);
+      for (const event of events) pending.push(event);
+      scheduled ??= setImmediate(send);
+    },
+    takePending() {
+      const taken = pending;
+      pending = [];
+      if (scheduled !== undefined) clearImmediate(scheduled);
+      scheduled = undefined;
+      return taken;
     },
     dropped(count) {
       dropped += count;
     },
     droppedCount: () => dropped,
     async flush() {
+      send();
       await Promise.all(inFlight);
     },
   };

@@ -1,7 +1,8 @@
 import { newId } from '@hookrail/ids';
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import {
+  compareStreamIds,
   createDeliveryQueue,
   createRedis,
   createStatusPublisher,
@@ -117,5 +118,59 @@ describe('the status stream producer', () => {
       ),
     ).rejects.toThrow(/not connected/);
     expect(status.droppedCount()).toBe(2);
+  });
+
+  it('sends the events published in one turn in one pipelined call, in order', async () => {
+    const s = settings();
+    const status = createStatusPublisher({ connection: redis, settings: s });
+    const tenantId = newId('tenant');
+    const pipelines = vi.spyOn(redis, 'pipeline');
+    try {
+      for (const n of [1, 2, 3]) {
+        status.publish([{ tenantId, type: 'attempt.started', data: { attemptNumber: n } }]);
+      }
+      await status.flush();
+      expect(pipelines).toHaveBeenCalledTimes(1);
+    } finally {
+      pipelines.mockRestore();
+    }
+    expect((await read(s.prefix, tenantId)).map((e) => e?.data.attemptNumber)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps events published before a queueing call ahead of the events it appends', async () => {
+    const s = settings();
+    const status = createStatusPublisher({ connection: redis, settings: s });
+    const queue = createDeliveryQueue({ connection: redis, prefix: s.prefix, status });
+    closers.push(() => queue.close());
+    const tenantId = newId('tenant');
+    status.publish([{ tenantId, type: 'attempt.started', data: { attemptNumber: 1 } }]);
+    await queue.enqueue(
+      [{ deliveryId: newId('delivery'), endpointId: newId('endpoint'), attempt: 2 }],
+      [{ tenantId, type: 'delivery.retry_scheduled', data: { attemptNumber: 1 } }],
+    );
+    await status.flush();
+    expect((await read(s.prefix, tenantId)).map((e) => e?.type)).toEqual([
+      'attempt.started',
+      'delivery.retry_scheduled',
+    ]);
+  });
+});
+
+describe('stream ids', () => {
+  it('are ordered as numbers, by time and then by sequence, whatever their length', () => {
+    const ordered = ['0-0', '0-1', '5', '5-1', '9-99', '10-0', '012-3', '1700000000000-2'];
+    const big = [
+      '1700000000000-10',
+      '99999999999999999999-0',
+      '99999999999999999999-18446744073709551615',
+    ];
+    const all = [...ordered, ...big];
+    for (const [i, a] of all.entries()) {
+      for (const [j, b] of all.entries()) {
+        expect([a, b, Math.sign(compareStreamIds(a, b))]).toEqual([a, b, Math.sign(i - j)]);
+      }
+    }
+    expect(compareStreamIds('5', '5-0')).toBe(0);
+    expect(compareStreamIds('12-03', '12-3')).toBe(0);
   });
 });

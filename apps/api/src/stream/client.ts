@@ -1,5 +1,6 @@
 import { idTime } from '@hookrail/ids';
 import { compareStreamIds, type StatusEvent, type StatusReader } from '@hookrail/queue';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { matches, parseCommand, type StreamCommand, type Subscription } from './commands.ts';
 import type { StreamScope } from './credentials.ts';
@@ -23,14 +24,19 @@ const msgLookbackMs = 60_000;
 
 export interface StreamClientOptions {
   socket: WebSocket;
+  /**
+   * The TCP socket under `socket`: corked while a batch of events is framed, so that the batch
+   * leaves in one write however many events it holds.
+   */
+  transport: Pick<Duplex, 'cork' | 'uncork'>;
   scope: StreamScope;
   /** The credential the connection was opened with, checked again while it lives. */
   token: string;
   reader: StatusReader;
   /** Past this many bytes waiting to be sent, the client is closed as too slow. */
   maxBufferedBytes: number;
-  /** The JSON text of an event, made once for all clients. */
-  serialize: (event: StatusEvent) => string;
+  /** The JSON text of an event, as UTF-8 (the text frame's payload). */
+  serialize: (event: StatusEvent) => Buffer;
 }
 
 /**
@@ -81,16 +87,26 @@ export class StreamClient {
       });
   }
 
-  /** Live events of the client's tenant, in order. */
-  deliver(events: readonly StatusEvent[]): void {
+  /**
+   * Live events of the client's tenant, in order; `payload(event, i)` is the JSON of `events[i]`,
+   * made once for every client. One JSON event per frame, and the frames of one batch in one
+   * write.
+   */
+  deliver(
+    events: readonly StatusEvent[],
+    payload: (event: StatusEvent, index: number) => Buffer,
+  ): void {
     if (this.replaying || this.closed) return;
-    for (const event of events) {
-      if (compareStreamIds(event.id, this.cursor) <= 0) continue;
+    this.options.transport.cork();
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      if (event === undefined || compareStreamIds(event.id, this.cursor) <= 0) continue;
       this.cursor = event.id;
       if (this.subscription !== undefined && this.visible(event, this.subscription)) {
-        if (!this.sendText(this.options.serialize(event))) return;
+        this.socket.send(payload(event, i), { binary: false });
       }
     }
+    this.uncork();
   }
 
   close(code: number, reason: string): void {
@@ -159,13 +175,15 @@ export class StreamClient {
    * reader. Live events are held back (skipped: they are in Redis) until then.
    */
   private async replay(from: string, upTo: string): Promise<void> {
-    const { reader, scope } = this.options;
+    const { reader, scope, transport } = this.options;
     this.replaying = true;
     let at = from;
     let end: string | undefined = upTo;
     for (;;) {
       const page = await reader.range(scope.tenantId, at, replayPage);
+      if (this.closed) return;
       let passedEnd = false;
+      transport.cork();
       for (const event of page) {
         if (end !== undefined && compareStreamIds(event.id, end) > 0) {
           passedEnd = true;
@@ -173,10 +191,10 @@ export class StreamClient {
         }
         at = event.id;
         if (this.subscription !== undefined && this.visible(event, this.subscription)) {
-          if (!this.sendText(this.options.serialize(event))) return;
+          this.socket.send(this.options.serialize(event), { binary: false });
         }
       }
-      if (this.closed) return;
+      if (!this.uncork()) return;
       if (end !== undefined) {
         if (passedEnd || page.length < replayPage) {
           // The first stretch is done; what follows the cursor is what live delivery skipped.
@@ -203,13 +221,26 @@ export class StreamClient {
   }
 
   private sendJson(message: object): void {
-    this.sendText(JSON.stringify(message));
+    if (this.closed) return;
+    this.socket.send(JSON.stringify(message));
+    this.keepingUp();
   }
 
-  /** Sends, or closes the client as too slow when its backlog is past the bound. */
-  private sendText(text: string): boolean {
-    if (this.closed) return false;
-    this.socket.send(text);
+  /**
+   * Lets the frames made while corked leave (what the kernel does not take at once stays
+   * buffered), then checks the client keeps up.
+   */
+  private uncork(): boolean {
+    this.options.transport.uncork();
+    return this.keepingUp();
+  }
+
+  /**
+   * Closes the client as too slow when what waits to be sent to it is past the bound. Checked
+   * after a batch's write, not per frame: a batch (at most one read of the reader, or one
+   * replay page) is made whole, and only what a client has not read counts against it.
+   */
+  private keepingUp(): boolean {
     if (this.socket.bufferedAmount > this.options.maxBufferedBytes) {
       this.close(closeCodes.tooSlow, 'too slow: reconnect and resume');
       return false;

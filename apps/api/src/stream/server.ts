@@ -84,16 +84,7 @@ export function attachStatusStream(
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const byTenant = new Map<string, Set<StreamClient>>();
 
-  // The JSON of an event is made once, however many clients receive it.
-  const texts = new WeakMap<StatusEvent, string>();
-  const serialize = (event: StatusEvent) => {
-    let text = texts.get(event);
-    if (text === undefined) {
-      text = JSON.stringify(event);
-      texts.set(event, text);
-    }
-    return text;
-  };
+  const serialize = (event: StatusEvent) => Buffer.from(JSON.stringify(event));
 
   const logUpgrade = (req: IncomingMessage, status: number, scope?: StreamScope) => {
     // The path only: a browser's credential travels in the query string.
@@ -155,10 +146,12 @@ export function attachStatusStream(
       reader.unwatch(tenantId);
       return;
     }
+    const tcp = socket;
     wss.handleUpgrade(req, socket, head, (socket) => {
       logUpgrade(req, 101, scope);
       const client = new StreamClient({
         socket,
+        transport: tcp,
         scope,
         token,
         reader,
@@ -237,7 +230,10 @@ export function attachStatusStream(
         void recheckClients([...clients]);
       }
       const visible = events.filter((event) => event.type !== 'credentials.changed');
-      for (const client of clients) client.deliver(visible);
+      // The JSON of an event is made once, when a first client wants it, for all of them.
+      const payloads: (Buffer | undefined)[] = [];
+      const payload = (event: StatusEvent, i: number) => (payloads[i] ??= serialize(event));
+      for (const client of clients) client.deliver(visible, payload);
     },
     recheck(tenantId) {
       void recheckClients([...(byTenant.get(tenantId) ?? [])]);

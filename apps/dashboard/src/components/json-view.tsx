@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 
 /** Payloads larger than this are shown folded, their beginning only, until asked. */
 export const foldAbove = 64 * 1024;
@@ -10,10 +10,19 @@ function size(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** Pretty-printed JSON; a large document is folded until the reader expands it. */
+/**
+ * Pretty-printed JSON; a document over 64 KiB (as sent, without the indentation) is folded
+ * until the reader expands it. The text is made once per value, not on every render: the
+ * message page renders again on each status change of its deliveries.
+ */
 export function JsonView(props: { value: unknown; label: string }) {
-  const text = JSON.stringify(props.value, null, 2);
-  const bytes = new TextEncoder().encode(text).length;
+  const { text, bytes } = useMemo(() => {
+    const encoder = new TextEncoder();
+    return {
+      text: JSON.stringify(props.value, null, 2),
+      bytes: encoder.encode(JSON.stringify(props.value)).length,
+    };
+  }, [props.value]);
   const [expanded, setExpanded] = useState(false);
   const folded = bytes > foldAbove && !expanded;
   return (

@@ -1,6 +1,7 @@
-import { useId, useState, type SyntheticEvent } from 'react';
+import { useId, useState, type KeyboardEvent, type SyntheticEvent } from 'react';
 import { request, type Page } from '../api.ts';
 import { BarChart } from '../components/bar-chart.tsx';
+import { useDisclosure } from '../components/disclosure.ts';
 import { failureBars, loadSeries, percent, totals, volumeBars } from '../components/series.ts';
 import { Empty, Failed, Loading } from '../components/states.tsx';
 import { Time } from '../components/time.tsx';
@@ -15,7 +16,7 @@ export function ApplicationsPage() {
   const apps = useLoad('apps-page', () =>
     request<Page<ApplicationDetail>>('/api/v1/app?limit=250&order=ascending'),
   );
-  const [creating, setCreating] = useState(false);
+  const creating = useDisclosure();
 
   let body;
   if (apps.result.state === 'loading') body = <Loading what="applications" />;
@@ -58,13 +59,15 @@ export function ApplicationsPage() {
     <>
       <div className="heading">
         <h1>Applications</h1>
-        {!creating && (
-          <button type="button" onClick={() => setCreating(true)}>
+        {!creating.open && (
+          <button type="button" ref={creating.opener} onClick={creating.show}>
             New application
           </button>
         )}
       </div>
-      {creating && <CreateApplication onCancel={() => setCreating(false)} />}
+      {creating.open && (
+        <CreateApplication onCancel={creating.close} onKeyDown={creating.onKeyDown} />
+      )}
       {apps.result.state === 'done' && !apps.result.data.done && (
         <p className="hint">The first 250 applications are shown.</p>
       )}
@@ -73,7 +76,10 @@ export function ApplicationsPage() {
   );
 }
 
-function CreateApplication(props: { onCancel: () => void }) {
+function CreateApplication(props: {
+  onCancel: () => void;
+  onKeyDown: (event: KeyboardEvent) => void;
+}) {
   const id = useId();
   const [name, setName] = useState('');
   const [uid, setUid] = useState('');
@@ -96,7 +102,11 @@ function CreateApplication(props: { onCancel: () => void }) {
     }
   };
   return (
-    <form className="panel endpoint-form" onSubmit={(event) => void submit(event)}>
+    <form
+      className="panel endpoint-form"
+      onSubmit={(event) => void submit(event)}
+      onKeyDown={props.onKeyDown}
+    >
       <div className="field">
         <label htmlFor={`${id}-name`}>Name</label>
         <input

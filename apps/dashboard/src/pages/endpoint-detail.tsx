@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { request } from '../api.ts';
 import { BarChart } from '../components/bar-chart.tsx';
+import { useDisclosure } from '../components/disclosure.ts';
 import { percent, successBars, totals } from '../components/series.ts';
 import { Failed, Loading } from '../components/states.tsx';
 import { Time } from '../components/time.tsx';
@@ -27,7 +28,7 @@ export function EndpointPage(props: { appId: string; endpointId: string; backHre
   });
   const health = useLoad(`health:${key}`, () => loadHealth(props.appId, props.endpointId));
   const eventTypeNames = useEventTypeNames();
-  const [editing, setEditing] = useState(false);
+  const editing = useDisclosure();
   const [notice, setNotice] = useState('');
   const back = (
     <p className="back">
@@ -65,7 +66,7 @@ export function EndpointPage(props: { appId: string; endpointId: string; backHre
     if (Object.keys(set).length > 0 || deleteHeaders.length > 0) {
       await request(`${path}/headers`, { method: 'PATCH', body: { headers: set, deleteHeaders } });
     }
-    setEditing(false);
+    editing.close();
     setNotice('Endpoint saved.');
     endpoint.reload({ quiet: true });
   };
@@ -163,14 +164,14 @@ export function EndpointPage(props: { appId: string; endpointId: string; backHre
               Disable
             </button>
           )}
-          {!editing && (
-            <button type="button" className="secondary" onClick={() => setEditing(true)}>
+          {!editing.open && (
+            <button type="button" className="secondary" ref={editing.opener} onClick={editing.show}>
               Edit
             </button>
           )}
         </div>
-        {editing && (
-          <div className="panel">
+        {editing.open && (
+          <div className="panel" onKeyDown={editing.onKeyDown}>
             <h3>Edit endpoint</h3>
             <EndpointForm
               endpoint={detail}
@@ -178,7 +179,7 @@ export function EndpointPage(props: { appId: string; endpointId: string; backHre
               eventTypeNames={eventTypeNames}
               submitLabel="Save"
               onSubmit={save}
-              onCancel={() => setEditing(false)}
+              onCancel={editing.close}
             />
           </div>
         )}
@@ -212,7 +213,7 @@ function HealthSummary(props: {
       />
       <p className="meta">
         {finished === 0
-          ? 'No finished deliveries in the last 24 hours.'
+          ? 'No finished deliveries in the last 24 hours'
           : `${rate} succeeded: ${sum.succeeded} of ${finished} finished deliveries`}
         {sum.pending > 0 && `, ${sum.pending} under way`}. Last failure:{' '}
         {props.lastFailure === undefined ? 'none' : <FailureSummary attempt={props.lastFailure} />}
@@ -225,7 +226,7 @@ function HealthSummary(props: {
 function SecretPanel(props: { path: string; onNotice: (text: string) => void }) {
   const [secret, setSecret] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
-  const [confirming, setConfirming] = useState(false);
+  const confirming = useDisclosure();
   const reveal = async () => {
     setBusy(true);
     try {
@@ -237,7 +238,7 @@ function SecretPanel(props: { path: string; onNotice: (text: string) => void }) 
     }
   };
   const rotate = async () => {
-    setConfirming(false);
+    confirming.close();
     setBusy(true);
     try {
       await request(`${props.path}/secret/rotate`, { method: 'POST', body: {} });
@@ -269,27 +270,28 @@ function SecretPanel(props: { path: string; onNotice: (text: string) => void }) 
             </button>
           </>
         )}
-        {confirming ? (
-          <>
+        {confirming.open ? (
+          <span className="action-row" onKeyDown={confirming.onKeyDown}>
             <button type="button" disabled={busy} onClick={() => void rotate()}>
               Confirm rotation
             </button>
-            <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+            <button type="button" className="secondary" onClick={confirming.close}>
               Cancel
             </button>
-          </>
+          </span>
         ) : (
           <button
             type="button"
             className="secondary"
             disabled={busy}
-            onClick={() => setConfirming(true)}
+            ref={confirming.opener}
+            onClick={confirming.show}
           >
             Rotate secret
           </button>
         )}
       </div>
-      {confirming && (
+      {confirming.open && (
         <p className="hint">
           A new secret signs from now on; the old one keeps signing for 24 hours.
         </p>

@@ -1,6 +1,6 @@
-import { useState } from 'react';
 import { request, withQuery, type Attempt, type EventType, type Page } from '../api.ts';
 import { BarChart } from '../components/bar-chart.tsx';
+import { useDisclosure } from '../components/disclosure.ts';
 import { loadSeries, percent, successBars, totals } from '../components/series.ts';
 import { Empty, Failed, Loading } from '../components/states.tsx';
 import { Time } from '../components/time.tsx';
@@ -58,7 +58,7 @@ export function EndpointList(props: {
   const list = useLoad(`endpoints:${props.appId}`, () =>
     request<Page<EndpointDetail>>(`${appPath(props.appId)}/endpoint?limit=250`),
   );
-  const [creating, setCreating] = useState(false);
+  const creating = useDisclosure();
   const eventTypeNames = useEventTypeNames();
 
   const create = async (values: EndpointFormValues) => {
@@ -107,20 +107,20 @@ export function EndpointList(props: {
     <section aria-labelledby="endpoints-heading">
       <div className="heading">
         <h2 id="endpoints-heading">Endpoints</h2>
-        {props.canCreate !== false && !creating && (
-          <button type="button" onClick={() => setCreating(true)}>
+        {props.canCreate !== false && !creating.open && (
+          <button type="button" ref={creating.opener} onClick={creating.show}>
             Add endpoint
           </button>
         )}
       </div>
-      {creating && (
-        <div className="panel">
+      {creating.open && (
+        <div className="panel" onKeyDown={creating.onKeyDown}>
           <h3>New endpoint</h3>
           <EndpointForm
             eventTypeNames={eventTypeNames}
             submitLabel="Create endpoint"
             onSubmit={create}
-            onCancel={() => setCreating(false)}
+            onCancel={creating.close}
           />
         </div>
       )}

@@ -13,8 +13,7 @@ import { lastLogHref } from './delivery-log.tsx';
 /** How often the page looks again while a delivery is still under way. */
 const pollMs = 1000;
 
-interface Detail {
-  message: Message;
+interface Deliveries {
   destinations: Destination[];
   attempts: Attempt[];
 }
@@ -22,17 +21,19 @@ interface Detail {
 export function MessageDetail(props: { appId: string; msgId: string }) {
   const app = `/api/v1/app/${encodeURIComponent(props.appId)}`;
   const msg = `${app}/msg/${encodeURIComponent(props.msgId)}`;
-  const detail = useLoad(`${props.appId}/${props.msgId}`, async (): Promise<Detail> => {
-    const [message, destinations] = await Promise.all([
-      request<Message>(msg, { lossless: true }),
-      request<Page<Destination>>(`${msg}/endpoint?limit=250`),
-    ]);
+  // The message is read once: it does not change, and its payload may be a megabyte. What
+  // changes (statuses, attempts) is read again on each stream event and poll.
+  const message = useLoad(`message:${props.appId}/${props.msgId}`, () =>
+    request<Message>(msg, { lossless: true }),
+  );
+  const detail = useLoad(`${props.appId}/${props.msgId}`, async (): Promise<Deliveries> => {
+    const destinations = await request<Page<Destination>>(`${msg}/endpoint?limit=250`);
     // Attempts are read after the statuses: a delivery's attempt is committed with its
     // status, so a final status is never shown without the attempt that made it final.
     const attempts = await request<Page<Attempt>>(
       `${app}/attempt/msg/${encodeURIComponent(props.msgId)}?limit=250`,
     );
-    return { message, destinations: destinations.data, attempts: attempts.data };
+    return { destinations: destinations.data, attempts: attempts.data };
   });
   const [notice, setNotice] = useState('');
 
@@ -52,16 +53,26 @@ export function MessageDetail(props: { appId: string; msgId: string }) {
     return () => clearTimeout(timer);
   }, [underWay, detail.result, reload]);
 
-  if (detail.result.state === 'loading') return <Loading what="the message" />;
-  if (detail.result.state === 'error') {
+  if (message.result.state === 'loading' || detail.result.state === 'loading') {
+    return <Loading what="the message" />;
+  }
+  if (message.result.state === 'error' || detail.result.state === 'error') {
+    const failed = message.result.state === 'error' ? message.result : detail.result;
     return (
       <>
         <BackLink />
-        <Failed error={detail.result.error} retry={() => reload()} />
+        <Failed
+          error={failed.state === 'error' ? failed.error : new Error('failed')}
+          retry={() => {
+            message.reload();
+            reload();
+          }}
+        />
       </>
     );
   }
-  const { message, destinations, attempts } = detail.result.data;
+  const { destinations, attempts } = detail.result.data;
+  const { data: sent } = message.result;
 
   const retry = async (destination: Destination) => {
     setNotice(`Retrying the delivery to ${destination.url}…`);
@@ -80,42 +91,42 @@ export function MessageDetail(props: { appId: string; msgId: string }) {
     <>
       <BackLink />
       <h1>
-        <code>{message.eventType}</code>
+        <code>{sent.eventType}</code>
       </h1>
       <dl className="facts">
         <dt>Message</dt>
         <dd>
-          <code>{message.id}</code>
+          <code>{sent.id}</code>
         </dd>
-        {message.eventId !== null && (
+        {sent.eventId !== null && (
           <>
             <dt>Event id</dt>
             <dd>
-              <code>{message.eventId}</code>
+              <code>{sent.eventId}</code>
             </dd>
           </>
         )}
         <dt>Sent</dt>
         <dd>
-          <Time value={message.timestamp} />
+          <Time value={sent.timestamp} />
         </dd>
-        {message.tags && (
+        {sent.tags && (
           <>
             <dt>Tags</dt>
-            <dd>{message.tags.join(', ')}</dd>
+            <dd>{sent.tags.join(', ')}</dd>
           </>
         )}
-        {message.channels && (
+        {sent.channels && (
           <>
             <dt>Channels</dt>
-            <dd>{message.channels.join(', ')}</dd>
+            <dd>{sent.channels.join(', ')}</dd>
           </>
         )}
       </dl>
 
       <section aria-labelledby="payload-heading">
         <h2 id="payload-heading">Payload</h2>
-        <JsonView value={message.payload} label="Payload JSON" />
+        <JsonView value={sent.payload} label="Payload JSON" />
       </section>
 
       <section aria-labelledby="deliveries-heading">

@@ -1,0 +1,374 @@
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApi } from '../support/api.ts';
+import { seriousViolations } from '../support/axe.ts';
+import { hasFocus, useBrowser } from '../support/browser.ts';
+import { useTestEnv } from '../support/env.ts';
+import type { HttpClient } from '../support/http.ts';
+import { useReceiver } from '../support/receiver.ts';
+import { waitFor } from '../support/wait.ts';
+import { useTestWorker } from '../support/worker.ts';
+
+const env = useTestEnv();
+const api = useTestApi(env);
+// One attempt each: a failure is final at once.
+useTestWorker(env, { HOOKRAIL_RETRY_SCHEDULE: 'none' });
+const receiver = useReceiver();
+const browser = useBrowser();
+
+let tenant: { apiKey: string; client: HttpClient };
+let appId: string;
+let endpointId: string;
+let msgId: string;
+
+beforeAll(async () => {
+  tenant = await api.newTenant('Acme Billing');
+  receiver.answer((req) =>
+    req.path === '/failing'
+      ? { status: 500, body: 'database is down, try later' }
+      : { status: 200, body: 'ok' },
+  );
+  await tenant.client.post('/api/v1/event-type', {
+    name: 'invoice.paid',
+    description: 'An invoice was paid in full.',
+    schemas: {
+      '1': {
+        type: 'object',
+        properties: { invoiceId: { type: 'string' }, amountCents: { type: 'integer' } },
+        examples: [{ invoiceId: 'inv_77', amountCents: 1200 }],
+      },
+    },
+  });
+  appId = (
+    await tenant.client.post('/api/v1/app', { name: 'Customer 42', uid: 'customer-42' })
+  ).json<{ id: string }>().id;
+  endpointId = (
+    await tenant.client.post(`/api/v1/app/${appId}/endpoint`, {
+      url: `${receiver.url}/ok`,
+      description: 'Billing service',
+    })
+  ).json<{ id: string }>().id;
+  await tenant.client.post(`/api/v1/app/${appId}/endpoint`, { url: `${receiver.url}/failing` });
+  const sent = await tenant.client.post(`/api/v1/app/${appId}/msg`, {
+    eventType: 'invoice.paid',
+    eventId: 'inv-1001-paid',
+    tags: ['vip'],
+    payload: { invoiceId: 'inv_1001', amountCents: 4200 },
+  });
+  msgId = sent.json<{ id: string }>().id;
+  await waitFor('both deliveries to end', async () => {
+    const { rows } = await env.sql.query<{ n: number }>(
+      "select count(*)::int as n from deliveries where message_id = $1 and status in ('succeeded', 'failed')",
+      [msgId],
+    );
+    return rows[0]?.n === 2;
+  });
+});
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto(`${api.url}/dashboard/`);
+  await page.getByLabel('Tenant API key').fill(tenant.apiKey);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Delivery log' }).waitFor();
+}
+
+/** The main pages, each opened and waited for until its content (not its loading state) shows. */
+const pages: { name: string; open: (page: Page) => Promise<void> }[] = [
+  {
+    name: 'delivery-log',
+    open: async (page) => {
+      await page.goto(`${api.url}/dashboard/`);
+      await page.getByRole('row').filter({ hasText: 'inv-1001-paid' }).waitFor();
+    },
+  },
+  {
+    name: 'message-detail',
+    open: async (page) => {
+      await page.goto(`${api.url}/dashboard/app/${appId}/msg/${msgId}`);
+      const failing = page.getByRole('article', { name: `${receiver.url}/failing` });
+      await failing.getByText('Request headers').click();
+      await failing.getByRole('row', { name: /webhook-signature/ }).waitFor();
+    },
+  },
+  {
+    name: 'applications',
+    open: async (page) => {
+      await page.goto(`${api.url}/dashboard/apps`);
+      await page.getByRole('link', { name: 'Customer 42' }).waitFor();
+    },
+  },
+  {
+    name: 'application',
+    open: async (page) => {
+      await page.goto(`${api.url}/dashboard/app/${appId}`);
+      await page.getByText('Failure rate: 50%').waitFor();
+      await page.getByRole('img', { name: /Success rate over the last 24 hours: 0%/ }).waitFor();
+    },
+  },
+  {
+    name: 'endpoint',
+    open: async (page) => {
+      await page.goto(`${api.url}/dashboard/app/${appId}/endpoint/${endpointId}`);
+      await page.getByText(/100% succeeded: 1 of 1 finished deliveries/).waitFor();
+    },
+  },
+  {
+    name: 'endpoint-form',
+    open: async (page) => {
+      await page.goto(`${api.url}/dashboard/app/${appId}`);
+      await page.getByRole('button', { name: 'Add endpoint' }).click();
+      await page.getByRole('button', { name: 'Create endpoint' }).waitFor();
+    },
+  },
+  {
+    name: 'event-types',
+    open: async (page) => {
+      await page.goto(`${api.url}/dashboard/event-types`);
+      const item = page.getByRole('listitem', { name: 'invoice.paid' });
+      await item.getByText('Schema', { exact: true }).click();
+      await item.getByText('Example', { exact: true }).click();
+      await item.getByLabel('Example 1 of invoice.paid').waitFor();
+    },
+  },
+];
+
+// Each test walks through many pages on a shared, busy machine: a minute or two, not thirty seconds.
+describe('the dashboard’s quality bar', () => {
+  it('has no serious or critical axe-core violation on any main page', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${api.url}/dashboard/`);
+    await page.getByLabel('Tenant API key').waitFor();
+    const found: Record<string, string[]> = { 'sign-in': await seriousViolations(page) };
+    await signIn(page);
+    for (const { name, open } of pages) {
+      await open(page);
+      found[name] = await seriousViolations(page);
+    }
+    expect(found).toEqual(Object.fromEntries(Object.keys(found).map((name) => [name, []])));
+  }, 120_000);
+
+  it('fits a narrow window (390x844): no sideways scrolling, the navigation and every table cell in view', async () => {
+    const width = 390;
+    const page = await browser.newPage({ viewport: { width, height: 844 } });
+    await signIn(page);
+    const problems: Record<string, string[]> = {};
+    for (const { name, open } of pages) {
+      await open(page);
+      const found: string[] = await seriousViolations(page);
+      const overflow = await page.evaluate<{ scroll: number; client: number }>(
+        '({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })',
+      );
+      if (overflow.scroll > overflow.client) {
+        found.push(`the page scrolls sideways: ${overflow.scroll} px wide in ${overflow.client}`);
+      }
+      // Links of the navigation, and the headings and cells of the page, each wholly in view.
+      const outside = await page.evaluate<string[]>(`
+        [...document.querySelectorAll('nav a, main h1, main th, main td')]
+          .filter((el) => { const box = el.getBoundingClientRect(); return box.left < 0 || box.right > ${width}; })
+          .map((el) => el.textContent.slice(0, 60))`);
+      found.push(...outside.map((text) => `outside the window: ${text}`));
+      problems[name] = found;
+      if (name === 'delivery-log' || name === 'message-detail') {
+        await browser.screenshot(page, `${name}-narrow`);
+      }
+    }
+    expect(problems).toEqual(Object.fromEntries(pages.map(({ name }) => [name, []])));
+    // The navigation is in view and works at this width.
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Applications' }).click();
+    await page.getByRole('heading', { name: 'Applications' }).waitFor();
+  }, 120_000);
+
+  it('reaches the main actions of each page by Tab, and opens them with Enter', async () => {
+    const page = await browser.newPage();
+    // Sign-in: the key field has the focus, Enter submits.
+    await page.goto(`${api.url}/dashboard/`);
+    await page.getByLabel('Tenant API key').waitFor();
+    await page.keyboard.type(tenant.apiKey);
+    await page.keyboard.press('Enter');
+    await page.getByRole('row').filter({ hasText: 'inv-1001-paid' }).waitFor();
+
+    /** Presses Tab until the element has the focus (at most `limit` times). */
+    const tabTo = async (target: ReturnType<Page['getByRole']>, limit = 60) => {
+      for (let i = 0; i < limit; i++) {
+        await page.keyboard.press('Tab');
+        if (await hasFocus(target)) return;
+      }
+      throw new Error(`${target.toString()} was not reached in ${limit} presses of Tab`);
+    };
+
+    // The log: its filters and its messages.
+    await tabTo(page.getByRole('button', { name: 'Apply' }));
+    await tabTo(page.getByRole('link', { name: 'inv-1001-paid' }));
+    await page.keyboard.press('Enter');
+    // The detail: retry of the failed delivery.
+    await page.getByRole('heading', { name: 'invoice.paid' }).waitFor();
+    await tabTo(page.getByRole('button', { name: 'Retry' }));
+
+    // The navigation, then an application and its endpoint's actions.
+    await tabTo(
+      page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Applications' }),
+    );
+    await page.keyboard.press('Enter');
+    await tabTo(page.getByRole('button', { name: 'New application' }));
+    await tabTo(page.getByRole('link', { name: 'Customer 42' }));
+    await page.keyboard.press('Enter');
+    await tabTo(page.getByRole('button', { name: 'Add endpoint' }));
+    await tabTo(page.getByRole('link', { name: `${receiver.url}/ok` }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: `${receiver.url}/ok` }).waitFor();
+    for (const name of ['Disable', 'Edit', 'Reveal secret', 'Rotate secret', 'Send test event']) {
+      await tabTo(page.getByRole('button', { name, exact: true }));
+    }
+  }, 120_000);
+
+  it('closes an open form with Escape and gives the focus back to the button that opened it', async () => {
+    const page = await browser.newPage();
+    await signIn(page);
+    await page.goto(`${api.url}/dashboard/apps`);
+    const opener = page.getByRole('button', { name: 'New application' });
+    await opener.focus();
+    await page.keyboard.press('Enter');
+    await expect(hasFocus(page.getByLabel('Name'))).resolves.toBe(true);
+    await page.keyboard.press('Escape');
+    await page.getByLabel('Name').waitFor({ state: 'detached' });
+    await expect(hasFocus(opener)).resolves.toBe(true);
+
+    await page.goto(`${api.url}/dashboard/app/${appId}/endpoint/${endpointId}`);
+    for (const [open, field] of [
+      ['Edit', 'URL'],
+      ['Rotate secret', undefined],
+    ] as const) {
+      const button = page.getByRole('button', { name: open, exact: true });
+      await button.focus();
+      await page.keyboard.press('Enter');
+      if (field !== undefined) await page.getByLabel(field).focus();
+      else await page.getByRole('button', { name: 'Confirm rotation' }).focus();
+      await page.keyboard.press('Escape');
+      await button.waitFor();
+      await expect(hasFocus(button)).resolves.toBe(true);
+    }
+    await expect(page.getByRole('button', { name: 'Confirm rotation' }).count()).resolves.toBe(0);
+  }, 120_000);
+});
+
+describe('loading, empty and error states', () => {
+  it('shows a loading state on each page while its data is on the way', async () => {
+    const page = await browser.newPage();
+    await signIn(page);
+    const cases: [string, RegExp, string][] = [
+      ['/dashboard/', /\/api\/v1\/delivery\?/, 'Loading deliveries…'],
+      [
+        `/dashboard/app/${appId}/msg/${msgId}`,
+        new RegExp(`/api/v1/app/${appId}/msg/${msgId}$`),
+        'Loading the message…',
+      ],
+      ['/dashboard/apps', /\/api\/v1\/app\?limit=250&order=ascending$/, 'Loading applications…'],
+      [`/dashboard/app/${appId}`, new RegExp(`/api/v1/app/${appId}$`), 'Loading the application…'],
+      [
+        `/dashboard/app/${appId}/endpoint/${endpointId}`,
+        new RegExp(`/api/v1/app/${appId}/endpoint/${endpointId}$`),
+        'Loading the endpoint…',
+      ],
+      [
+        '/dashboard/event-types',
+        /\/api\/v1\/event-type\?.*with_content=true/,
+        'Loading event types…',
+      ],
+    ];
+    for (const [path, request, loading] of cases) {
+      // The page's request is held until its loading state has been seen, then let through.
+      const { promise: held, resolve: release } = Promise.withResolvers<undefined>();
+      await page.route(request, async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.goto(`${api.url}${path}`);
+      await page.getByRole('status').filter({ hasText: loading }).waitFor();
+      release(undefined);
+      await page.getByRole('status').filter({ hasText: loading }).waitFor({ state: 'detached' });
+      await page.unroute(request);
+    }
+  }, 120_000);
+
+  it('shows an error state that says what went wrong, with a way to try again', async () => {
+    const page = await browser.newPage();
+    await signIn(page);
+    const [noMsg, noApp, noEndpoint] = ['msg', 'app', 'ep'].map(
+      (p) => `${p}_01kzzzzzzzzzzzzzzzzzzzzzzz`,
+    );
+    const missing: [string, string, number][] = [
+      [`/dashboard/app/${appId}/msg/${noMsg}`, noMsg ?? '', 404],
+      [`/dashboard/app/${noApp}`, noApp ?? '', 404],
+      [`/dashboard/app/${appId}/endpoint/${noEndpoint}`, noEndpoint ?? '', 404],
+      ['/dashboard/?msgId=not-a-message-id', 'msg_id=not-a-message-id', 422],
+    ];
+    for (const [path, failing, status] of missing) {
+      // Every request of the page that names the missing thing fails, as it should.
+      browser.expectFailedRequest(failing, status);
+      await page.goto(`${api.url}${path}`);
+      const alert = page.getByRole('alert');
+      await alert.getByRole('button', { name: 'Try again' }).waitFor();
+      await expect(alert.textContent()).resolves.toMatch(
+        path.includes('msgId') ? /msg_id/ : /not found|no such|does not exist/i,
+      );
+    }
+    // Pages whose data cannot be missing: the network fails instead.
+    for (const [path, request] of [
+      ['/dashboard/apps', /\/api\/v1\/app\?limit=250&order=ascending$/],
+      ['/dashboard/event-types', /\/api\/v1\/event-type\?.*with_content=true/],
+    ] as const) {
+      browser.expectFailedRequest(
+        path === '/dashboard/apps' ? '/api/v1/app?' : '/api/v1/event-type?',
+        'aborted',
+      );
+      let aborted = true;
+      await page.route(request, (route) => (aborted ? route.abort() : route.continue()));
+      await page.goto(`${api.url}${path}`);
+      const alert = page.getByRole('alert');
+      await expect(alert.textContent()).resolves.toContain('Hookrail could not be reached');
+      aborted = false;
+      await alert.getByRole('button', { name: 'Try again' }).click();
+      await alert.waitFor({ state: 'detached' });
+      await page.unroute(request);
+    }
+  }, 120_000);
+
+  it('says so when there is nothing yet, on each page', async () => {
+    const empty = await api.newTenant('Newcomer');
+    const app = (await empty.client.post('/api/v1/app', { name: 'First customer' })).json<{
+      id: string;
+    }>().id;
+    const page = await browser.newPage();
+    await page.goto(`${api.url}/dashboard/`);
+    await page.getByLabel('Tenant API key').fill(empty.apiKey);
+    await page.keyboard.press('Enter');
+    await page.getByText('No messages have been sent yet.').waitFor();
+    await page.goto(`${api.url}/dashboard/event-types`);
+    await page.getByText('No event types have been declared yet.').waitFor();
+    await page.goto(`${api.url}/dashboard/app/${app}`);
+    await page.getByText('This application has no endpoints yet.').waitFor();
+    await page.getByText('Failure rate: –').waitFor();
+    const msg = (
+      await empty.client.post(`/api/v1/app/${app}/msg`, { eventType: 'hello', payload: {} })
+    ).json<{ id: string }>().id;
+    await page.goto(`${api.url}/dashboard/app/${app}/msg/${msg}`);
+    await page.getByText('No endpoint of this application received this message.').waitFor();
+    const endpoint = (
+      await empty.client.post(`/api/v1/app/${app}/endpoint`, { url: `${receiver.url}/quiet` })
+    ).json<{ id: string }>().id;
+    await page.goto(`${api.url}/dashboard/app/${app}/endpoint/${endpoint}`);
+    await page
+      .getByText(/No finished deliveries in the last 24 hours\. Last failure: none/)
+      .waitFor();
+    await page.getByText('Declare an event type first').waitFor();
+    const other = await api.newTenant('Nobody');
+    await page.goto(`${api.url}/dashboard/`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Tenant API key').fill(other.apiKey);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Delivery log' }).waitFor();
+    await page.goto(`${api.url}/dashboard/apps`);
+    await page.getByText('No applications yet').waitFor();
+  }, 120_000);
+});

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApi } from './support/api.ts';
 import { useTestEnv } from './support/env.ts';
 import type { HttpClient } from './support/http.ts';
+import { purgeDeleted } from './support/purge.ts';
 
 const env = useTestEnv();
 const api = useTestApi(env);
@@ -148,14 +149,20 @@ describe('applications', () => {
     expect(rest.done).toBe(true);
   });
 
-  it('deleting one removes its endpoints and their secrets', async () => {
+  it('deleting one hides its endpoints at once, and the purge then removes them and their secrets', async () => {
     const app = (await client.post('/api/v1/app', { name: 'With endpoints' })).json<App>();
-    await client.post(`/api/v1/app/${app.id}/endpoint`, { url: 'https://example.com/a' });
+    const ep = await client.post(`/api/v1/app/${app.id}/endpoint`, {
+      url: 'https://example.com/a',
+    });
+    const endpointId = ep.json<{ id: string }>().id;
     expect((await client.delete(`/api/v1/app/${app.id}`)).status).toBe(204);
+    expect((await client.get(`/api/v1/app/${app.id}/endpoint/${endpointId}`)).status).toBe(404);
+    expect((await purgeDeleted(env)).finished).toBeGreaterThanOrEqual(1);
     const { rows } = await env.sql.query(
-      'select count(*)::int as n from endpoints where app_id = $1',
-      [app.id],
+      `select (select count(*)::int from endpoints where app_id = $1) as endpoints,
+              (select count(*)::int from endpoint_secrets where endpoint_id = $2) as secrets`,
+      [app.id, endpointId],
     );
-    expect(rows[0]).toEqual({ n: 0 });
+    expect(rows[0]).toEqual({ endpoints: 0, secrets: 0 });
   });
 });

@@ -145,4 +145,30 @@ describe('claiming a delivery', () => {
     // Both requests are in the log, under the one attempt number they shared.
     expect(rows).toEqual([{ attempt_number: 1 }, { attempt_number: 1 }]);
   });
+
+  it('cancels, and does not hand out, a delivery whose application was deleted, in the same statement that claims the others', async () => {
+    const doomed = await newDelivery();
+    const live = await newDelivery();
+    await env.sql.query(
+      'update applications set deleted_at = now() where id = (select app_id from deliveries where id = $1)',
+      [doomed],
+    );
+    const claimed = await claimDeliveries(
+      database.db,
+      [
+        { deliveryId: doomed, attempt: 1 },
+        { deliveryId: live, attempt: 1 },
+      ],
+      60_000,
+    );
+    expect(claimed.map((c) => c.id)).toEqual([live]);
+    expect(await state(doomed)).toEqual({
+      status: 'canceled',
+      attempt_count: 0,
+      claim_token: null,
+    });
+    expect(
+      await claimDeliveries(database.db, [{ deliveryId: doomed, attempt: 1 }], 60_000),
+    ).toEqual([]);
+  });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { useTestApi } from './support/api.ts';
 import { useTestEnv } from './support/env.ts';
 import { HttpClient } from './support/http.ts';
+import { purgeDeleted } from './support/purge.ts';
 
 const env = useTestEnv();
 const api = useTestApi(env);
@@ -93,7 +94,7 @@ describe('the operator API', () => {
     expect(after.data.find((k) => k.id === extra.id)?.revokedAt).toEqual(expect.any(String));
   });
 
-  it('deletes a tenant: its keys stop working at once and its data is purged', async () => {
+  it('deletes a tenant: its keys stop working at once and its data is purged after', async () => {
     const tenant = await api.newTenant('Doomed');
     await tenant.client.post('/api/v1/app', { name: 'App', uid: 'doomed-app' });
     await tenant.client.post('/api/v1/event-type', { name: 'a.b', description: '' });
@@ -107,6 +108,9 @@ describe('the operator API', () => {
     const after = await tenant.client.get('/api/v1/app');
     expect(after.status).toBe(401);
     expect(after.json()).toMatchObject({ code: 'unauthorized' });
+    expect((await api.admin.get(`/api/v1/admin/tenants/${tenant.id}`)).status).toBe(404);
+    // The worker's housekeeping purges what it held.
+    expect((await purgeDeleted(env)).finished).toBeGreaterThanOrEqual(1);
     for (const table of [
       'api_keys',
       'applications',

@@ -187,6 +187,7 @@ describe('retention', () => {
       db: database.db,
       logger: createLogger({ name: 'test', level: 'silent' }),
       retention,
+      deletionBatch: 500,
     });
     await housekeeping();
     const kept = await other.client.get(

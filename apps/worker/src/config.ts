@@ -62,6 +62,7 @@ const workerEnv = z
       .prefault('30'),
     HOOKRAIL_RETENTION_DAYS: integer(1, 3650).default(30),
     HOOKRAIL_LOG_RETENTION_DAYS: integer(1, 3650).default(90),
+    HOOKRAIL_DELETION_BATCH: integer(1, 100_000).default(500),
   })
   .refine((env) => env.HOOKRAIL_LOG_RETENTION_DAYS >= env.HOOKRAIL_RETENTION_DAYS, {
     path: ['HOOKRAIL_LOG_RETENTION_DAYS'],
@@ -91,6 +92,7 @@ const workerEnv = z
       payloadDays: env.HOOKRAIL_RETENTION_DAYS,
       logDays: env.HOOKRAIL_LOG_RETENTION_DAYS,
     },
+    deletionBatch: env.HOOKRAIL_DELETION_BATCH,
   }));
 
 export interface WorkerConfig
@@ -136,6 +138,11 @@ export interface WorkerConfig
   leaseMarginMs: number;
   /** How long what was sent and what was logged are kept. */
   retention: RetentionConfig;
+  /**
+   * Rows each batch of the purge of a deleted tenant or application deletes (messages go with
+   * their deliveries and attempts), each batch its own short statement.
+   */
+  deletionBatch: number;
 }
 
 export interface RetentionConfig {

@@ -1,5 +1,10 @@
 export { loadWorkerConfig, type WorkerConfig } from './config.ts';
 export { startWorker, type RunningWorker, type StartWorkerOptions } from './start.ts';
 export { reencrypt } from './reencrypt.ts';
-export { createHousekeeping, type HousekeepingDeps } from './background/housekeeping.ts';
+export {
+  createHousekeeping,
+  type HousekeepingDeps,
+  type HousekeepingReport,
+} from './background/housekeeping.ts';
+export { runDeletions, type DeletionReport } from './background/deletion.ts';
 export { runRetention, type RetentionReport } from './background/retention.ts';

@@ -184,7 +184,12 @@ export async function startWorker(
     logger,
     intervalMs: config.reconcileIntervalMs,
     graceMs: Math.max(2000, 2 * config.reconcileIntervalMs),
-    housekeeping: createHousekeeping({ db: database.db, logger, retention: config.retention }),
+    housekeeping: createHousekeeping({
+      db: database.db,
+      logger,
+      retention: config.retention,
+      deletionBatch: config.deletionBatch,
+    }),
     housekeepingEveryMs: 60_000,
     metrics,
   });

@@ -30,4 +30,12 @@ describe('worker configuration', () => {
     );
     expect(loadWorkerConfig({ HOOKRAIL_RETENTION_DAYS: '7' }).retention.payloadDays).toBe(7);
   });
+
+  it('purges deleted tenants and applications 500 rows a batch unless told otherwise', () => {
+    expect(loadWorkerConfig({}).deletionBatch).toBe(500);
+    expect(loadWorkerConfig({ HOOKRAIL_DELETION_BATCH: '50' }).deletionBatch).toBe(50);
+    expect(() => loadWorkerConfig({ HOOKRAIL_DELETION_BATCH: '0' })).toThrow(
+      /HOOKRAIL_DELETION_BATCH/,
+    );
+  });
 });

@@ -49,3 +49,5 @@ export * from './queries/delivery-series.ts';
 export * from './queries/gauges.ts';
 export * from './queries/partitions.ts';
 export * from './queries/portal-settings.ts';
+export * from './queries/deletion.ts';
+export * from './queries/housekeeping-lock.ts';

@@ -23,6 +23,8 @@ export interface RouteSpec<
   /** OpenAPI operationId, Svix's where there is one. */
   operationId: string;
   summary: string;
+  /** What a caller should know beyond the summary (behaviour, timing). @defaultValue none */
+  description?: string;
   tag: string;
   /**
    * Who may call it: the operator's admin token, a tenant API key (`tenant`), or also an app

@@ -119,11 +119,17 @@ export function openApiDocument(
         },
       }),
       responses: responses(spec, components),
-      ...(spec.access === 'app' && {
-        description:
-          spec.sharedWithPortals === true || spec.ownSession === true
-            ? 'Also callable with an app portal token.'
-            : 'Also callable with an app portal token for the application in the path.',
+      ...((spec.description !== undefined || spec.access === 'app') && {
+        description: [
+          spec.description,
+          spec.access !== 'app'
+            ? undefined
+            : spec.sharedWithPortals === true || spec.ownSession === true
+              ? 'Also callable with an app portal token.'
+              : 'Also callable with an app portal token for the application in the path.',
+        ]
+          .filter((part) => part !== undefined)
+          .join(' '),
       }),
     };
     const path = openApiPath(spec);

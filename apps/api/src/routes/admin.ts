@@ -1,10 +1,10 @@
 import {
   createTenant,
-  deleteTenant,
   getTenant,
   issueApiKey,
   listApiKeys,
   listTenants,
+  markTenantDeleted,
   revokeApiKey,
   updateTenant,
   type Db,
@@ -122,13 +122,18 @@ export function adminRoutes(
       path: '/tenants/:tenant_id',
       operationId: 'hookrail.admin.delete-tenant',
       summary: 'Delete a tenant: its keys stop working at once and its data is purged',
+      description:
+        'Answers 204 at once, however much the tenant holds: from then on its API keys, portal ' +
+        'links, dashboard sessions and status stream connections are refused, and what it ' +
+        'still had to send is canceled. Its rows are purged in the background shortly after.',
       tag,
       access: 'admin',
       responses: { 204: null },
     },
     async ({ req, res }) => {
       const id = pathParam(req, 'tenant_id');
-      if (!isId('tenant', id) || !(await deleteTenant(db, id))) throw notFound('tenant');
+      // Marking is one row: the purge of what it holds is the worker's housekeeping.
+      if (!isId('tenant', id) || !(await markTenantDeleted(db, id))) throw notFound('tenant');
       await lookups.invalidate(id);
       credentialsRevoked(id);
       res.status(204).end();

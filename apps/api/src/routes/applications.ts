@@ -1,8 +1,8 @@
 import {
   createApplication,
-  deleteApplication,
   findApplication,
   listApplications,
+  markApplicationDeleted,
   updateApplication,
   type ApplicationWrite,
 } from '@hookrail/db';
@@ -20,7 +20,7 @@ import {
   applicationPatch,
   createApplicationQuery,
 } from '../schemas/applications.ts';
-import type { RouteDeps } from './deps.ts';
+import { queueAfterCommit, type RouteDeps } from './deps.ts';
 
 function written(result: ApplicationWrite) {
   if (!result.ok) throw conflict('Another application already has this uid.');
@@ -148,14 +148,25 @@ export function applicationRoutes(routes: RouteTable, deps: RouteDeps): void {
       path: '/app/:app_id',
       operationId: 'v1.application.delete',
       summary: 'Delete an application, its endpoints and messages',
+      description:
+        'Answers 204 at once, however long its history: from then on the application is gone ' +
+        'for every request (404), its uid is free for a new application, and what it still ' +
+        'had to send is canceled. Its endpoints, messages, deliveries and attempts are purged ' +
+        'in the background shortly after.',
       tag,
       access: 'tenant',
       loadApp: true,
       responses: { 204: null },
     },
     async ({ res, app }) => {
-      if (!(await deleteApplication(db, app.tenantId, app.id))) throw notFound('application');
+      // Marking is one row: the purge of what it holds is the worker's housekeeping.
+      if (!(await markApplicationDeleted(db, app.tenantId, app.id))) throw notFound('application');
       await deps.lookups.invalidate(app.tenantId);
+      // Status stream connections of this application's portal and stream tokens are checked
+      // again now on every instance (and refused), not at their next periodic check.
+      await queueAfterCommit(deps, [], { appId: app.id }, [
+        { tenantId: app.tenantId, type: 'credentials.changed', data: {} },
+      ]);
       res.status(204).end();
     },
   );

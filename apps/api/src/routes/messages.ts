@@ -125,10 +125,11 @@ export function messageRoutes(
             (body.payloadRetentionPeriod == null ? null : body.payloadRetentionPeriod * 24),
         })
         .catch((error: unknown) => {
-          // The application (or its tenant) was deleted since it was looked up.
+          // The application (or its tenant) was purged since it was looked up.
           if (pgErrorCode(error) === '23503') throw notFound('application');
           throw error;
         });
+      if (!created.ok && created.reason === 'application_deleted') throw notFound('application');
       if (!created.ok)
         throw conflict('A message with this eventId was already sent to this application.');
       res.status(202).json(messageOut(created.message, query.with_content));

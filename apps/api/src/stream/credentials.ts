@@ -1,4 +1,10 @@
-import { authenticateApiKey, findLiveApiKey, getTenant, type Db } from '@hookrail/db';
+import {
+  authenticateApiKey,
+  findApplication,
+  findLiveApiKey,
+  getTenant,
+  type Db,
+} from '@hookrail/db';
 import type { Id } from '@hookrail/ids';
 import type { IncomingMessage } from 'node:http';
 import { looksLikeJwt, type PortalTokens } from '../portal-tokens.ts';
@@ -25,10 +31,20 @@ export function credentialOf(req: IncomingMessage): string | undefined {
 /**
  * What a credential may watch, checked against Postgres now: a tenant API key (the tenant),
  * an app portal token or a stream token (one application, when it names one). Undefined when
- * it is unknown, revoked, expired, or its tenant is gone. Run again while the connection
- * lives, so that a revocation or an expiry ends it.
+ * it is unknown, revoked, expired, or its tenant or application is gone (deleted). Run again
+ * while the connection lives, so that a revocation, a deletion or an expiry ends it.
  */
 export async function authenticate(
+  deps: { db: Db; portalTokens: PortalTokens; streamTokens: StreamTokens },
+  token: string,
+): Promise<StreamScope | undefined> {
+  const scope = await credentialScope(deps, token);
+  if (scope?.appId === undefined) return scope;
+  const app = await findApplication(deps.db, scope.tenantId, scope.appId);
+  return app === undefined ? undefined : scope;
+}
+
+async function credentialScope(
   deps: { db: Db; portalTokens: PortalTokens; streamTokens: StreamTokens },
   token: string,
 ): Promise<StreamScope | undefined> {

@@ -21,7 +21,7 @@ export interface ReconcilerDeps {
   /** How long a delivery is due before it counts as missing from the queue. */
   graceMs: number;
   /** Periodic cleanup, run after a pass at most every `housekeepingEveryMs`. */
-  housekeeping: () => Promise<void>;
+  housekeeping: () => Promise<unknown>;
   housekeepingEveryMs: number;
   /** Counts what was queued again. @defaultValue none */
   metrics?: Metrics;

@@ -64,7 +64,7 @@ export async function revokeApiKey(
   return existing !== undefined;
 }
 
-/** The tenant a live key belongs to, or undefined for an unknown or revoked key. */
+/** The tenant a live key belongs to; undefined for an unknown or revoked key, or a deleted tenant. */
 export async function authenticateApiKey(
   db: DbOrTx,
   key: string,
@@ -73,7 +73,13 @@ export async function authenticateApiKey(
     .select({ tenantId: apiKeys.tenantId, keyId: apiKeys.id })
     .from(apiKeys)
     .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-    .where(and(eq(apiKeys.tokenHash, hashToken(key)), isNull(apiKeys.revokedAt)));
+    .where(
+      and(
+        eq(apiKeys.tokenHash, hashToken(key)),
+        isNull(apiKeys.revokedAt),
+        isNull(tenants.deletedAt),
+      ),
+    );
   return row;
 }
 
@@ -89,6 +95,6 @@ export async function findLiveApiKey(
     .select({ tenantId: apiKeys.tenantId, keyId: apiKeys.id, tenantName: tenants.name })
     .from(apiKeys)
     .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-    .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)));
+    .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt), isNull(tenants.deletedAt)));
   return row;
 }

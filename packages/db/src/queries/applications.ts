@@ -1,5 +1,5 @@
 import { isId, newId, type Id } from '@hookrail/ids';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import { isUniqueViolation } from '../errors.ts';
 import { applications, type ApplicationRow } from '../schema/index.ts';
@@ -19,11 +19,19 @@ export type ApplicationWrite =
 
 const uidConstraint = 'applications_tenant_uid_key';
 
-/** Scopes a lookup by id or by the tenant's uid; a string shaped like an id is an id. */
-function byRef(tenantId: Id<'tenant'>, ref: string) {
+/** The tenant's applications the API shows: not the system one, not deleted ones. */
+function visible(tenantId: Id<'tenant'>) {
   return and(
     eq(applications.tenantId, tenantId),
     eq(applications.system, false),
+    isNull(applications.deletedAt),
+  );
+}
+
+/** Scopes a lookup by id or by the tenant's uid; a string shaped like an id is an id. */
+function byRef(tenantId: Id<'tenant'>, ref: string) {
+  return and(
+    visible(tenantId),
     isId('application', ref) ? eq(applications.id, ref) : eq(applications.uid, ref),
   );
 }
@@ -59,7 +67,7 @@ export async function listApplications(
   const rows = await db
     .select()
     .from(applications)
-    .where(and(eq(applications.tenantId, tenantId), eq(applications.system, false), page.where))
+    .where(and(visible(tenantId), page.where))
     .orderBy(page.orderBy)
     .limit(page.limit);
   return page.page(rows, (row) => row.id);
@@ -76,38 +84,13 @@ export async function updateApplication(
     const [app] = await db
       .update(applications)
       .set({ ...fields, updatedAt: sql`now()` })
-      .where(
-        and(
-          eq(applications.tenantId, tenantId),
-          eq(applications.id, id),
-          eq(applications.system, false),
-        ),
-      )
+      .where(and(visible(tenantId), eq(applications.id, id)))
       .returning();
     return app === undefined ? undefined : { ok: true, app };
   } catch (error) {
     if (isUniqueViolation(error, uidConstraint)) return { ok: false, reason: 'uid_taken' };
     throw error;
   }
-}
-
-/** Deletes the application and, by cascade, its endpoints. False when there is none. */
-export async function deleteApplication(
-  db: DbOrTx,
-  tenantId: Id<'tenant'>,
-  id: Id<'application'>,
-): Promise<boolean> {
-  const deleted = await db
-    .delete(applications)
-    .where(
-      and(
-        eq(applications.tenantId, tenantId),
-        eq(applications.id, id),
-        eq(applications.system, false),
-      ),
-    )
-    .returning({ id: applications.id });
-  return deleted.length > 0;
 }
 
 /**

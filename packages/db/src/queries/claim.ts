@@ -74,7 +74,8 @@ interface ClaimRow extends Record<string, unknown> {
  * Claims attempt `attempt` of each delivery: compare-and-set from `pending` with
  * `attempt - 1` attempts made to `sending` with a lease, and loads what sending needs, in one
  * statement. A delivery already claimed, finished or canceled is simply not returned, so a
- * duplicate or stale job sends nothing.
+ * duplicate or stale job sends nothing. A delivery whose application or tenant is marked
+ * deleted is canceled instead of claimed (the purge deletes it later), and not returned.
  */
 export async function claimDeliveries(
   db: DbOrTx,
@@ -88,17 +89,27 @@ export async function claimDeliveries(
   );
   const result = await db.execute<ClaimRow>(sql`
     with wanted(id, attempt) as (values ${wanted}),
+    found as (
+      select d.id, w.attempt, (a.deleted_at is not null or t.deleted_at is not null) as gone
+        from wanted w
+        join ${deliveries} d on d.id = w.id and d.status = 'pending' and d.attempt_count = w.attempt - 1
+        join applications a on a.id = d.app_id
+        join tenants t on t.id = d.tenant_id
+    ),
     claimed as (
       update ${deliveries} d
-         set status = 'sending',
-             attempt_count = d.attempt_count + 1,
-             lease_until = now() + ${leaseMs} * interval '1 millisecond',
-             claim_token = md5(random()::text || clock_timestamp()::text),
+         set status = case when f.gone then 'canceled' else 'sending' end,
+             attempt_count = case when f.gone then d.attempt_count else d.attempt_count + 1 end,
+             next_attempt_at = case when f.gone then null else d.next_attempt_at end,
+             lease_until = case when f.gone then null
+                                else now() + ${leaseMs} * interval '1 millisecond' end,
+             claim_token = case when f.gone then null
+                                else md5(random()::text || clock_timestamp()::text) end,
              updated_at = now()
-        from wanted w
-       where d.id = w.id and d.status = 'pending' and d.attempt_count = w.attempt - 1
+        from found f
+       where d.id = f.id and d.status = 'pending' and d.attempt_count = f.attempt - 1
       returning d.id, d.tenant_id, d.app_id, d.message_id, d.endpoint_id, d.attempt_count, d.manual,
-                d.retry_task_id, d.claim_token
+                d.retry_task_id, d.claim_token, d.status
     )
     select c.*, m.event_type, m.event_id, m.payload, e.url, e.headers, e.disabled, e.uid as endpoint_uid,
            e.deleted_at is not null as deleted, e.consecutive_failures, e.failing_since,
@@ -111,7 +122,8 @@ export async function claimDeliveries(
       join messages m on m.id = c.message_id
       join endpoints e on e.id = c.endpoint_id
       join applications a on a.id = c.app_id
-      join tenants t on t.id = c.tenant_id`);
+      join tenants t on t.id = c.tenant_id
+     where c.status = 'sending'`);
   return result.rows.map((row) => ({
     id: row.id,
     tenantId: row.tenant_id,

@@ -1,5 +1,5 @@
 import type { Id } from '@hookrail/ids';
-import { and, arrayContains, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, arrayContains, eq, inArray, isNull, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import {
   applications,
@@ -82,6 +82,8 @@ export async function listDeliveryLog(
   const page = keyset(deliveries.id, request);
   const where: (SQL | undefined)[] = [
     eq(deliveries.tenantId, tenantId),
+    // A deleted application's deliveries are gone from the log at once, before their purge.
+    isNull(applications.deletedAt),
     request.appId === undefined ? undefined : eq(deliveries.appId, request.appId),
     request.endpointId === undefined ? undefined : eq(deliveries.endpointId, request.endpointId),
     request.statuses?.length ? inArray(deliveries.status, request.statuses) : undefined,

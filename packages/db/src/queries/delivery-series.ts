@@ -2,6 +2,7 @@ import { idFloor, type Id } from '@hookrail/ids';
 import { and, eq, gte, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import { deliveries } from '../schema/index.ts';
+import { notDeletedApplication } from './deletion.ts';
 
 /** What a series counts in one bucket: deliveries created in it, by their status now. */
 export interface SeriesBucket {
@@ -45,7 +46,10 @@ export async function deliverySeries(
     .where(
       and(
         eq(deliveries.tenantId, scope.tenantId),
-        scope.appId === undefined ? undefined : eq(deliveries.appId, scope.appId),
+        scope.appId === undefined
+          ? // Deleted applications' deliveries are not counted, from the deletion on.
+            notDeletedApplication(deliveries.appId, scope.tenantId)
+          : eq(deliveries.appId, scope.appId),
         scope.endpointId === undefined ? undefined : eq(deliveries.endpointId, scope.endpointId),
         gte(deliveries.id, idFloor('delivery', since)),
         lt(deliveries.id, idFloor('delivery', until)),

@@ -34,6 +34,8 @@ type Written = {
   id: Id<'message'>;
   /** [delivery id, endpoint id] pairs, in endpoint order. */
   deliveries: [Id<'delivery'>, Id<'endpoint'>][] | null;
+  /** Not written: its application or tenant is marked deleted. */
+  gone: boolean;
 };
 
 /**
@@ -42,10 +44,12 @@ type Written = {
  * returns they are durable, and a crash before leaves none of them. The receivers are chosen
  * by Postgres in the same statement, so an endpoint changed a moment ago is seen as it is now.
  * A message whose eventId its application already has is skipped (`duplicate_event_id`); so
- * is the later of two in `list` with the same one.
+ * is the later of two in `list` with the same one. A message whose application or tenant is
+ * marked deleted (a lookup cached a moment before the mark) is skipped too
+ * (`application_deleted`): nothing is written for it after the deletion was answered.
  *
  * Throws `DeliveryIdShortage` when a `receiversAtMost` was too low; any other error (an
- * application deleted meanwhile fails its foreign key) fails every message of the call.
+ * application purged meanwhile fails its foreign key) fails every message of the call.
  */
 export async function insertMessages(
   db: DbOrTx,
@@ -80,12 +84,18 @@ export async function insertMessages(
           id text, created_at timestamptz, tenant_id text, app_id text, event_type text,
           event_id text, channels text[], tags text[], payload text, deliver_at timestamptz,
           retention_hours int, delivery_ids text[])
+      ), gone as (
+        select input.id from input
+         where not exists (
+           select 1 from applications a join tenants t on t.id = a.tenant_id
+            where a.id = input.app_id and a.deleted_at is null and t.deleted_at is null)
       ), m as (
         insert into ${messages} (id, created_at, tenant_id, app_id, event_type, event_id,
           channels, tags, payload, deliver_at)
         select id, created_at, tenant_id, app_id, event_type, event_id, channels, tags, payload,
           deliver_at
         from input
+        where input.id not in (select id from gone)
         on conflict (app_id, event_id) do nothing
         returning id, tenant_id, app_id, event_type, channels, deliver_at, created_at
       ), targets as (
@@ -108,8 +118,11 @@ export async function insertMessages(
       )
       select m.id,
         (select json_agg(json_build_array(d.id, d.endpoint_id) order by d.endpoint_id)
-         from d where d.message_id = m.id) as deliveries
-      from m`);
+         from d where d.message_id = m.id) as deliveries,
+        false as gone
+      from m
+      union all
+      select gone.id, null, true from gone`);
   } catch (error) {
     // The only column left null by the statement is a delivery id it ran out of.
     if (isNotNullViolation(error, 'deliveries')) throw new DeliveryIdShortage({ cause: error });
@@ -119,6 +132,7 @@ export async function insertMessages(
   return list.map((input, i): MessageCreate => {
     const row = rows[i];
     const done = row && written.get(row.id);
+    if (done?.gone === true) return { ok: false, reason: 'application_deleted' };
     if (row === undefined || done === undefined) {
       return { ok: false, reason: 'duplicate_event_id' };
     }

@@ -43,7 +43,9 @@ export interface NewDelivery {
 export type MessageCreate =
   | { ok: true; message: MessageRow; deliveries: NewDelivery[] }
   /** The application already has a message with this eventId (409). */
-  | { ok: false; reason: 'duplicate_event_id' };
+  | { ok: false; reason: 'duplicate_event_id' }
+  /** The application or its tenant was deleted after it was looked up (404). */
+  | { ok: false; reason: 'application_deleted' };
 
 /**
 /** Whether a message of this type and these channels would reach any endpoint now. */

@@ -9,6 +9,7 @@ import {
   type TaskRow,
   type TaskStatus,
 } from '../schema/index.ts';
+import { notDeletedApplication } from './deletion.ts';
 import { keyset, type Page, type PageRequest } from './pagination.ts';
 
 export interface RetryScope {
@@ -30,7 +31,10 @@ function retryable(scope: RetryScope): SQL | undefined {
   return and(
     eq(deliveries.tenantId, scope.tenantId),
     eq(deliveries.status, 'failed'),
-    scope.appId === undefined ? undefined : eq(deliveries.appId, scope.appId),
+    // A tenant-wide task leaves deleted applications alone (their deliveries await the purge).
+    scope.appId === undefined
+      ? notDeletedApplication(deliveries.appId, scope.tenantId)
+      : eq(deliveries.appId, scope.appId),
     scope.endpointId === undefined ? undefined : eq(deliveries.endpointId, scope.endpointId),
     sql`${deliveries.id} >= ${idFloor('delivery', scope.since)}`,
     scope.until === undefined ? undefined : lt(deliveries.id, idFloor('delivery', scope.until)),

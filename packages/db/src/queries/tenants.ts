@@ -1,5 +1,5 @@
 import { newId, type Id } from '@hookrail/ids';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.ts';
 import { tenants, type ApiKeyRow, type TenantRow } from '../schema/index.ts';
 import { issueApiKey } from './api-keys.ts';
@@ -21,8 +21,12 @@ export async function createTenant(
   });
 }
 
+/** A tenant that is not deleted. */
 export async function getTenant(db: DbOrTx, id: Id<'tenant'>): Promise<TenantRow | undefined> {
-  const [row] = await db.select().from(tenants).where(eq(tenants.id, id));
+  const [row] = await db
+    .select()
+    .from(tenants)
+    .where(and(eq(tenants.id, id), isNull(tenants.deletedAt)));
   return row;
 }
 
@@ -31,19 +35,10 @@ export async function listTenants(db: DbOrTx, request: PageRequest): Promise<Pag
   const rows = await db
     .select()
     .from(tenants)
-    .where(page.where)
+    .where(and(isNull(tenants.deletedAt), page.where))
     .orderBy(page.orderBy)
     .limit(page.limit);
   return page.page(rows, (row) => row.id);
-}
-
-/**
- * Deletes a tenant and, through cascading foreign keys, everything it owns, in one statement:
- * its keys stop working when it commits, and a crash before that leaves the tenant whole.
- */
-export async function deleteTenant(db: DbOrTx, id: Id<'tenant'>): Promise<boolean> {
-  const deleted = await db.delete(tenants).where(eq(tenants.id, id)).returning({ id: tenants.id });
-  return deleted.length > 0;
 }
 
 export interface TenantSettings {
@@ -64,7 +59,7 @@ export async function updateTenant(
   const [row] = await db
     .update(tenants)
     .set({ ...change, updatedAt: sql`now()` })
-    .where(eq(tenants.id, id))
+    .where(and(eq(tenants.id, id), isNull(tenants.deletedAt)))
     .returning();
   return row;
 }

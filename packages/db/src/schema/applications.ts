@@ -1,9 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { createdAt, idOf, primaryId, updatedAt } from './columns.ts';
+import { createdAt, idOf, primaryId, timestamptz, updatedAt } from './columns.ts';
 import { tenantRef } from './tenants.ts';
 
-/** One customer of a tenant; `uid` is the tenant's own name for it, unique per tenant. */
+/**
+ * One customer of a tenant; `uid` is the tenant's own name for it, unique per tenant.
+ * Deleting one sets `deleted_at` and frees its `uid` at once (every read of applications
+ * filters on it, and its deliveries are canceled when claimed); the worker's housekeeping
+ * then purges its rows batch by batch and deletes this row last (`queries/deletion.ts`).
+ */
 export const applications = pgTable(
   'applications',
   {
@@ -21,6 +26,8 @@ export const applications = pgTable(
     system: boolean('system').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    /** When it was deleted: gone for every read, its rows waiting to be purged. */
+    deletedAt: timestamptz('deleted_at'),
   },
   (t) => [
     uniqueIndex('applications_tenant_uid_key').on(t.tenantId, t.uid),
@@ -28,6 +35,10 @@ export const applications = pgTable(
     uniqueIndex('applications_tenant_system_key')
       .on(t.tenantId)
       .where(sql`${t.system}`),
+    // The housekeeping's list of deleted applications still to purge (a handful of rows).
+    index('applications_deleted_idx')
+      .on(t.deletedAt)
+      .where(sql`${t.deletedAt} is not null`),
   ],
 );
 

@@ -1,7 +1,12 @@
 import { boolean, doublePrecision, integer, pgTable, text } from 'drizzle-orm/pg-core';
-import { createdAt, idOf, primaryId, updatedAt } from './columns.ts';
+import { createdAt, idOf, primaryId, timestamptz, updatedAt } from './columns.ts';
 
-/** A SaaS backend using Hookrail. Every other row belongs to exactly one tenant. */
+/**
+ * A SaaS backend using Hookrail. Every other row belongs to exactly one tenant. Deleting one
+ * sets `deleted_at`: its keys, tokens and sessions stop working at once (every read of
+ * tenants and keys filters on it) and its deliveries are canceled when claimed; the worker's
+ * housekeeping then purges its rows batch by batch and deletes this row last.
+ */
 export const tenants = pgTable('tenants', {
   id: primaryId('tenant'),
   name: text('name').notNull(),
@@ -18,6 +23,8 @@ export const tenants = pgTable('tenants', {
   ingestBurst: integer('ingest_burst'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
+  /** When it was deleted: gone for every read, its rows waiting to be purged. */
+  deletedAt: timestamptz('deleted_at'),
 });
 
 export type TenantRow = typeof tenants.$inferSelect;

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { request, withQuery, type LogLine, type Page } from '../api.ts';
 import { Empty, Failed, Loading } from '../components/states.tsx';
+import { RetryFailedDeliveries } from '../retry/retry-dialog.tsx';
 import { StatusBadge } from '../components/status.tsx';
 import { Time } from '../components/time.tsx';
 import { base, Link, messageHref, navigate } from '../router.tsx';
@@ -140,6 +141,7 @@ export function DeliveryLog(props: { search: URLSearchParams }) {
         <button type="button" className="secondary" onClick={() => first.reload()}>
           Refresh
         </button>
+        <RetryFailedDeliveries />
       </div>
       <LogFilterForm key={key} filters={filters} onApply={apply} />
       {body}

@@ -236,6 +236,73 @@ describe('the status stream beyond deliveries', () => {
     for (const client of [watcher, ofApp, ofOther]) client.close();
   });
 
+  it('ends every delivery a deletion or an expunge cancels with delivery.canceled, and only those', async () => {
+    const app = await newApp('canceled in bulk');
+    const other = await newApp('canceled elsewhere');
+    const endpointId = (
+      await tenant.client.post(`/api/v1/app/${app}/endpoint`, { url: `${receiver.url}/bulk` })
+    ).json<{ id: string }>().id;
+    await tenant.client.post(`/api/v1/app/${app}/endpoint`, { url: `${receiver.url}/stays` });
+    const watcher = await subscribe(await connect(tenant.apiKey), { appId: app });
+    const ofOther = await subscribe(await connect(await portalToken(other)));
+    const send = async (deliverAt?: string) =>
+      (
+        await tenant.client.post(`/api/v1/app/${app}/msg`, {
+          eventType: 'bulk.cancel',
+          payload: {},
+          ...(deliverAt !== undefined && { deliverAt }),
+        })
+      ).json<{ id: string }>().id;
+    // One delivered at once (to both endpoints); three held for an hour (pending).
+    const sent = await send();
+    await waitFor(
+      'the first message delivered twice',
+      () => watcher.events().filter((e) => e.type === 'delivery.succeeded').length === 2,
+    );
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const held = [await send(later), await send(later), await send(later)];
+
+    expect((await tenant.client.delete(`/api/v1/app/${app}/endpoint/${endpointId}`)).status).toBe(
+      204,
+    );
+    const canceled = () => watcher.events().filter((e) => e.type === 'delivery.canceled');
+    await waitFor('three cancellations', () => canceled().length === 3);
+    expect(canceled().map((e) => e.data?.msgId)).toEqual(expect.arrayContaining(held));
+    for (const event of canceled()) {
+      expect(event.data).toMatchObject({
+        appId: app,
+        endpointId,
+        deliveryId: expect.stringMatching(/^dlv_/),
+        eventType: 'bulk.cancel',
+        status: 'canceled',
+        reason: 'endpoint_deleted',
+      });
+    }
+    // The deletion's own event comes first; the succeeded delivery is not canceled.
+    const types = watcher.events().map((e) => e.type);
+    expect(types.indexOf('endpoint.deleted')).toBeLessThan(types.indexOf('delivery.canceled'));
+    expect(canceled().some((e) => e.data?.msgId === sent)).toBe(false);
+
+    // Expunging a held message cancels its delivery to the endpoint left.
+    const expunged = held[0] ?? '';
+    expect((await tenant.client.delete(`/api/v1/app/${app}/msg/${expunged}/content`)).status).toBe(
+      204,
+    );
+    await waitFor('the expunge cancellation', () => canceled().length === 4);
+    expect(canceled().at(-1)?.data).toMatchObject({
+      msgId: expunged,
+      status: 'canceled',
+      reason: 'message_expunged',
+    });
+    const { rows } = await env.sql.query<{ n: number }>(
+      "select count(*)::int as n from deliveries where app_id = $1 and status = 'canceled'",
+      [app],
+    );
+    expect(rows[0]?.n).toBe(4);
+    expect(ofOther.events()).toEqual([]);
+    for (const client of [watcher, ofOther]) client.close();
+  });
+
   it('names the attempt in attempt.started, and attempt.finished names the same one, the id the API shows', async () => {
     const app = await newApp('attempt ids');
     await tenant.client.post(`/api/v1/app/${app}/endpoint`, { url: `${receiver.url}/ids` });

@@ -70,3 +70,8 @@ export {
 } from './status-reader.ts';
 export { createQueueDepthProbe, type QueueDepth, type QueueDepthProbe } from './queue-depth.ts';
 export { taskProgress, type TaskFacts } from './task-progress.ts';
+export {
+  deliveriesCanceled,
+  type CanceledFacts,
+  type CancelReason,
+} from './deliveries-canceled.ts';

@@ -1,8 +1,9 @@
 import { expungeAttemptContent, expungeMessageContent } from '@hookrail/db';
 import { isId } from '@hookrail/ids';
+import { deliveriesCanceled } from '@hookrail/queue';
 import { notFound } from '../http/api-error.ts';
 import { pathParam, type RouteTable } from '../http/routes.ts';
-import type { RouteDeps } from './deps.ts';
+import { queueAfterCommit, type RouteDeps } from './deps.ts';
 import { requireMessage } from './lookups.ts';
 
 /**
@@ -26,7 +27,11 @@ export function expungeRoutes(routes: RouteTable, deps: RouteDeps): void {
     async ({ req, res, app }) => {
       const message = await requireMessage(db, app, pathParam(req, 'msg_id'));
       const scope = { tenantId: app.tenantId, appId: app.id };
-      if (!(await expungeMessageContent(db, scope, message.id))) throw notFound('message');
+      const expunged = await expungeMessageContent(db, scope, message.id);
+      if (expunged === undefined) throw notFound('message');
+      // The deliveries it canceled end on the status stream, in one pipelined call.
+      const events = deliveriesCanceled(expunged.canceled, 'message_expunged', Date.now());
+      await queueAfterCommit(deps, [], { msgId: message.id }, events);
       res.status(204).end();
     },
   );

@@ -1,34 +1,59 @@
 import { idFloor, newId, type Id } from '@hookrail/ids';
-import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import {
   deliveries,
   endpoints,
+  messages,
   type DeliveryRow,
   type DeliveryStatus,
   type EndpointRow,
 } from '../schema/index.ts';
 import { keyset, type Page, type PageRequest } from './pagination.ts';
 
+/** A delivery a bulk cancellation just canceled: what its `delivery.canceled` event names. */
+export interface CanceledDelivery {
+  id: Id<'delivery'>;
+  tenantId: Id<'tenant'>;
+  appId: Id<'application'>;
+  messageId: Id<'message'>;
+  endpointId: Id<'endpoint'>;
+  eventType: string;
+}
+
 /**
- * Cancels what an endpoint still had to send; called in the transaction that deletes it.
- * A delivery being sent right now finishes its request, but its result no longer changes it.
+ * Cancels the deliveries matching `where` that are in one of `statuses`, in one statement, and
+ * returns them (with their message's event type) for their `delivery.canceled` events. A
+ * delivery being sent right now finishes its request, but its result no longer changes it.
  */
+export async function cancelDeliveriesWhere(
+  db: DbOrTx,
+  where: SQL | undefined,
+  statuses: readonly DeliveryStatus[] = ['pending', 'sending'],
+): Promise<CanceledDelivery[]> {
+  return db
+    .update(deliveries)
+    .set({ status: 'canceled', nextAttemptAt: null, leaseUntil: null, updatedAt: sql`now()` })
+    .from(messages)
+    .where(
+      and(where, inArray(deliveries.status, [...statuses]), eq(messages.id, deliveries.messageId)),
+    )
+    .returning({
+      id: deliveries.id,
+      tenantId: deliveries.tenantId,
+      appId: deliveries.appId,
+      messageId: deliveries.messageId,
+      endpointId: deliveries.endpointId,
+      eventType: messages.eventType,
+    });
+}
+
+/** Cancels what an endpoint still had to send; called in the transaction that deletes it. */
 export async function cancelEndpointDeliveries(
   db: DbOrTx,
   endpointId: Id<'endpoint'>,
-): Promise<number> {
-  const canceled = await db
-    .update(deliveries)
-    .set({ status: 'canceled', nextAttemptAt: null, leaseUntil: null, updatedAt: sql`now()` })
-    .where(
-      and(
-        eq(deliveries.endpointId, endpointId),
-        inArray(deliveries.status, ['pending', 'sending']),
-      ),
-    )
-    .returning({ id: deliveries.id });
-  return canceled.length;
+): Promise<CanceledDelivery[]> {
+  return cancelDeliveriesWhere(db, eq(deliveries.endpointId, endpointId));
 }
 
 export type Resend =

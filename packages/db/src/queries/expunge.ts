@@ -2,18 +2,19 @@ import type { Id } from '@hookrail/ids';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../client.ts';
 import { attempts, deliveries, messages } from '../schema/index.ts';
+import { cancelDeliveriesWhere, type CanceledDelivery } from './deliveries.ts';
 
 /**
  * Deletes a message's content (Svix's expunge): the payload becomes `{}` and the message is
  * marked expunged, and what it still had to send is canceled, in one transaction, so the
- * content can never be sent again (resend refuses an expunged message). False when the
- * application has no such message.
+ * content can never be sent again (resend refuses an expunged message). Returns the deliveries
+ * it canceled, or undefined when the application has no such message.
  */
 export async function expungeMessageContent(
   db: Db,
   scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
   messageId: Id<'message'>,
-): Promise<boolean> {
+): Promise<{ canceled: CanceledDelivery[] } | undefined> {
   return db.transaction(async (tx) => {
     const [message] = await tx
       .select({ id: messages.id })
@@ -26,9 +27,8 @@ export async function expungeMessageContent(
         ),
       )
       .for('update');
-    if (message === undefined) return false;
-    await expungeMessages(tx, [messageId]);
-    return true;
+    if (message === undefined) return undefined;
+    return { canceled: await expungeMessages(tx, [messageId]) };
   });
 }
 
@@ -37,23 +37,22 @@ export async function expungeMessageContent(
  * `expunged_at` set (kept if already set), and what they still had to send canceled. A message
  * read afterwards shows `{}`; resend and retry tasks refuse it. Shared by the expunge route
  * and the retention purge, so that a purged message reads exactly like an expunged one.
+ * Returns the deliveries it canceled.
  */
-export async function expungeMessages(tx: Tx, ids: readonly Id<'message'>[]): Promise<void> {
-  if (ids.length === 0) return;
+export async function expungeMessages(
+  tx: Tx,
+  ids: readonly Id<'message'>[],
+): Promise<CanceledDelivery[]> {
+  if (ids.length === 0) return [];
   await tx
     .update(messages)
     .set({ payload: '{}', expungedAt: sql`coalesce(${messages.expungedAt}, now())` })
     .where(inArray(messages.id, [...ids]));
-  // A delivery being sent right now finishes its request; its result no longer changes it.
-  await tx
-    .update(deliveries)
-    .set({ status: 'canceled', nextAttemptAt: null, leaseUntil: null, updatedAt: sql`now()` })
-    .where(
-      and(
-        inArray(deliveries.messageId, [...ids]),
-        inArray(deliveries.status, ['pending', 'sending', 'failed']),
-      ),
-    );
+  return cancelDeliveriesWhere(tx, inArray(deliveries.messageId, [...ids]), [
+    'pending',
+    'sending',
+    'failed',
+  ]);
 }
 
 /** Deletes the response body recorded for one attempt. False when there is no such attempt. */

@@ -11,9 +11,10 @@ import {
   type EndpointWrite,
   type EndpointWriteOptions,
   type Announced,
+  type CanceledDelivery,
 } from '@hookrail/db';
 import { isId } from '@hookrail/ids';
-import { resetEndpointBreaker } from '@hookrail/queue';
+import { deliveriesCanceled, resetEndpointBreaker } from '@hookrail/queue';
 import type { SigningKey } from '@hookrail/signing';
 import { conflict, notFound } from '../../http/api-error.ts';
 import { listQuery } from '../../http/list-query.ts';
@@ -78,20 +79,26 @@ export function endpointCrudRoutes(routes: RouteTable, deps: RouteDeps, tag: str
 
   /**
    * Queues the operational webhooks a write raised, with its events for the status stream
-   * (appended first, in the same round trip), and passes the write on.
+   * (appended first, in the same round trip): the operational events, then a `delivery.canceled`
+   * for each delivery a deletion canceled. Passes the write on.
    */
-  async function after<T extends Announced | { ok: false }>(result: T): Promise<T> {
+  async function after<T extends (Announced & { canceled?: CanceledDelivery[] }) | { ok: false }>(
+    result: T,
+  ): Promise<T> {
     if ('followUps' in result) {
       const jobs = result.followUps.map((d) => ({
         deliveryId: d.id,
         endpointId: d.endpointId,
         attempt: 1,
       }));
-      const events = result.raised.map(({ tenantId, event }) => ({
-        tenantId,
-        type: event.type,
-        data: { ...event.data },
-      }));
+      const events = [
+        ...result.raised.map(({ tenantId, event }) => ({
+          tenantId,
+          type: event.type,
+          data: { ...event.data },
+        })),
+        ...deliveriesCanceled(result.canceled ?? [], 'endpoint_deleted', Date.now()),
+      ];
       await queueAfterCommit(deps, jobs, { event: 'endpoint' }, events);
     }
     return result;

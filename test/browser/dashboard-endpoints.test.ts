@@ -122,7 +122,6 @@ describe('the application and endpoint pages', () => {
       .getByRole('img', { name: /Deliveries per hour over the last 24 hours: 2 in all/ })
       .waitFor();
     await page.getByText('Failure rate: 50%').waitFor();
-    await browser.screenshot(page, 'application');
 
     // Disable, then enable again.
     await okRow.getByRole('link', { name: `${receiver.url}/hooks` }).click();
@@ -175,7 +174,6 @@ describe('the application and endpoint pages', () => {
     await expect(endpointOf(appId, endpointId)).resolves.toMatchObject({ rateLimit: 5 });
     const headers = await tenant.client.get(`/api/v1/app/${appId}/endpoint/${endpointId}/headers`);
     expect(headers.json()).toMatchObject({ headers: { 'X-Customer': '7' } });
-    await browser.screenshot(page, 'endpoint');
 
     // The failing endpoint's page names its last failure.
     await page.goto(`${api.url}/dashboard/app/${appId}/endpoint/${failing}`);

@@ -49,19 +49,25 @@ beforeAll(async () => {
     })
   ).json<{ id: string }>().id;
   await tenant.client.post(`/api/v1/app/${appId}/endpoint`, { url: `${receiver.url}/failing` });
-  const sent = await tenant.client.post(`/api/v1/app/${appId}/msg`, {
-    eventType: 'invoice.paid',
-    eventId: 'inv-1001-paid',
-    tags: ['vip'],
-    payload: { invoiceId: 'inv_1001', amountCents: 4200 },
-  });
-  msgId = sent.json<{ id: string }>().id;
-  await waitFor('both deliveries to end', async () => {
+  // A few messages, so that the log (and its screenshot) shows more than one row.
+  const send = async (eventType: string, eventId: string, payload: unknown) =>
+    (
+      await tenant.client.post(`/api/v1/app/${appId}/msg`, {
+        eventType,
+        eventId,
+        tags: ['vip'],
+        payload,
+      })
+    ).json<{ id: string }>().id;
+  await send('customer.updated', 'cus-42-updated', { customerId: 'cus_42', plan: 'pro' });
+  await send('invoice.paid', 'inv-1000-paid', { invoiceId: 'inv_1000', amountCents: 990 });
+  msgId = await send('invoice.paid', 'inv-1001-paid', { invoiceId: 'inv_1001', amountCents: 4200 });
+  await waitFor('every delivery to end', async () => {
     const { rows } = await env.sql.query<{ n: number }>(
-      "select count(*)::int as n from deliveries where message_id = $1 and status in ('succeeded', 'failed')",
-      [msgId],
+      "select count(*)::int as n from deliveries where app_id = $1 and status in ('succeeded', 'failed')",
+      [appId],
     );
-    return rows[0]?.n === 2;
+    return rows[0]?.n === 6;
   });
 });
 
@@ -101,7 +107,7 @@ const pages: { name: string; open: (page: Page) => Promise<void> }[] = [
     name: 'application',
     open: async (page) => {
       await page.goto(`${api.url}/dashboard/app/${appId}`);
-      await page.getByText('Failure rate: 50%').waitFor();
+      await page.getByText(/^Failure rate: 50%/).waitFor();
       await page.getByRole('img', { name: /Success rate over the last 24 hours: 0%/ }).waitFor();
     },
   },
@@ -109,7 +115,7 @@ const pages: { name: string; open: (page: Page) => Promise<void> }[] = [
     name: 'endpoint',
     open: async (page) => {
       await page.goto(`${api.url}/dashboard/app/${appId}/endpoint/${endpointId}`);
-      await page.getByText(/100% succeeded: 1 of 1 finished deliveries/).waitFor();
+      await page.getByText(/100% succeeded: 3 of 3 finished deliveries/).waitFor();
     },
   },
   {
@@ -139,10 +145,13 @@ describe('the dashboard’s quality bar', () => {
     await page.goto(`${api.url}/dashboard/`);
     await page.getByLabel('Tenant API key').waitFor();
     const found: Record<string, string[]> = { 'sign-in': await seriousViolations(page) };
+    await browser.screenshot(page, 'sign-in');
     await signIn(page);
     for (const { name, open } of pages) {
       await open(page);
       found[name] = await seriousViolations(page);
+      // The screenshots of the main pages, kept by each run (and in docs/screenshots).
+      await browser.screenshot(page, name);
     }
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map((name) => [name, []])));
   }, 120_000);

@@ -117,6 +117,9 @@ export interface ApiConfig extends BaseConfig, OutboundConfig, StreamConfig, Obs
   cacheTtlMs: number;
 }
 
+/** Every environment variable the API reads (the README's configuration reference lists each). */
+export const apiEnvVariables: readonly string[] = Object.keys(apiEnv.in.shape);
+
 export function loadApiConfig(env?: Record<string, string | undefined>): ApiConfig {
   return parseEnv(apiEnv, env);
 }

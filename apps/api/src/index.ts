@@ -1,3 +1,3 @@
 export { createApp, type AppDeps, type HookrailApp } from './app.ts';
-export { loadApiConfig, type ApiConfig } from './config.ts';
+export { apiEnvVariables, loadApiConfig, type ApiConfig } from './config.ts';
 export { startApi, type RunningApi, type StartApiOptions } from './start.ts';

@@ -1,14 +1,13 @@
 // `npm start`: migrations, then the API and the worker in one process, until SIGTERM.
-import { loadApiConfig, startApi } from '@hookrail/api';
+import { startApi } from '@hookrail/api';
 import { migrateWhenReachable } from '@hookrail/db';
 import { createLogger } from '@hookrail/logger';
 import { configOrExit, ensurePortFree, serve, waitingForPostgres } from '@hookrail/runtime';
 import { Metrics } from '@hookrail/telemetry';
-import { loadWorkerConfig, startWorker } from '@hookrail/worker';
+import { startWorker } from '@hookrail/worker';
+import { loadStandaloneConfig } from './config.ts';
 
-const [apiConfig, workerConfig] = configOrExit(
-  () => [loadApiConfig(), loadWorkerConfig()] as const,
-);
+const { api: apiConfig, worker: workerConfig } = configOrExit(() => loadStandaloneConfig());
 const logger = createLogger({ name: 'hookrail', level: apiConfig.logLevel });
 serve({
   logger,

@@ -152,6 +152,9 @@ export interface RetentionConfig {
   logDays: number;
 }
 
+/** Every environment variable the worker reads (the README's configuration reference lists each). */
+export const workerEnvVariables: readonly string[] = Object.keys(workerEnv.in.shape);
+
 export function loadWorkerConfig(env?: Record<string, string | undefined>): WorkerConfig {
   return parseEnv(workerEnv, env);
 }

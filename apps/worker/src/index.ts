@@ -1,4 +1,4 @@
-export { loadWorkerConfig, type WorkerConfig } from './config.ts';
+export { loadWorkerConfig, workerEnvVariables, type WorkerConfig } from './config.ts';
 export { startWorker, type RunningWorker, type StartWorkerOptions } from './start.ts';
 export { reencrypt } from './reencrypt.ts';
 export {

@@ -1,0 +1,1 @@
+export { loadStandaloneConfig, standaloneEnvVariables } from './config.ts';

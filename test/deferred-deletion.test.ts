@@ -14,6 +14,7 @@ import { useTestApi } from './support/api.ts';
 import { useTestEnv } from './support/env.ts';
 import { HttpClient } from './support/http.ts';
 import { useReceiver } from './support/receiver.ts';
+import { StreamClient, UpgradeRefused } from './support/stream-client.ts';
 import { waitFor } from './support/wait.ts';
 import { testWorkerConfig, useTestWorker } from './support/worker.ts';
 
@@ -170,7 +171,25 @@ describe('deleting an application', () => {
     });
     const keptBefore = await rowsOfApp(kept.id, kept.endpointIds);
 
+    // Its portal link and a status stream limited to it, open before the deletion.
+    const portal = await tenant.client.post(`/api/v1/auth/app-portal-access/${doomed.id}`, {});
+    const portalClient = new HttpClient(api.url, portal.json<{ token: string }>().token);
+    expect((await portalClient.get(`/api/v1/app/${doomed.id}`)).status).toBe(200);
+    const issued = await tenant.client.post('/api/v1/auth/stream-token', { appId: doomed.id });
+    const streamToken = issued.json<{ token: string }>().token;
+    const watching = await StreamClient.connect(api.url, streamToken);
+
     expect((await tenant.client.delete('/api/v1/app/doomed')).status).toBe(204);
+    expect((await portalClient.get(`/api/v1/app/${doomed.id}`)).status).toBe(401);
+    await waitFor('the stream limited to it to be closed', () => watching.closeCode === 4401);
+    const reopened = await StreamClient.connect(api.url, streamToken).then(
+      (client) => {
+        client.socket.terminate();
+        return 101;
+      },
+      (error: unknown) => (error instanceof UpgradeRefused ? error.status : 0),
+    );
+    expect(reopened).toBe(401);
     // Gone for every request at once, however large its history.
     expect((await tenant.client.get(`/api/v1/app/${doomed.id}`)).status).toBe(404);
     expect((await tenant.client.get('/api/v1/app/doomed')).status).toBe(404);

@@ -16,8 +16,8 @@ export function bearerToken(req: Request): string | undefined {
 /**
  * Tenant API: `Authorization: Bearer <api key>` (looked up by hash, through a cache that every
  * instance empties of a tenant when its keys change, so a revoked key or deleted tenant stops
- * working at once), or an app portal token, which limits the caller to one application
- * (routes enforce that). Without an Authorization header, the dashboard's session cookie (see
+ * working at once), or an app portal token, which limits the caller to one application (routes
+ * enforce that) and stops working when that application is deleted. Without an Authorization header, the dashboard's session cookie (see
  * session.ts).
  */
 export function tenantAuth(
@@ -35,11 +35,13 @@ export function tenantAuth(
     }
     if (looksLikeJwt(token)) {
       const claims = await portalTokens.verify(token);
-      // The tenant must still exist: deleting it ends its portal sessions too. Logout and
-      // expire-all are rows in Postgres, so a revoked token fails on every API instance.
+      // The tenant and the application must still exist: deleting either ends its portal
+      // sessions too. Logout and expire-all are rows in Postgres, so a revoked token fails on
+      // every API instance.
       if (
         claims === undefined ||
         (await lookups.tenant(claims.tenantId)) === undefined ||
+        (await lookups.application(claims.tenantId, claims.appId)) === undefined ||
         (await isPortalTokenRevoked(db, claims))
       ) {
         throw unauthorized('The app portal token is invalid, expired or revoked.');

@@ -127,6 +127,15 @@ const pages: { name: string; open: (page: Page) => Promise<void> }[] = [
     },
   },
   {
+    name: 'retry-dialog',
+    open: async (page) => {
+      await page.goto(`${api.url}/dashboard/`);
+      await page.getByRole('button', { name: 'Retry failed deliveries' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Retry failed deliveries' });
+      await dialog.getByText('3 failed deliveries will be retried.').waitFor();
+    },
+  },
+  {
     name: 'event-types',
     open: async (page) => {
       await page.goto(`${api.url}/dashboard/event-types`);
@@ -207,6 +216,7 @@ describe('the dashboard’s quality bar', () => {
     };
 
     // The log: its filters and its messages.
+    await tabTo(page.getByRole('button', { name: 'Retry failed deliveries' }));
     await tabTo(page.getByRole('button', { name: 'Apply' }));
     await tabTo(page.getByRole('link', { name: 'inv-1001-paid' }));
     await page.keyboard.press('Enter');
@@ -231,7 +241,7 @@ describe('the dashboard’s quality bar', () => {
     }
   }, 120_000);
 
-  it('closes an open form with Escape and gives the focus back to the button that opened it', async () => {
+  it('closes a dialog or an open form with Escape and gives the focus back to the button that opened it', async () => {
     const page = await browser.newPage();
     await signIn(page);
     await page.goto(`${api.url}/dashboard/apps`);
@@ -242,6 +252,17 @@ describe('the dashboard’s quality bar', () => {
     await page.keyboard.press('Escape');
     await page.getByLabel('Name').waitFor({ state: 'detached' });
     await expect(hasFocus(opener)).resolves.toBe(true);
+
+    // The log's "Retry failed deliveries" dialog.
+    await page.goto(`${api.url}/dashboard/`);
+    const retry = page.getByRole('button', { name: 'Retry failed deliveries' });
+    await retry.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Retry failed deliveries' });
+    await dialog.getByText('3 failed deliveries will be retried.').waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect(hasFocus(retry)).resolves.toBe(true);
 
     await page.goto(`${api.url}/dashboard/app/${appId}/endpoint/${endpointId}`);
     for (const [open, field] of [

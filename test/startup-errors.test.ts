@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { migrateDatabase } from '@hookrail/db';
+import { keyId, Vault } from '@hookrail/secrets';
 import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort } from './support/private-redis.ts';
@@ -132,6 +134,25 @@ describe('a process that cannot start', () => {
       await admin.query(`drop role if exists ${role}`);
       await admin.end();
     }
+  });
+
+  it('names HOOKRAIL_ENCRYPTION_KEY when the stored secrets were encrypted with another key', async () => {
+    const url = freshDatabase();
+    await migrateDatabase(url);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // As the first API of an installation whose key was another one left it.
+      const other = new Vault(Buffer.alloc(32, 7));
+      await client.query("insert into settings (name, value) values ('jwt_secret', $1)", [
+        other.seal(randomBytes(32)),
+      ]);
+    } finally {
+      await client.end();
+    }
+    const line = await failure(start('apps/api/src/main.ts', { DATABASE_URL: url }));
+    expect(line).toContain(`sealed with key ${keyId(Buffer.alloc(32, 7))}`);
+    expect(line).toContain('set HOOKRAIL_ENCRYPTION_KEY to the key they were encrypted with');
   });
 
   it.each(entryPoints)('%s stops at once on SIGTERM while waiting for Postgres', async (script) => {

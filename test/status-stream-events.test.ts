@@ -30,6 +30,16 @@ async function connect(token: string): Promise<StreamClient> {
   return StreamClient.connect(api.url, token);
 }
 
+/** The status of an upgrade with `token`: 101 when it opened (then closed at once), else the refusal's. */
+const upgradeStatus = (token: string) =>
+  connect(token).then(
+    (client) => {
+      client.close();
+      return 101;
+    },
+    (error: unknown) => (error instanceof UpgradeRefused ? error.status : 0),
+  );
+
 async function subscribe(client: StreamClient, filter: object = {}): Promise<StreamClient> {
   const before = client.messages.length;
   client.send({ type: 'subscribe', ...filter });
@@ -303,6 +313,29 @@ describe('the status stream beyond deliveries', () => {
     for (const client of [watcher, ofOther]) client.close();
   });
 
+  it("refuses a revoked app portal token's upgrade with 401, and closes its open sessions with 4401", async () => {
+    const app = await newApp('portal revocation');
+
+    // Logout ends the token used, and only it.
+    const loggingOut = await portalToken(app);
+    const staying = await portalToken(app);
+    const out = await subscribe(await connect(loggingOut));
+    const stays = await subscribe(await connect(staying));
+    const logout = await new HttpClient(api.url, loggingOut).post('/api/v1/auth/logout', {});
+    expect(logout.status).toBe(204);
+    expect(await out.waitForClose()).toBe(4401);
+    expect(await upgradeStatus(loggingOut)).toBe(401);
+    expect(stays.closeCode).toBeUndefined();
+    expect(await upgradeStatus(staying)).toBe(101);
+
+    // Expire-all ends every token of the application issued so far; a new one works.
+    const expiring = await tenant.client.post(`/api/v1/auth/app/${app}/expire-all`, {});
+    expect(expiring.status).toBe(204);
+    expect(await stays.waitForClose()).toBe(4401);
+    expect(await upgradeStatus(staying)).toBe(401);
+    expect(await upgradeStatus(await portalToken(app))).toBe(101);
+  });
+
   it('names the attempt in attempt.started, and attempt.finished names the same one, the id the API shows', async () => {
     const app = await newApp('attempt ids');
     await tenant.client.post(`/api/v1/app/${app}/endpoint`, { url: `${receiver.url}/ids` });
@@ -325,24 +358,16 @@ describe('the status stream beyond deliveries', () => {
 
   // Last: it leaves this address throttled for the rest of the window.
   it('refuses upgrades with 429 once an address has failed too often, counting REST failures with them; a valid key still opens', async () => {
-    const refused = (token: string) =>
-      connect(token).then(
-        (client) => {
-          client.close();
-          return 101;
-        },
-        (error: unknown) => (error instanceof UpgradeRefused ? error.status : 0),
-      );
     const statuses: number[] = [];
     // The allowance is 20 failures a window; half of them through REST.
-    for (let i = 0; i < 10; i++) statuses.push(await refused(`hrk_guess${i}`));
+    for (let i = 0; i < 10; i++) statuses.push(await upgradeStatus(`hrk_guess${i}`));
     for (let i = 0; i < 10; i++)
       statuses.push((await new HttpClient(api.url, `hrk_rest${i}`).get('/api/v1/app')).status);
     expect(statuses).toEqual(Array(20).fill(401));
-    expect(await refused('hrk_one-more')).toBe(429);
+    expect(await upgradeStatus('hrk_one-more')).toBe(429);
     expect((await new HttpClient(api.url, 'hrk_and-rest').get('/api/v1/app')).status).toBe(429);
     // Signed tokens cannot be guessed: their failures stay 401.
-    expect(await refused('eyJhbGciOiJIUzI1NiJ9.e30.c2ln')).toBe(401);
-    expect(await refused(tenant.apiKey)).toBe(101);
+    expect(await upgradeStatus('eyJhbGciOiJIUzI1NiJ9.e30.c2ln')).toBe(401);
+    expect(await upgradeStatus(tenant.apiKey)).toBe(101);
   });
 });

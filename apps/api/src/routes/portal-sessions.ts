@@ -4,7 +4,7 @@ import { forbidden } from '../http/api-error.ts';
 import type { RouteTable } from '../http/routes.ts';
 import { token } from '../schemas/common.ts';
 import { portalAccess, portalAccessOut } from './auth.ts';
-import type { RouteDeps } from './deps.ts';
+import { queueAfterCommit, type RouteDeps } from './deps.ts';
 
 const tag = 'Authentication';
 const week = 7 * 24 * 60 * 60;
@@ -34,6 +34,15 @@ const expireAllIn = z
 export function portalSessionRoutes(routes: RouteTable, deps: RouteDeps): void {
   const { db } = deps;
 
+  /**
+   * Status stream connections of the tenant check their credentials again now, on every API
+   * instance, so that a revoked token's connection is closed with 4401 at once.
+   */
+  const recheckStream = (tenantId: string) =>
+    queueAfterCommit(deps, [], { event: 'portal revocation' }, [
+      { tenantId, type: 'credentials.changed', data: {} },
+    ]);
+
   routes.add(
     {
       method: 'post',
@@ -55,6 +64,7 @@ export function portalSessionRoutes(routes: RouteTable, deps: RouteDeps): void {
         );
       }
       await revokePortalToken(db, auth.portal);
+      await recheckStream(auth.portal.tenantId);
       res.status(204).end();
     },
   );
@@ -77,6 +87,8 @@ export function portalSessionRoutes(routes: RouteTable, deps: RouteDeps): void {
         { tenantId: app.tenantId, appId: app.id },
         { sessionIds: body.sessionIds, delaySeconds: body.expiry ?? 0 },
       );
+      // A revocation with a delay is caught by the periodic check once it is in force.
+      if ((body.expiry ?? 0) === 0) await recheckStream(app.tenantId);
       res.status(204).end();
     },
   );

@@ -3,6 +3,7 @@ import {
   findApplication,
   findLiveApiKey,
   getTenant,
+  isPortalTokenRevoked,
   type Db,
 } from '@hookrail/db';
 import type { Id } from '@hookrail/ids';
@@ -58,8 +59,15 @@ async function credentialScope(
     if (key?.tenantId !== stream.tenantId) return undefined;
     return { tenantId: stream.tenantId, ...(stream.appId && { appId: stream.appId }) };
   }
+  // A portal token ends as it does for the REST API: with its tenant, or revoked by its
+  // session's logout or its application's expire-all.
   const portal = await deps.portalTokens.verify(token);
-  if (portal === undefined || (await getTenant(deps.db, portal.tenantId)) === undefined)
+  if (
+    portal === undefined ||
+    (await getTenant(deps.db, portal.tenantId)) === undefined ||
+    (await isPortalTokenRevoked(deps.db, portal))
+  ) {
     return undefined;
-  return portal;
+  }
+  return { tenantId: portal.tenantId, appId: portal.appId };
 }

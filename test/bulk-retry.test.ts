@@ -159,6 +159,26 @@ describe('bulk retry', () => {
     expect(await task(run.id)).toMatchObject({ delivered: 0, failedAgain: 3 });
   });
 
+  it('counts re-sent deliveries canceled before they end (their endpoint deleted) as not delivered', async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const appId = await failedDeliveries('/bulk-gone', 2);
+    receiver.answer((req) => (req.path === '/bulk-gone' ? 'hang' : { status: 200 }));
+    const run = (await client.post('/api/v1/bulk-retry', { scope: { appId }, since })).json<Task>();
+    // Both re-sent requests are being answered when the endpoint goes away.
+    await waitFor('2 requests held open', () => receiver.openRequests('/bulk-gone') === 2);
+    const endpoint = (await client.get(`/api/v1/app/${appId}/endpoint`)).json<{
+      data: { id: string }[];
+    }>().data[0]?.id;
+    expect((await client.delete(`/api/v1/app/${appId}/endpoint/${endpoint}`)).status).toBe(204);
+    expect(await settled(run.id)).toMatchObject({ queued: 2, delivered: 0, failedAgain: 2 });
+    // The answers that come afterwards change nothing, and count nothing more.
+    receiver.release(200);
+    await waitFor('the queue to drain', async () => (await pendingJobs(env)) === 0);
+    expect(await deliveryCount(appId, ['canceled'])).toBe(2);
+    expect(await task(run.id)).toMatchObject({ delivered: 0, failedAgain: 2 });
+    receiver.answer(() => ({ status: 200 }));
+  });
+
   it('keeps to its scope: one endpoint, the window, the event types', async () => {
     const before = new Date(Date.now() - 1000).toISOString();
     const appId = await failedDeliveries('/bulk-scope', 2, 'scope.one');

@@ -10,6 +10,7 @@ import {
   type EndpointRow,
 } from '../schema/index.ts';
 import { keyset, type Page, type PageRequest } from './pagination.ts';
+import { countCanceledRetries } from './tasks.ts';
 
 /** A delivery a bulk cancellation just canceled: what its `delivery.canceled` event names. */
 export interface CanceledDelivery {
@@ -25,13 +26,15 @@ export interface CanceledDelivery {
  * Cancels the deliveries matching `where` that are in one of `statuses`, in one statement, and
  * returns them (with their message's event type) for their `delivery.canceled` events. A
  * delivery being sent right now finishes its request, but its result no longer changes it.
+ * Those a retry task had re-queued count on the task as not delivered (`failed_again`), in
+ * the caller's transaction.
  */
 export async function cancelDeliveriesWhere(
   db: DbOrTx,
   where: SQL | undefined,
   statuses: readonly DeliveryStatus[] = ['pending', 'sending'],
 ): Promise<CanceledDelivery[]> {
-  return db
+  const canceled = await db
     .update(deliveries)
     .set({ status: 'canceled', nextAttemptAt: null, leaseUntil: null, updatedAt: sql`now()` })
     .from(messages)
@@ -45,7 +48,11 @@ export async function cancelDeliveriesWhere(
       messageId: deliveries.messageId,
       endpointId: deliveries.endpointId,
       eventType: messages.eventType,
+      retryTaskId: deliveries.retryTaskId,
     });
+  // Those a retry task had re-queued (and not yet seen end) count on it as not delivered.
+  await countCanceledRetries(db, canceled);
+  return canceled.map(({ retryTaskId: _, ...delivery }) => delivery);
 }
 
 /** Cancels what an endpoint still had to send; called in the transaction that deletes it. */

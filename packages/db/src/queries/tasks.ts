@@ -272,3 +272,23 @@ export async function countTaskOutcomes(
   }
   return counted;
 }
+
+/**
+ * Counts, as part of the transaction that canceled them (their endpoint deleted, their message
+ * expunged), the deliveries a retry task had re-queued and not yet seen end: they end here,
+ * not delivered. Their mark stays (a canceled delivery is never claimed, and only a resend,
+ * which clears the mark, makes it pending again), so none is counted twice.
+ */
+export async function countCanceledRetries(
+  tx: DbOrTx,
+  canceled: readonly { retryTaskId: Id<'task'> | null }[],
+): Promise<TaskRow[]> {
+  const byTask = new Map<Id<'task'>, number>();
+  for (const { retryTaskId } of canceled) {
+    if (retryTaskId !== null) byTask.set(retryTaskId, (byTask.get(retryTaskId) ?? 0) + 1);
+  }
+  return countTaskOutcomes(
+    tx,
+    [...byTask].map(([taskId, n]) => ({ taskId, delivered: 0, failedAgain: n })),
+  );
+}

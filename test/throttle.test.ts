@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestApi } from './support/api.ts';
-import { testEncryptionKey, useTestEnv } from './support/env.ts';
+import { redisOverrides, testEncryptionKey, useTestEnv } from './support/env.ts';
 import type { HttpClient } from './support/http.ts';
 import { runProcess, type RunningProcess } from './support/process.ts';
 import { useReceiver } from './support/receiver.ts';
@@ -21,6 +21,7 @@ beforeAll(async () => {
       HOOKRAIL_WORKER_CONCURRENCY: '20',
       HOOKRAIL_ALLOWED_NETWORKS: '127.0.0.0/8',
       HOOKRAIL_ENCRYPTION_KEY: testEncryptionKey,
+      ...redisOverrides(env),
     });
     workers.push(worker);
     await worker.waitFor(/worker ready/);

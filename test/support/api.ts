@@ -3,7 +3,7 @@ import { createLogger } from '@hookrail/logger';
 import type { Metrics } from '@hookrail/telemetry';
 import type { Writable } from 'node:stream';
 import { afterAll, beforeAll } from 'vitest';
-import { testEncryptionKey, type TestEnv } from './env.ts';
+import { redisOverrides, testEncryptionKey, type TestEnv } from './env.ts';
 import { HttpClient } from './http.ts';
 
 export const testAdminToken = 'test-admin-token-0123456789abcdef';
@@ -32,6 +32,7 @@ export function testApiConfig(env: TestEnv, overrides: Record<string, string> = 
     // Receivers in tests listen on loopback, which webhooks may not reach unless allowed.
     HOOKRAIL_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
     HOOKRAIL_ENCRYPTION_KEY: testEncryptionKey,
+    ...redisOverrides(env),
     ...overrides,
   });
 }

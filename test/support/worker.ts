@@ -9,7 +9,7 @@ import {
   type WorkerConfig,
 } from '@hookrail/worker';
 import { afterAll, beforeAll } from 'vitest';
-import { testEncryptionKey, type TestEnv } from './env.ts';
+import { redisOverrides, testEncryptionKey, type TestEnv } from './env.ts';
 
 export function testWorkerConfig(
   env: TestEnv,
@@ -24,6 +24,7 @@ export function testWorkerConfig(
     // Receivers in tests listen on loopback, which webhooks may not reach unless allowed.
     HOOKRAIL_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
     HOOKRAIL_ENCRYPTION_KEY: testEncryptionKey,
+    ...redisOverrides(env),
     ...overrides,
   });
 }

@@ -8,7 +8,7 @@ import {
   type AuthThrottle,
   type DeliveryQueue,
   type InvalidationChannel,
-  type Redis,
+  type RedisClient,
   type StatusPublisher,
   type TaskQueue,
 } from '@hookrail/queue';
@@ -61,7 +61,7 @@ import { asyncApiDocument } from './stream/asyncapi.ts';
 export interface AppDeps {
   db: Db;
   pingDatabase: () => Promise<void>;
-  redis: Redis;
+  redis: RedisClient;
   queue: DeliveryQueue;
   tasks: TaskQueue;
   logger: Logger;

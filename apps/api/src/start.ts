@@ -1,4 +1,4 @@
-import { listenError } from '@hookrail/config';
+import { listenError, redisTarget } from '@hookrail/config';
 import { clusterGauges, createDatabase } from '@hookrail/db';
 import { throttledWarnings, type Logger } from '@hookrail/logger';
 import { outboundGuard } from '@hookrail/outbound';
@@ -68,25 +68,31 @@ export async function startApi(
     applicationName: 'hookrail-api',
     onIdleError: (error) => warn('postgres', { err: error }, 'idle database connection lost'),
   });
+  const target = redisTarget(config);
   const onRedisError = (error: Error) => warn('redis', { err: error }, 'redis connection error');
-  const redis = createRedis({ url: config.redisUrl, role: 'probe', onError: onRedisError });
-  const producer = createRedis({ url: config.redisUrl, role: 'producer', onError: onRedisError });
+  const redis = createRedis({ ...target, role: 'probe', onError: onRedisError });
+  const producer = createRedis({ ...target, role: 'producer', onError: onRedisError });
   const status = createStatusPublisher({ connection: producer, settings: streamSettings(config) });
   const queue = createDeliveryQueue({
     connection: producer,
     prefix: config.redisPrefix,
+    partitions: config.queuePartitions,
     status,
     onError: onRedisError,
   });
   const tasks = createTaskQueue({ connection: producer, prefix: config.redisPrefix });
   const authThrottle = createAuthThrottle(redis, config.redisPrefix);
   const invalidations = createInvalidationChannel({
-    url: config.redisUrl,
+    ...target,
     prefix: config.redisPrefix,
     publisher: producer,
     onError: onRedisError,
   });
-  const depth = createQueueDepthProbe({ connection: redis, prefix: config.redisPrefix });
+  const depth = createQueueDepthProbe({
+    connection: redis,
+    prefix: config.redisPrefix,
+    partitions: config.queuePartitions,
+  });
   const closeRedis = async () => {
     await Promise.all([
       queue.close(),

@@ -1,4 +1,4 @@
-import { listenError } from '@hookrail/config';
+import { listenError, redisTarget } from '@hookrail/config';
 import { createDatabase } from '@hookrail/db';
 import { throttledWarnings, type Logger } from '@hookrail/logger';
 import { outboundGuard, type Resolver } from '@hookrail/outbound';
@@ -80,9 +80,10 @@ export async function startWorker(
     max: Math.min(20, Math.max(4, Math.ceil(config.concurrency / 5))),
     onIdleError: (error) => warn('postgres', { err: error }, 'idle database connection lost'),
   });
+  const target = redisTarget(config);
   const onRedisError = (error: Error) => warn('redis', { err: error }, 'redis connection error');
-  const producer = createRedis({ url: config.redisUrl, role: 'producer', onError: onRedisError });
-  const consumer = createRedis({ url: config.redisUrl, role: 'worker', onError: onRedisError });
+  const producer = createRedis({ ...target, role: 'producer', onError: onRedisError });
+  const consumer = createRedis({ ...target, role: 'worker', onError: onRedisError });
   const status = createStatusPublisher({
     connection: producer,
     settings: {
@@ -94,6 +95,7 @@ export async function startWorker(
   const queue = createDeliveryQueue({
     connection: producer,
     prefix: config.redisPrefix,
+    partitions: config.queuePartitions,
     status,
     onError: onRedisError,
   });
@@ -119,6 +121,7 @@ export async function startWorker(
   const worker = createDeliveryWorker({
     connection: consumer,
     prefix: config.redisPrefix,
+    partitions: config.queuePartitions,
     concurrency: config.concurrency,
     process: createDeliveryProcessor({
       status,

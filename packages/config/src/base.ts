@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import {
   booleanFlag,
+  commaList,
   duration,
+  hostPortList,
   integer,
   logLevel,
   networkList,
@@ -20,19 +22,13 @@ export const baseEnv = {
     'postgres://postgres@127.0.0.1:5432/hookrail',
   ),
   REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+  /** A Redis Cluster's nodes (some or all of them): when set, Redis is that cluster. */
+  REDIS_CLUSTER_NODES: hostPortList.optional(),
   HOOKRAIL_REDIS_PREFIX: redisPrefix.default('hookrail'),
+  HOOKRAIL_QUEUE_PARTITIONS: integer(1, 1024).default(1),
   HOOKRAIL_LOG_LEVEL: logLevel.default('info'),
   HOOKRAIL_ENCRYPTION_KEY: encryptionKey.optional(),
-  HOOKRAIL_PREVIOUS_ENCRYPTION_KEYS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(encryptionKey))
-    .prefault(''),
+  HOOKRAIL_PREVIOUS_ENCRYPTION_KEYS: commaList.pipe(z.array(encryptionKey)).prefault(''),
   HOOKRAIL_DATA_DIR: z.string().default('.hookrail'),
   HOOKRAIL_STARTUP_WAIT: duration.prefault('2m'),
 };
@@ -41,8 +37,16 @@ export const baseEnvSchema = z.object(baseEnv);
 
 export interface BaseConfig {
   databaseUrl: string;
+  /** One Redis server; with `redisClusterNodes`, only its user, password and scheme apply. */
   redisUrl: string;
+  /** The Redis Cluster to use, reached through these nodes; undefined: the server at `redisUrl`. */
+  redisClusterNodes: { host: string; port: number }[] | undefined;
   redisPrefix: string;
+  /**
+   * Partitions of the delivery queue, each under a hash tag of its own (see @hookrail/queue);
+   * every API and worker of a deployment must use the same number.
+   */
+  queuePartitions: number;
   logLevel: z.output<typeof logLevel>;
   /** Encryption of secrets at rest (see @hookrail/secrets). */
   secrets: { key: string | undefined; previousKeys: string[]; dataDir: string };
@@ -54,7 +58,9 @@ export function baseConfig(env: z.output<typeof baseEnvSchema>): BaseConfig {
   return {
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    redisClusterNodes: env.REDIS_CLUSTER_NODES,
     redisPrefix: env.HOOKRAIL_REDIS_PREFIX,
+    queuePartitions: env.HOOKRAIL_QUEUE_PARTITIONS,
     logLevel: env.HOOKRAIL_LOG_LEVEL,
     secrets: {
       key: env.HOOKRAIL_ENCRYPTION_KEY,
@@ -63,6 +69,14 @@ export function baseConfig(env: z.output<typeof baseEnvSchema>): BaseConfig {
     },
     startupWaitMs: env.HOOKRAIL_STARTUP_WAIT,
   };
+}
+
+/** Where Redis is, as `createRedis` (@hookrail/queue) takes it. */
+export function redisTarget(config: Pick<BaseConfig, 'redisUrl' | 'redisClusterNodes'>): {
+  url: string;
+  clusterNodes: { host: string; port: number }[] | undefined;
+} {
+  return { url: config.redisUrl, clusterNodes: config.redisClusterNodes };
 }
 
 /** Where webhooks may be sent: read by the API (to refuse URLs early) and the worker. */

@@ -48,12 +48,45 @@ export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trac
 });
 
 /**
- * The Redis key prefix. It is wrapped in a hash tag (`{prefix}`) wherever it is used, so all
- * of Hookrail's keys land in one Redis Cluster slot; braces inside it would break that.
+ * The Redis key prefix. It is wrapped in a hash tag (`{prefix}`, or `{prefix#k}` for the
+ * delivery queue's partitions) wherever it is used, so that the keys of each script share a
+ * Redis Cluster slot; braces (or a '#') inside it would break that.
  */
 export const redisPrefix = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, {
   error: 'must be 1-64 letters, digits, dots, dashes or underscores',
 });
+
+/** Comma-separated values, trimmed, empty ones dropped. */
+export const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean),
+);
+
+/**
+ * Comma-separated `host:port` pairs (`10.0.0.1:7000,10.0.0.2:7000`; `[::1]:7000` for IPv6), as
+ * a list of nodes.
+ */
+export const hostPortList = commaList.pipe(
+  z
+    .array(
+      z
+        .string()
+        .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {
+          error: 'must be host:port pairs separated by commas, e.g. 10.0.0.1:7000,10.0.0.2:7000',
+        })
+        .transform((pair) => {
+          const colon = pair.lastIndexOf(':');
+          return {
+            host: pair.slice(0, colon).replace(/^\[|\]$/g, ''),
+            port: Number(pair.slice(colon + 1)),
+          };
+        })
+        .refine(({ port }) => port >= 1 && port <= 65535, { error: 'ports are 1-65535' }),
+    )
+    .min(1, { error: 'must name at least one host:port' }),
+);
 
 const durationUnits: Record<string, number> = {
   ms: 1,
@@ -86,22 +119,14 @@ export function seconds(max: number) {
 }
 
 /** Comma-separated networks in CIDR form (`127.0.0.0/8,::1/128`); a bare address is one host. */
-export const networkList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((part) => part.trim())
-      .filter(Boolean),
-  )
-  .refine(
-    (networks) =>
-      networks.every((network) => {
-        const [address = '', bits] = network.split('/');
-        const family = isIP(address);
-        if (family === 0) return false;
-        if (bits === undefined) return true;
-        return /^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
-      }),
-    { error: 'must be comma-separated networks such as 10.0.0.0/8,127.0.0.1/32,::1/128' },
-  );
+export const networkList = commaList.refine(
+  (networks) =>
+    networks.every((network) => {
+      const [address = '', bits] = network.split('/');
+      const family = isIP(address);
+      if (family === 0) return false;
+      if (bits === undefined) return true;
+      return /^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+    }),
+  { error: 'must be comma-separated networks such as 10.0.0.0/8,127.0.0.1/32,::1/128' },
+);

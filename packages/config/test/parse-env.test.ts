@@ -38,3 +38,26 @@ describe('parseEnv', () => {
     expect(parseEnv(schema, { MAX: '4096' }).MAX).toBe(4096);
   });
 });
+
+describe('REDIS_CLUSTER_NODES', () => {
+  it('reads host:port pairs, IPv6 in brackets, into nodes', () => {
+    const env = parseEnv(schema, { REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001,[::1]:7002' });
+    expect(env.REDIS_CLUSTER_NODES).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+  });
+
+  it('is unset by default, and a pair without a port is refused by name', () => {
+    expect(parseEnv(schema, {}).REDIS_CLUSTER_NODES).toBeUndefined();
+    let error: unknown;
+    try {
+      parseEnv(schema, { REDIS_CLUSTER_NODES: '10.0.0.1:7000,redis-b' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems[0]).toMatch(/^REDIS_CLUSTER_NODES\b.*host:port/);
+  });
+});

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { redisKey } from './redis.ts';
+import { redisKey, type RedisClient } from './redis.ts';
 
 /**
  * Counts failed authentications per client address in Redis, so that every API instance
@@ -54,7 +53,7 @@ export interface AuthThrottle {
 }
 
 export function createAuthThrottle(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   settings: AuthThrottleSettings = defaultAuthThrottleSettings,
 ): AuthThrottle {

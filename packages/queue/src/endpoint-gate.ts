@@ -1,5 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
-import { redisKey } from './redis.ts';
+import type { ChainableCommander } from 'ioredis';
+import { redisKey, type RedisClient } from './redis.ts';
 
 /**
  * Per-endpoint admission, shared by every worker process through Redis. One Lua script per
@@ -228,7 +228,7 @@ async function replies(pipeline: ChainableCommander): Promise<unknown[]> {
 }
 
 export function createEndpointGate(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   settings: GateSettings,
 ): EndpointGate {
@@ -299,7 +299,7 @@ export function createEndpointGate(
  * its next delivery goes at once instead of waiting for a probe.
  */
 export async function resetEndpointBreaker(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   endpointId: string,
 ): Promise<void> {

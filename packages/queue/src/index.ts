@@ -1,11 +1,17 @@
 export {
+  createNodeConnection,
   createRedis,
   hashTag,
   redisKey,
   waitUntilReady,
+  type RedisClient,
   type RedisConnectionOptions,
+  type RedisNode,
   type RedisRole,
+  type RedisTarget,
 } from './redis.ts';
+export { partitionIndexes, partitionOf, partitionTag } from './partitions.ts';
+export { boundedClose, closeTimeoutMs } from './bounded-close.ts';
 export { deliverJobId, jobs, type DeliverJob, type RunTaskJob } from './catalog.ts';
 export {
   createDeliveryQueue,

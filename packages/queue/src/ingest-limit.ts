@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { redisKey } from './redis.ts';
+import { redisKey, type RedisClient } from './redis.ts';
 
 /**
  * A per-tenant ingest limit, shared by every API instance: GCRA over one key per tenant,
@@ -67,7 +66,7 @@ declare module 'ioredis' {
  * Redis outage costs ingest nothing but the check.
  */
 export function createIngestLimiter(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   settings: Partial<IngestLimiterSettings> = {},
 ): IngestLimiter {

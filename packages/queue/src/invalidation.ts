@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
-import { redisKey } from './redis.ts';
+import type { Redis } from 'ioredis';
+import { createNodeConnection, redisKey, type RedisClient, type RedisTarget } from './redis.ts';
 
 /**
  * How API instances tell each other that cached rows changed: a Redis pub/sub channel carrying
@@ -25,11 +25,10 @@ export interface InvalidationChannel {
   close(): Promise<void>;
 }
 
-export interface InvalidationChannelOptions {
-  url: string;
+export interface InvalidationChannelOptions extends RedisTarget {
   prefix: string;
   /** Publishes on this connection (a producer's): a subscriber connection cannot. */
-  publisher: Redis;
+  publisher: RedisClient;
   onError?: (error: Error) => void;
 }
 
@@ -42,35 +41,46 @@ export function createInvalidationChannel(
   const reset = () => {
     for (const listener of resetListeners) listener();
   };
-  // Resubscribed by hand on every 'ready', so that `live` turns true only once it stands.
-  const subscriber = new Redis(options.url, {
-    autoResubscribe: false,
-    maxRetriesPerRequest: null,
-    connectTimeout: 5000,
-    retryStrategy: (times) => Math.min(100 * 2 ** times, 2000),
-  });
   let live = false;
   let closed = false;
-  subscriber.on('error', (error: Error) => options.onError?.(error));
-  subscriber.on('ready', () => {
-    subscriber.subscribe(channel).then(
-      () => {
-        if (closed) return;
-        live = true;
-        reset();
-      },
-      (error: unknown) =>
-        options.onError?.(error instanceof Error ? error : new Error(String(error))),
-    );
-  });
-  subscriber.on('close', () => {
-    if (live) reset();
-    live = false;
-  });
-  subscriber.on('message', (from: string, scope: string) => {
-    if (from !== channel) return;
-    for (const listener of invalidateListeners) listener(scope);
-  });
+  let subscriber: Redis;
+  // In a cluster, a node that stays away is given up after a few tries for the next one: a
+  // message published on any node reaches every node's subscribers.
+  const cluster = (options.clusterNodes?.length ?? 0) > 1;
+  const subscribe = (node: number) => {
+    // Resubscribed by hand on every 'ready', so that `live` turns true only once it stands.
+    subscriber = createNodeConnection(options, node, {
+      autoResubscribe: false,
+      maxRetriesPerRequest: null,
+      connectTimeout: 5000,
+      retryStrategy: (times) => (cluster && times > 3 ? null : Math.min(100 * 2 ** times, 2000)),
+    });
+    const current = subscriber;
+    current.on('error', (error: Error) => options.onError?.(error));
+    current.on('ready', () => {
+      current.subscribe(channel).then(
+        () => {
+          if (closed) return;
+          live = true;
+          reset();
+        },
+        (error: unknown) =>
+          options.onError?.(error instanceof Error ? error : new Error(String(error))),
+      );
+    });
+    current.on('close', () => {
+      if (live) reset();
+      live = false;
+    });
+    current.on('end', () => {
+      if (!closed) subscribe(node + 1);
+    });
+    current.on('message', (from: string, scope: string) => {
+      if (from !== channel) return;
+      for (const listener of invalidateListeners) listener(scope);
+    });
+  };
+  subscribe(0);
   return {
     get live() {
       return live;

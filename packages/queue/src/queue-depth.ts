@@ -1,12 +1,16 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { boundedClose } from './bounded-close.ts';
 import { jobs } from './catalog.ts';
-import { hashTag } from './redis.ts';
+import { partitionIndexes, partitionTag } from './partitions.ts';
+import type { RedisClient } from './redis.ts';
 
 export type QueueDepth = Record<'waiting' | 'delayed' | 'active' | 'prioritized', number>;
 
 export interface QueueDepthProbe {
-  /** Jobs in the deliver queue by state, in one round trip; fails at once without Redis. */
+  /**
+   * Jobs in the deliver queue by state, summed over its partitions: one round trip per
+   * partition, at once; fails at once without Redis.
+   */
   read(): Promise<QueueDepth>;
   close(): Promise<void>;
 }
@@ -17,27 +21,39 @@ export interface QueueDepthProbe {
  * growing `waiting` is the sign of too few workers, not `delayed`.
  */
 export function createQueueDepthProbe(options: {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
+  /** How many partitions the `deliver` queue has. @defaultValue 1 */
+  partitions?: number;
 }): QueueDepthProbe {
-  let queue: Queue | undefined;
+  let queues: Queue[] | undefined;
   return {
     async read() {
       if (options.connection.status !== 'ready') throw new Error('Redis is not connected');
-      queue ??= new Queue(jobs.deliver.queue, {
-        connection: options.connection,
-        prefix: hashTag(options.prefix),
-      });
-      const counts = await queue.getJobCounts('wait', 'delayed', 'active', 'prioritized');
+      queues ??= partitionIndexes(options.partitions ?? 1).map(
+        (index) =>
+          new Queue(jobs.deliver.queue, {
+            connection: options.connection,
+            prefix: partitionTag(options.prefix, index),
+          }),
+      );
+      const counts = await Promise.all(
+        queues.map((queue) => queue.getJobCounts('wait', 'delayed', 'active', 'prioritized')),
+      );
+      const sum = (state: string) => counts.reduce((total, c) => total + (c[state] ?? 0), 0);
       return {
-        waiting: counts.wait ?? 0,
-        delayed: counts.delayed ?? 0,
-        active: counts.active ?? 0,
-        prioritized: counts.prioritized ?? 0,
+        waiting: sum('wait'),
+        delayed: sum('delayed'),
+        active: sum('active'),
+        prioritized: sum('prioritized'),
       };
     },
     async close() {
-      await queue?.close();
+      await Promise.all(
+        (queues ?? []).map((queue) =>
+          boundedClose(queue.close(), () => void queue.disconnect().catch(() => undefined)),
+        ),
+      );
     },
   };
 }

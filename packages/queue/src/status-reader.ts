@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { redisKey } from './redis.ts';
+import { redisKey, type RedisClient } from './redis.ts';
 import { parseStatusEntry, statusStreamKey, type StatusEvent } from './status-stream.ts';
 
 /**
@@ -54,9 +53,9 @@ export function isStreamId(value: string): boolean {
 
 export interface StatusReaderOptions {
   /** A connection for the blocking read alone (`role: 'worker'`: it waits out Redis outages). */
-  blocking: Redis;
+  blocking: RedisClient;
   /** A connection for short queries (ranges, the stream's state). */
-  query: Redis;
+  query: RedisClient;
   prefix: string;
   /** Receives each tenant's new events, in order, as they are read. */
   onEvents: (tenantId: string, events: StatusEvent[]) => void;

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { redisKey } from './redis.ts';
+import { redisKey, type RedisClient } from './redis.ts';
 
 /**
  * Every kind of event on the status stream. Delivery events follow one delivery (a message to
@@ -179,7 +178,7 @@ const maxInFlight = 64;
  * pipeline per turn instead of one per delivery.
  */
 export function createStatusPublisher(options: {
-  connection: Redis;
+  connection: RedisClient;
   settings: StatusStreamSettings;
   now?: () => number;
 }): StatusPublisher {

@@ -1,8 +1,8 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { boundedClose } from './bounded-close.ts';
 import { jobs } from './catalog.ts';
 import { QueueUnavailableError } from './delivery-queue.ts';
-import { hashTag } from './redis.ts';
+import { hashTag, type RedisClient } from './redis.ts';
 
 export interface TaskQueue {
   /** Queues the run of a task; its id is the job id, so starting it twice runs it once. */
@@ -10,7 +10,7 @@ export interface TaskQueue {
   close(): Promise<void>;
 }
 
-export function createTaskQueue(options: { connection: Redis; prefix: string }): TaskQueue {
+export function createTaskQueue(options: { connection: RedisClient; prefix: string }): TaskQueue {
   let queue: Queue | undefined;
   return {
     async start(taskId) {
@@ -22,7 +22,9 @@ export function createTaskQueue(options: { connection: Redis; prefix: string }):
       await queue.add('run-task', { taskId }, { ...jobs.runTask.options, jobId: taskId });
     },
     async close() {
-      await queue?.close();
+      const current = queue;
+      if (current === undefined) return;
+      await boundedClose(current.close(), () => void current.disconnect().catch(() => undefined));
     },
   };
 }
@@ -34,7 +36,7 @@ export interface TaskWorker {
 /** Runs retry tasks, two at a time per process. */
 export function startTaskWorker(options: {
   /** A connection that waits while Redis is away. */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   runTask: (taskId: string) => Promise<void>;
   onError?: (error: Error) => void;
@@ -47,5 +49,8 @@ export function startTaskWorker(options: {
     { connection: options.connection, prefix: hashTag(options.prefix), concurrency: 2 },
   );
   worker.on('error', (error: Error) => options.onError?.(error));
-  return { close: () => worker.close() };
+  return {
+    close: () =>
+      boundedClose(worker.close(), () => void worker.disconnect().catch(() => undefined)),
+  };
 }

@@ -1,5 +1,6 @@
 import { newId } from '@hookrail/ids';
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import {
   compareStreamIds,
@@ -8,12 +9,12 @@ import {
   createStatusPublisher,
   parseStatusEntry,
   statusStreamKey,
-  type Redis,
+  type RedisClient,
   type StatusStreamSettings,
   waitUntilReady,
 } from '../src/index.ts';
 
-let redis: Redis;
+let redis: RedisClient;
 let monitor: Redis | undefined;
 const closers: (() => Promise<void>)[] = [];
 
@@ -55,7 +56,7 @@ describe('the status stream producer', () => {
     await queue.enqueue([job]); // the queue exists, so what follows is only the pipeline
 
     // MONITOR lists commands in the order Redis ran them; a pipeline's commands run back to back.
-    monitor = await redis.duplicate().monitor();
+    monitor = await new Redis(inject('redisUrl')).monitor();
     const seen: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (args.some((arg) => arg.includes(s.prefix))) seen.push(args[0]?.toLowerCase() ?? '');

@@ -6,7 +6,7 @@ import {
   taskProgress,
   type DeliveryQueue,
   type NewStatusEvent,
-  type Redis,
+  type RedisClient,
   type ScheduledJob,
   type TaskQueue,
 } from '@hookrail/queue';
@@ -25,7 +25,7 @@ export interface RouteDeps {
   portalTokens: PortalTokens;
   publicUrl: string;
   /** For resetting an endpoint's circuit breaker when it is re-enabled. */
-  redis: Redis;
+  redis: RedisClient;
   redisPrefix: string;
   /** Refuses endpoint URLs that webhooks may not reach. */
   guard: OutboundGuard;

@@ -1,10 +1,10 @@
-import type { Redis } from '@hookrail/queue';
+import type { RedisClient } from '@hookrail/queue';
 import { z } from 'zod';
 import type { RouteTable } from '../http/routes.ts';
 
 export interface HealthDeps {
   pingDatabase: () => Promise<void>;
-  redis: Redis;
+  redis: RedisClient;
 }
 
 const checkTimeoutMs = 2000;

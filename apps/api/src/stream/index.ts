@@ -1,6 +1,12 @@
+import { redisTarget } from '@hookrail/config';
 import type { Db } from '@hookrail/db';
 import { throttledWarnings, type Logger } from '@hookrail/logger';
-import { createRedis, createStatusReader, type AuthThrottle, type Redis } from '@hookrail/queue';
+import {
+  createRedis,
+  createStatusReader,
+  type AuthThrottle,
+  type RedisClient,
+} from '@hookrail/queue';
 import type { Server } from 'node:http';
 import type { ApiConfig } from '../config.ts';
 import type { PortalTokens } from '../portal-tokens.ts';
@@ -20,7 +26,7 @@ export function startStatusStream(
     config: ApiConfig;
     db: Db;
     /** For short queries (ranges, the stream's state); the blocking read gets its own. */
-    query: Redis;
+    query: RedisClient;
     portalTokens: PortalTokens;
     streamTokens: StreamTokens;
     /** The REST API's throttle: failures over WebSocket and REST count together. */
@@ -31,7 +37,7 @@ export function startStatusStream(
   const { config, logger } = deps;
   const warn = throttledWarnings(logger);
   const blocking = createRedis({
-    url: config.redisUrl,
+    ...redisTarget(config),
     role: 'worker',
     onError: (error) => warn('redis', { err: error }, 'redis connection error (status stream)'),
   });

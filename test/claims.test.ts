@@ -1,6 +1,8 @@
 import {
+  cancelEndpointDeliveries,
   claimDeliveries,
   createDatabase,
+  createTask,
   recordResults,
   releaseExpiredLeases,
   type ClaimedDelivery,
@@ -170,5 +172,63 @@ describe('claiming a delivery', () => {
     expect(
       await claimDeliveries(database.db, [{ deliveryId: doomed, attempt: 1 }], 60_000),
     ).toEqual([]);
+  });
+
+  describe('a delivery a retry task re-queued', () => {
+    /** Marks `id` as re-queued by a new running task over its application; returns the task. */
+    async function owedToTask(id: Id<'delivery'>) {
+      const { rows } = await env.sql.query<{
+        tenant_id: Id<'tenant'>;
+        app_id: Id<'application'>;
+        endpoint_id: Id<'endpoint'>;
+      }>('select tenant_id, app_id, endpoint_id from deliveries where id = $1', [id]);
+      const row = rows[0];
+      if (row === undefined) throw new Error('no delivery');
+      const task = await createTask(
+        database.db,
+        'bulk-retry',
+        { tenantId: row.tenant_id, appId: row.app_id, since: new Date(Date.now() - 60_000) },
+        1,
+      );
+      await env.sql.query('update tasks set queued = 1 where id = $1', [task.id]);
+      await env.sql.query('update deliveries set manual = true, retry_task_id = $2 where id = $1', [
+        id,
+        task.id,
+      ]);
+      return { ...row, taskId: task.id };
+    }
+
+    const counts = async (taskId: string) =>
+      (
+        await env.sql.query<{ queued: number; delivered: number; failed_again: number }>(
+          'select queued, delivered, failed_again from tasks where id = $1',
+          [taskId],
+        )
+      ).rows[0];
+    it('counts as failed again, once, when the claim cancels it for a deleted application', async () => {
+      const id = await newDelivery();
+      const { app_id, taskId } = await owedToTask(id);
+      await env.sql.query('update applications set deleted_at = now() where id = $1', [app_id]);
+      expect(await claimDeliveries(database.db, [{ deliveryId: id, attempt: 1 }], 60_000)).toEqual(
+        [],
+      );
+      expect(await state(id)).toMatchObject({ status: 'canceled' });
+      expect(await counts(taskId)).toEqual({ queued: 1, delivered: 0, failed_again: 1 });
+      // A stale job claiming again changes nothing more.
+      await claimDeliveries(database.db, [{ deliveryId: id, attempt: 1 }], 60_000);
+      expect(await counts(taskId)).toEqual({ queued: 1, delivered: 0, failed_again: 1 });
+    });
+
+    it('counts as failed again, once, when deleting its endpoint cancels it', async () => {
+      const id = await newDelivery();
+      const { endpoint_id, taskId } = await owedToTask(id);
+      const canceled = await cancelEndpointDeliveries(database.db, endpoint_id);
+      expect(canceled.map((d) => d.id)).toEqual([id]);
+      expect(canceled[0]).toMatchObject({ endpointId: endpoint_id, eventType: 'a.b' });
+      expect(await state(id)).toMatchObject({ status: 'canceled' });
+      expect(await counts(taskId)).toEqual({ queued: 1, delivered: 0, failed_again: 1 });
+      expect(await cancelEndpointDeliveries(database.db, endpoint_id)).toEqual([]);
+      expect(await counts(taskId)).toEqual({ queued: 1, delivered: 0, failed_again: 1 });
+    });
   });
 });

@@ -23,7 +23,8 @@ export const taskOutSchema = z
         'Of the queued, how many were sent successfully since (counted as the worker records them).',
     }),
     failedAgain: z.number().int().meta({
-      description: 'Of the queued, how many ended otherwise (failed again, or canceled).',
+      description:
+        'Of the queued, how many ended otherwise: failed again, or canceled (their endpoint, application or tenant deleted, or their message expunged). Once every queued delivery has ended, delivered + failedAgain = queued.',
     }),
     error: z.string().nullable(),
   })

@@ -75,7 +75,8 @@ interface ClaimRow extends Record<string, unknown> {
  * `attempt - 1` attempts made to `sending` with a lease, and loads what sending needs, in one
  * statement. A delivery already claimed, finished or canceled is simply not returned, so a
  * duplicate or stale job sends nothing. A delivery whose application or tenant is marked
- * deleted is canceled instead of claimed (the purge deletes it later), and not returned.
+ * deleted is canceled instead of claimed (the purge deletes it later), and not returned; if a
+ * retry task had re-queued it, the task counts it as failed again.
  */
 export async function claimDeliveries(
   db: DbOrTx,
@@ -110,6 +111,17 @@ export async function claimDeliveries(
        where d.id = f.id and d.status = 'pending' and d.attempt_count = f.attempt - 1
       returning d.id, d.tenant_id, d.app_id, d.message_id, d.endpoint_id, d.attempt_count, d.manual,
                 d.retry_task_id, d.claim_token, d.status
+    ),
+    -- A canceled delivery a retry task re-queued ends here: counted as failed again, once (a
+    -- canceled delivery is never claimed again; only a resend revives it, clearing the mark).
+    counted as (
+      update tasks t
+         set failed_again = t.failed_again + g.n
+        from (select tenant_id, retry_task_id, count(*)::int as n
+                from claimed
+               where status = 'canceled' and retry_task_id is not null
+               group by tenant_id, retry_task_id) g
+       where t.id = g.retry_task_id and t.tenant_id = g.tenant_id
     )
     select c.*, m.event_type, m.event_id, m.payload, e.url, e.headers, e.disabled, e.uid as endpoint_uid,
            e.deleted_at is not null as deleted, e.consecutive_failures, e.failing_since,

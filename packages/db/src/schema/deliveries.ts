@@ -49,8 +49,9 @@ export const deliveries = pgTable(
      * The retry task that put this delivery back to pending. While the delivery is pending or
      * sending it is owed to that task: its outcome is counted on the task (`tasks.delivered`
      * or `tasks.failed_again`) in the transaction that records it, which clears this, or in
-     * the one that cancels it (endpoint deleted, message expunged), after which it is never
-     * claimed again. So each outcome counts once.
+     * the one that cancels it (endpoint deleted, message expunged, or claimed once its
+     * application or tenant is deleted), after which it is never claimed again. So each
+     * outcome counts once.
      */
     retryTaskId: idOf('task', 'retry_task_id'),
     createdAt: createdAt(),

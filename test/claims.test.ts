@@ -1,6 +1,7 @@
 import {
   cancelEndpointDeliveries,
   claimDeliveries,
+  countTaskOutcomes,
   createDatabase,
   createTask,
   recordResults,
@@ -229,6 +230,19 @@ describe('claiming a delivery', () => {
       expect(await counts(taskId)).toEqual({ queued: 1, delivered: 0, failed_again: 1 });
       expect(await cancelEndpointDeliveries(database.db, endpoint_id)).toEqual([]);
       expect(await counts(taskId)).toEqual({ queued: 1, delivered: 0, failed_again: 1 });
+    });
+
+    it("never counts on another tenant's task", async () => {
+      const id = await newDelivery();
+      const { taskId } = await owedToTask(id);
+      const other = await newDelivery();
+      const { tenant_id: otherTenant } = await owedToTask(other);
+      expect(
+        await countTaskOutcomes(database.db, [
+          { tenantId: otherTenant, taskId, delivered: 1, failedAgain: 1 },
+        ]),
+      ).toEqual([]);
+      expect(await counts(taskId)).toEqual({ queued: 1, delivered: 0, failed_again: 0 });
     });
   });
 });

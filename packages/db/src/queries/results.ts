@@ -136,7 +136,12 @@ function taskOutcomes(results: readonly DeliveryResult[]): TaskOutcomes[] {
   for (const { delivery, decision } of results) {
     const taskId = delivery.retryTaskId;
     if (taskId === null || decision.next.status === 'pending') continue;
-    const counts = byTask.get(taskId) ?? { taskId, delivered: 0, failedAgain: 0 };
+    const counts = byTask.get(taskId) ?? {
+      tenantId: delivery.tenantId,
+      taskId,
+      delivered: 0,
+      failedAgain: 0,
+    };
     if (decision.next.status === 'succeeded') counts.delivered += 1;
     else counts.failedAgain += 1;
     byTask.set(taskId, counts);

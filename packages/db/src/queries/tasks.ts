@@ -242,6 +242,8 @@ export async function finishTask(
 
 /** What the worker recorded of one task's re-queued deliveries in one batch of results. */
 export interface TaskOutcomes {
+  /** The tenant of the deliveries: a task of another tenant is left alone. */
+  tenantId: Id<'tenant'>;
   taskId: Id<'task'>;
   delivered: number;
   failedAgain: number;
@@ -266,7 +268,7 @@ export async function countTaskOutcomes(
         delivered: sql`${tasks.delivered} + ${o.delivered}`,
         failedAgain: sql`${tasks.failedAgain} + ${o.failedAgain}`,
       })
-      .where(eq(tasks.id, o.taskId))
+      .where(and(eq(tasks.tenantId, o.tenantId), eq(tasks.id, o.taskId)))
       .returning();
     if (task) counted.push(task);
   }
@@ -281,14 +283,14 @@ export async function countTaskOutcomes(
  */
 export async function countCanceledRetries(
   tx: DbOrTx,
-  canceled: readonly { retryTaskId: Id<'task'> | null }[],
+  canceled: readonly { tenantId: Id<'tenant'>; retryTaskId: Id<'task'> | null }[],
 ): Promise<TaskRow[]> {
-  const byTask = new Map<Id<'task'>, number>();
-  for (const { retryTaskId } of canceled) {
-    if (retryTaskId !== null) byTask.set(retryTaskId, (byTask.get(retryTaskId) ?? 0) + 1);
+  const byTask = new Map<Id<'task'>, TaskOutcomes>();
+  for (const { tenantId, retryTaskId: taskId } of canceled) {
+    if (taskId === null) continue;
+    const counts = byTask.get(taskId) ?? { tenantId, taskId, delivered: 0, failedAgain: 0 };
+    counts.failedAgain += 1;
+    byTask.set(taskId, counts);
   }
-  return countTaskOutcomes(
-    tx,
-    [...byTask].map(([taskId, n]) => ({ taskId, delivered: 0, failedAgain: n })),
-  );
+  return countTaskOutcomes(tx, [...byTask.values()]);
 }

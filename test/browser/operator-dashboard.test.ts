@@ -90,21 +90,68 @@ describe('the operator dashboard', () => {
     await page.getByText('No deliveries match these filters.').waitFor();
   });
 
-  it('shows a 1 MB payload folded, and all of it on request', async () => {
+  it('shows a 1 MB payload folded while its deliveries change live, and all of it on a later click', async () => {
     const big = { items: Array.from({ length: 20_000 }, (_, i) => `item-${i}-${'x'.repeat(40)}`) };
-    const msgId = await send('inv-big', big);
     const page = await browser.newPage();
     await signIn(page);
+    // The page is open before the deliveries end: it renders again on each status change.
+    const msgId = await send('inv-big', big);
     await page.goto(`${api.url}/dashboard/app/${appId}/msg/${msgId}`);
     const payload = page.getByLabel('Payload JSON');
     await payload.waitFor();
     const show = page.getByRole('button', { name: /^Show all \(1\.\d MiB\)$/ });
     await expect(show.getAttribute('aria-expanded')).resolves.toBe('false');
     expect((await payload.textContent())?.length).toBeLessThan(5000);
+    // Both deliveries end while the page shows it folded.
+    await waitFor(
+      'both deliveries to end on the page',
+      async () =>
+        (await page.locator('article .badge.succeeded, article .badge.failed').count()) === 2,
+    );
+    expect((await payload.textContent())?.length).toBeLessThan(5000);
+    // A later click is handled: all of it, then folded again.
     await show.click();
     await expect(payload.textContent()).resolves.toContain('item-19999-');
+    await expect(
+      page.getByRole('button', { name: 'Fold' }).getAttribute('aria-expanded'),
+    ).resolves.toBe('true');
     await page.getByRole('button', { name: 'Fold' }).click();
     await expect(payload.textContent()).resolves.not.toContain('item-19999-');
+  }, 60_000);
+
+  it('folds a payload over 64 KiB as sent, and shows one under it whole', async () => {
+    // About 60 KiB as sent; its pretty-printed text is over 64 KiB.
+    const under = {
+      items: Array.from(
+        { length: 3000 },
+        (_, i) => `u-${String(i).padStart(5, '0')}-${'y'.repeat(8)}`,
+      ),
+    };
+    const over = {
+      items: Array.from(
+        { length: 3500 },
+        (_, i) => `o-${String(i).padStart(5, '0')}-${'y'.repeat(8)}`,
+      ),
+    };
+    expect(JSON.stringify(under).length).toBeLessThan(64 * 1024);
+    expect(JSON.stringify(under, null, 2).length).toBeGreaterThan(64 * 1024);
+    expect(JSON.stringify(over).length).toBeGreaterThan(64 * 1024);
+    const page = await browser.newPage();
+    await signIn(page);
+    for (const [payload, folded] of [
+      [under, false],
+      [over, true],
+    ] as const) {
+      const msgId = await send(`inv-${String(folded)}`, payload);
+      await page.goto(`${api.url}/dashboard/app/${appId}/msg/${msgId}`);
+      const last = payload.items.at(-1) ?? '';
+      const text = page.getByLabel('Payload JSON');
+      await text.waitFor();
+      expect(((await text.textContent()) ?? '').includes(last)).toBe(!folded);
+      await expect(page.getByRole('button', { name: /^Show all/ }).count()).resolves.toBe(
+        folded ? 1 : 0,
+      );
+    }
   });
 
   it('signs out, and the session no longer reads the API', async () => {

@@ -62,7 +62,9 @@ const workerEnv = z
       .prefault('30'),
     HOOKRAIL_RETENTION_DAYS: integer(1, 3650).default(30),
     HOOKRAIL_LOG_RETENTION_DAYS: integer(1, 3650).default(90),
-    HOOKRAIL_DELETION_BATCH: integer(1, 100_000).default(500),
+    // Messages per batch of the purge (each deleted with its deliveries and attempts), or
+    // other rows in its later steps: one statement each, so kept well short of huge.
+    HOOKRAIL_DELETION_BATCH: integer(1, 10_000).default(500),
   })
   .refine((env) => env.HOOKRAIL_LOG_RETENTION_DAYS >= env.HOOKRAIL_RETENTION_DAYS, {
     path: ['HOOKRAIL_LOG_RETENTION_DAYS'],

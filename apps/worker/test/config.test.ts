@@ -31,10 +31,15 @@ describe('worker configuration', () => {
     expect(loadWorkerConfig({ HOOKRAIL_RETENTION_DAYS: '7' }).retention.payloadDays).toBe(7);
   });
 
-  it('purges deleted tenants and applications 500 rows a batch unless told otherwise', () => {
+  it('purges deleted tenants and applications 500 messages a batch unless told otherwise, at most 10000', () => {
     expect(loadWorkerConfig({}).deletionBatch).toBe(500);
     expect(loadWorkerConfig({ HOOKRAIL_DELETION_BATCH: '50' }).deletionBatch).toBe(50);
     expect(() => loadWorkerConfig({ HOOKRAIL_DELETION_BATCH: '0' })).toThrow(
+      /HOOKRAIL_DELETION_BATCH/,
+    );
+    // Each message of a batch takes its deliveries and attempts along: one statement stays short.
+    expect(loadWorkerConfig({ HOOKRAIL_DELETION_BATCH: '10000' }).deletionBatch).toBe(10_000);
+    expect(() => loadWorkerConfig({ HOOKRAIL_DELETION_BATCH: '10001' })).toThrow(
       /HOOKRAIL_DELETION_BATCH/,
     );
   });

@@ -1,7 +1,7 @@
 import { deletedTargets, purgeDeletedBatch, type Db } from '@hookrail/db';
 
 export interface DeletionReport {
-  /** Batches that deleted rows (each one short statement). */
+  /** Batches that deleted rows (each one statement). */
   batches: number;
   /** Rows deleted by those batches, not counting what cascaded from them. */
   rows: number;
@@ -13,7 +13,10 @@ export interface DeletionReport {
 
 export interface DeletionDeps {
   db: Db;
-  /** Rows per batch (`HOOKRAIL_DELETION_BATCH`). */
+  /**
+   * Rows of one table per batch (`HOOKRAIL_DELETION_BATCH`): messages, each deleted with its
+   * deliveries and attempts, then endpoints and the other rows.
+   */
   batch: number;
   /** A run stops starting batches after this long, and goes on at the next one. @defaultValue 5000 */
   budgetMs?: number;

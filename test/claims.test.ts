@@ -15,6 +15,7 @@ import { newId, type Id } from '@hookrail/ids';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestApi } from './support/api.ts';
 import { useTestEnv } from './support/env.ts';
+import type { HttpClient } from './support/http.ts';
 
 // The guard against two workers sending one delivery: a compare-and-set on the delivery row,
 // whatever Redis hands out. No worker runs here; the test plays the workers.
@@ -29,6 +30,9 @@ afterAll(async () => {
   await database.close();
 });
 
+/** The API client of each delivery's tenant. */
+const clients = new Map<Id<'delivery'>, HttpClient>();
+
 async function newDelivery(): Promise<Id<'delivery'>> {
   const { client } = await api.newTenant();
   const app = (await client.post('/api/v1/app', { name: 'Claims' })).json<{ id: string }>();
@@ -40,6 +44,7 @@ async function newDelivery(): Promise<Id<'delivery'>> {
   );
   const [row] = rows;
   if (row === undefined) throw new Error('no delivery');
+  clients.set(row.id, client);
   return row.id;
 }
 
@@ -243,6 +248,32 @@ describe('claiming a delivery', () => {
         ]),
       ).toEqual([]);
       expect(await counts(taskId)).toEqual({ queued: 1, delivered: 0, failed_again: 0 });
+    });
+
+    const taskStatus = async (taskId: string) =>
+      (await env.sql.query<{ status: string }>('select status from tasks where id = $1', [taskId]))
+        .rows[0]?.status;
+
+    it('is no longer re-queued once its application is deleted: the running task is canceled', async () => {
+      const id = await newDelivery();
+      const { app_id, taskId } = await owedToTask(id);
+      const other = await newDelivery();
+      const { taskId: otherTask } = await owedToTask(other);
+      const client = clients.get(id);
+      if (client === undefined) throw new Error('no client');
+      expect((await client.delete(`/api/v1/app/${app_id}`)).status).toBe(204);
+      expect(await taskStatus(taskId)).toBe('canceled');
+      expect(await taskStatus(otherTask)).toBe('running');
+    });
+
+    it("is no longer re-queued once its tenant is deleted: the tenant's running tasks are canceled", async () => {
+      const id = await newDelivery();
+      const { tenant_id, taskId } = await owedToTask(id);
+      const other = await newDelivery();
+      const { taskId: otherTask } = await owedToTask(other);
+      expect((await api.admin.delete(`/api/v1/admin/tenants/${tenant_id}`)).status).toBe(204);
+      expect(await taskStatus(taskId)).toBe('canceled');
+      expect(await taskStatus(otherTask)).toBe('running');
     });
   });
 });

@@ -1,7 +1,7 @@
 import type { Id } from '@hookrail/ids';
 import { and, eq, isNotNull, isNull, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.ts';
-import { applications, tenants } from '../schema/index.ts';
+import { applications, endpoints, tasks, tenants } from '../schema/index.ts';
 
 /**
  * Deleting a tenant or an application is two steps. Marking (`markApplicationDeleted`,
@@ -15,37 +15,62 @@ import { applications, tenants } from '../schema/index.ts';
  */
 
 /**
- * Marks the application deleted and frees its uid (a new application may take it at once).
- * False when the tenant has no such application, or it is deleted already.
+ * Marks the application deleted and frees its uid (a new application may take it at once),
+ * and cancels its running retry tasks (over it or one of its endpoints) in the same statement:
+ * their deliveries would only be canceled by the claim. False when the tenant has no such
+ * application, or it is deleted already.
  */
 export async function markApplicationDeleted(
   db: DbOrTx,
   tenantId: Id<'tenant'>,
   id: Id<'application'>,
 ): Promise<boolean> {
-  const marked = await db
-    .update(applications)
-    .set({ deletedAt: sql`now()`, updatedAt: sql`now()`, uid: null })
-    .where(
-      and(
-        eq(applications.tenantId, tenantId),
-        eq(applications.id, id),
-        eq(applications.system, false),
-        isNull(applications.deletedAt),
-      ),
+  const marked = await db.execute<{ id: Id<'application'> }>(sql`
+    with marked as (
+      update ${applications}
+         set deleted_at = now(), updated_at = now(), uid = null
+       where ${and(
+         eq(applications.tenantId, tenantId),
+         eq(applications.id, id),
+         eq(applications.system, false),
+         isNull(applications.deletedAt),
+       )}
+      returning ${applications.id} as id
+    ),
+    stopped as (
+      update ${tasks}
+         set status = 'canceled', updated_at = now()
+       where ${tasks.tenantId} = ${tenantId} and ${tasks.status} = 'running'
+         and exists (select 1 from marked)
+         and (${tasks.appId} = ${id}
+              or ${tasks.endpointId} in (select ${endpoints.id} from ${endpoints}
+                                          where ${endpoints.tenantId} = ${tenantId}
+                                            and ${endpoints.appId} = ${id}))
     )
-    .returning({ id: applications.id });
-  return marked.length > 0;
+    select id from marked`);
+  return marked.rows.length > 0;
 }
 
-/** Marks the tenant deleted. False when there is no such tenant, or it is deleted already. */
+/**
+ * Marks the tenant deleted, and cancels its running retry tasks in the same statement. False
+ * when there is no such tenant, or it is deleted already.
+ */
 export async function markTenantDeleted(db: DbOrTx, id: Id<'tenant'>): Promise<boolean> {
-  const marked = await db
-    .update(tenants)
-    .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
-    .where(and(eq(tenants.id, id), isNull(tenants.deletedAt)))
-    .returning({ id: tenants.id });
-  return marked.length > 0;
+  const marked = await db.execute<{ id: Id<'tenant'> }>(sql`
+    with marked as (
+      update ${tenants}
+         set deleted_at = now(), updated_at = now()
+       where ${and(eq(tenants.id, id), isNull(tenants.deletedAt))}
+      returning ${tenants.id} as id
+    ),
+    stopped as (
+      update ${tasks}
+         set status = 'canceled', updated_at = now()
+       where ${tasks.tenantId} = ${id} and ${tasks.status} = 'running'
+         and exists (select 1 from marked)
+    )
+    select id from marked`);
+  return marked.rows.length > 0;
 }
 
 /**

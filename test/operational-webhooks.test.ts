@@ -86,6 +86,25 @@ describe('operational webhooks', () => {
     }
   });
 
+  it('tell the tenant when an endpoint is disabled through the API (trigger manual) and enabled again, once each', async () => {
+    const { appId, endpointId } = await newEndpoint('/manual');
+    const ref = { appId, appUid: 'app-manual', endpointId, endpointUid: 'ep' };
+    await client.patch(`/api/v1/app/${appId}/endpoint/${endpointId}`, { disabled: true });
+    // Already disabled: a second write changes nothing and raises no second endpoint.disabled.
+    await client.patch(`/api/v1/app/${appId}/endpoint/${endpointId}`, { disabled: true });
+    const disabled = await eventFor('endpoint.disabled', (d) => d.endpointId === endpointId);
+    expect(disabled.data).toEqual({ ...ref, failSince: null, trigger: 'manual' });
+    await client.patch(`/api/v1/app/${appId}/endpoint/${endpointId}`, { disabled: false });
+    const enabled = await eventFor('endpoint.enabled', (d) => d.endpointId === endpointId);
+    expect(enabled.data).toEqual(ref);
+    await eventFor('endpoint.updated', (d) => d.endpointId === endpointId);
+    const ofEndpoint = (type: string) =>
+      events().filter((e) => e.type === type && e.data.endpointId === endpointId);
+    await waitFor('three endpoint.updated', () => ofEndpoint('endpoint.updated').length === 3);
+    expect(ofEndpoint('endpoint.disabled')).toHaveLength(1);
+    expect(ofEndpoint('endpoint.enabled')).toHaveLength(1);
+  });
+
   it('410 Gone disables the endpoint at once, and the tenant receives endpoint.disabled', async () => {
     receiver.answer((req) =>
       req.path === '/gone' ? { status: 410, body: 'gone' } : { status: 200, body: 'ok' },

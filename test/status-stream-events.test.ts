@@ -206,7 +206,7 @@ describe('the status stream beyond deliveries', () => {
     watcher.close();
   });
 
-  it('shows the endpoint changes made through the API: created, updated (disabled, enabled), deleted', async () => {
+  it('shows the endpoint changes made through the API: created, updated, disabled, enabled, deleted', async () => {
     const app = await newApp('endpoint changes');
     const other = await newApp('elsewhere');
     // The tenant's other applications are still busy with the tasks' deliveries.
@@ -224,10 +224,13 @@ describe('the status stream beyond deliveries', () => {
     expect((await tenant.client.delete(`/api/v1/app/${app}/endpoint/${endpointId}`)).status).toBe(
       204,
     );
+    // Disabling and enabling through the API raise their own events after the update's.
     const expected = [
       'endpoint.created',
       'endpoint.updated',
+      'endpoint.disabled',
       'endpoint.updated',
+      'endpoint.enabled',
       'endpoint.deleted',
     ];
     for (const client of [watcher, ofApp]) {
@@ -241,6 +244,7 @@ describe('the status stream beyond deliveries', () => {
         endpointId,
         endpointUid: 'changes',
       });
+      expect(client.events()[2]?.data).toMatchObject({ endpointId, trigger: 'manual' });
     }
     expect(ofOther.events()).toEqual([]);
     for (const client of [watcher, ofApp, ofOther]) client.close();

@@ -17,6 +17,7 @@ export const statusEventTypes = [
   'endpoint.updated',
   'endpoint.deleted',
   'endpoint.disabled',
+  'endpoint.enabled',
   'message.attempt.failing',
   'message.attempt.exhausted',
   'message.attempt.recovered',

@@ -21,7 +21,8 @@ const eventDescriptions: Record<Exclude<StatusEventType, 'credentials.changed'>,
   'endpoint.updated': 'Operational event: an endpoint was updated through the API.',
   'endpoint.deleted': 'Operational event: an endpoint was deleted through the API.',
   'endpoint.disabled':
-    'Operational event: an endpoint was disabled (410 Gone, or failing too long).',
+    'Operational event: an endpoint was disabled: data.trigger is manual (through the API), gone (a 410) or automatic (failing too long); data.failSince.',
+  'endpoint.enabled': 'Operational event: a disabled endpoint was enabled through the API.',
   'message.attempt.failing': 'Operational event: a delivery failed for the 4th time in a row.',
   'message.attempt.exhausted': 'Operational event: a delivery used up its retry schedule.',
   'message.attempt.recovered':

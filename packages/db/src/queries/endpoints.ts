@@ -46,25 +46,39 @@ export interface Announced {
   raised: { tenantId: Id<'tenant'>; event: OperationalEvent }[];
 }
 
-/** The operational event of a change to a tenant endpoint; its deliveries are the follow-ups. */
+/**
+ * The operational events of a change to a tenant endpoint; their deliveries are the follow-ups.
+ * An update that disabled or enabled the endpoint also raises `endpoint.disabled` (trigger
+ * `manual`, as Svix) or `endpoint.enabled`, after `endpoint.updated`.
+ */
 async function announced(
   tx: Tx,
   endpoint: EndpointRow,
   change: 'created' | 'updated' | 'deleted',
   options: EndpointWriteOptions,
+  toggled?: 'disabled' | 'enabled',
 ): Promise<Announced> {
   if (options.announce === undefined) return { followUps: [], raised: [] };
-  const event: OperationalEvent = {
-    type: `endpoint.${change}`,
-    data: {
-      appId: endpoint.appId,
-      appUid: options.announce.appUid,
-      endpointId: endpoint.id,
-      endpointUid: endpoint.uid,
-    },
+  const ref = {
+    appId: endpoint.appId,
+    appUid: options.announce.appUid,
+    endpointId: endpoint.id,
+    endpointUid: endpoint.uid,
   };
-  const followUps = await emitOperationalEvents(tx, endpoint.tenantId, [event]);
-  return { followUps, raised: [{ tenantId: endpoint.tenantId, event }] };
+  const events: OperationalEvent[] = [{ type: `endpoint.${change}`, data: ref }];
+  if (toggled === 'enabled') events.push({ type: 'endpoint.enabled', data: ref });
+  if (toggled === 'disabled') {
+    events.push({
+      type: 'endpoint.disabled',
+      data: {
+        ...ref,
+        failSince: endpoint.failingSince?.toISOString() ?? null,
+        trigger: 'manual',
+      },
+    });
+  }
+  const followUps = await emitOperationalEvents(tx, endpoint.tenantId, events);
+  return { followUps, raised: events.map((event) => ({ tenantId: endpoint.tenantId, event })) };
 }
 
 export interface SecretMaterial {
@@ -230,13 +244,32 @@ export async function updateEndpoint(
         const unknown = await unknownFilterTypes(tx, scope.tenantId, fields.filterTypes, options);
         if (unknown.length > 0) return { ok: false, reason: 'unknown_event_types', names: unknown };
       }
+      // Whether this write disables or enables it: the row as it was, locked until commit.
+      const [before] =
+        fields.disabled === undefined
+          ? []
+          : await tx
+              .select({ disabled: endpoints.disabled })
+              .from(endpoints)
+              .where(and(live(scope.tenantId, scope.appId), eq(endpoints.id, id)))
+              .for('update');
       const [endpoint] = await tx
         .update(endpoints)
         .set({ ...fields, ...disabledColumns(fields.disabled), updatedAt: sql`now()` })
         .where(and(live(scope.tenantId, scope.appId), eq(endpoints.id, id)))
         .returning();
       if (endpoint === undefined) return undefined;
-      return { ok: true, endpoint, ...(await announced(tx, endpoint, 'updated', options)) };
+      const toggled =
+        before === undefined || before.disabled === endpoint.disabled
+          ? undefined
+          : endpoint.disabled
+            ? 'disabled'
+            : 'enabled';
+      return {
+        ok: true,
+        endpoint,
+        ...(await announced(tx, endpoint, 'updated', options, toggled)),
+      };
     });
   } catch (error) {
     if (isUniqueViolation(error, uidConstraint)) return { ok: false, reason: 'uid_taken' };

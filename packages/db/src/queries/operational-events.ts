@@ -9,6 +9,7 @@ export const operationalEventTypes = [
   'endpoint.updated',
   'endpoint.deleted',
   'endpoint.disabled',
+  'endpoint.enabled',
   'message.attempt.failing',
   'message.attempt.exhausted',
   'message.attempt.recovered',
@@ -24,10 +25,14 @@ export interface EndpointRef {
 }
 
 export type OperationalEvent =
-  | { type: 'endpoint.created' | 'endpoint.updated' | 'endpoint.deleted'; data: EndpointRef }
+  | {
+      type: 'endpoint.created' | 'endpoint.updated' | 'endpoint.deleted' | 'endpoint.enabled';
+      data: EndpointRef;
+    }
   | {
       type: 'endpoint.disabled';
-      data: EndpointRef & { failSince: string | null; trigger: 'automatic' | 'gone' };
+      /** `manual`: through the API (as Svix); `automatic`: failing too long; `gone`: a 410. */
+      data: EndpointRef & { failSince: string | null; trigger: 'manual' | 'automatic' | 'gone' };
     }
   | {
       type: 'message.attempt.failing' | 'message.attempt.exhausted' | 'message.attempt.recovered';

@@ -192,3 +192,77 @@ describe('portal settings', () => {
     );
   });
 });
+
+describe('the portal page', () => {
+  const frameAncestors = (csp: string | null) =>
+    /(?:^|;\s*)frame-ancestors ([^;]*)/.exec(csp ?? '')?.[1];
+
+  it("answers frame-ancestors with the tenant's allowed origins, and 'none' when it allowed none", async () => {
+    const tenant = await api.newTenant('Framing');
+    const appId = await newApp(tenant.client, 'Framed');
+    const link = (await tenant.client.post(`/api/v1/auth/app-portal-access/${appId}`, {})).json<{
+      url: string;
+    }>().url;
+    const page = `/dashboard/portal/${appId}`;
+    expect(new URL(link).pathname).toBe(page);
+
+    const before = await api.anonymous.get(page);
+    expect(before.status).toBe(200);
+    expect(before.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(before.text).toContain('<div id="root">');
+    expect(frameAncestors(before.headers.get('content-security-policy'))).toBe("'none'");
+
+    await tenant.client.patch(path, {
+      allowedFrameOrigins: ['https://app.example.com', 'http://localhost:3000'],
+      logoUrl: 'https://cdn.example.com/brand/logo.svg',
+    });
+    for (const served of [page, `${page}/endpoints`, `${page}/msg/msg_x`]) {
+      const res = await api.anonymous.get(served);
+      expect(res.status, served).toBe(200);
+      const csp = res.headers.get('content-security-policy');
+      expect(frameAncestors(csp), served).toBe('https://app.example.com http://localhost:3000');
+      // The logo's origin may serve the page's images; nothing else of it is allowed.
+      expect(csp).toContain("img-src 'self' data: https://cdn.example.com;");
+      expect(csp).toContain("default-src 'self'");
+    }
+    // The other instance serves what this one was told.
+    await waitFor('the other instance to answer the allowed origins', async () =>
+      frameAncestors(
+        (await new HttpClient(other.url).get(page)).headers.get('content-security-policy'),
+      ) === 'https://app.example.com http://localhost:3000'
+        ? true
+        : undefined,
+    );
+
+    await tenant.client.patch(path, { allowedFrameOrigins: [] });
+    expect(
+      frameAncestors((await api.anonymous.get(page)).headers.get('content-security-policy')),
+    ).toBe("'none'");
+  });
+
+  it("another tenant's origins never frame this tenant's portal, nor anyone an unknown application's", async () => {
+    const mine = await api.newTenant('Mine');
+    const theirs = await api.newTenant('Theirs');
+    const appId = await newApp(mine.client, 'Mine');
+    await theirs.client.patch(path, { allowedFrameOrigins: ['https://theirs.example.com'] });
+    expect(
+      frameAncestors(
+        (await api.anonymous.get(`/dashboard/portal/${appId}`)).headers.get(
+          'content-security-policy',
+        ),
+      ),
+    ).toBe("'none'");
+    for (const unknown of ['app_00000000000000000000000000', 'not-an-id']) {
+      const res = await api.anonymous.get(`/dashboard/portal/${unknown}`);
+      // The page itself says, through the API, that the link leads nowhere.
+      expect(res.status, unknown).toBe(200);
+      expect(frameAncestors(res.headers.get('content-security-policy'))).toBe("'none'");
+    }
+    // The operator's dashboard is never framed.
+    expect(
+      frameAncestors(
+        (await api.anonymous.get('/dashboard/')).headers.get('content-security-policy'),
+      ),
+    ).toBe("'none'");
+  });
+});

@@ -384,7 +384,9 @@ describe('authentication', () => {
     const mine = await svix.application.create({ name: 'Portal app', uid: 'portal-app' });
     const other = await svix.application.create({ name: 'Someone else' });
     const access = await svix.authentication.appPortalAccess('portal-app', {});
-    expect(access.url).toBe(`${api.config.publicUrl}/dashboard/portal#token=${access.token}`);
+    expect(access.url).toBe(
+      `${api.config.publicUrl}/dashboard/portal/${mine.id}#token=${access.token}`,
+    );
 
     const portal = new Svix(access.token, { serverUrl: api.url });
     expect((await portal.application.get('portal-app')).id).toBe(mine.id);
@@ -418,7 +420,7 @@ describe('1.x-only names', () => {
   it('dashboardAccess issues a working portal token; the filter reads back as filterTypes and eventTypes', async () => {
     const app = await svix.application.create({ name: 'Dashboard access' });
     const access = await svix.authentication.dashboardAccess(app.id);
-    expect(new URL(access.url).pathname).toBe('/dashboard/portal');
+    expect(new URL(access.url).pathname).toBe(`/dashboard/portal/${app.id}`);
     const portal = new Svix(access.token, { serverUrl: api.url });
     expect((await portal.application.get(app.id)).id).toBe(app.id);
     await svix.eventType.create({ name: 'legacy.event', description: 'legacy' });

@@ -188,16 +188,19 @@ describe('ending portal sessions', () => {
     expect(rows.map((r) => r.age)).toEqual(['recent', 'recent']);
   });
 
-  it('the portal URL opens a page that says the portal is coming', async () => {
+  it("the portal URL names the application and opens the portal's page", async () => {
     const app = await svix.application.create({ name: 'Page' });
     const { access } = await portal(app.id, {});
     // The link names the configured public URL; the test reaches the same path on its port.
     const link = new URL(access.url);
-    expect(link.pathname).toBe('/dashboard/portal');
+    expect(link.pathname).toBe(`/dashboard/portal/${app.id}`);
+    expect(link.hash).toBe(`#token=${access.token}`);
     const page = await fetch(`${api.url}${link.pathname}`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await page.text()).toContain('coming soon');
+    // No origin was allowed to frame this tenant's portal.
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(await page.text()).toContain('<div id="root">');
   });
 });
 

@@ -16,8 +16,10 @@ export async function installWriteAudit(sql: pg.Pool): Promise<WriteAudit> {
     create function audit.record() returns trigger language plpgsql as $$
       begin insert into audit.writes (tbl, op) values (tg_table_name, tg_op); return null; end $$;
     do $$ declare t text; begin
-      for t in select tablename from pg_tables
-               where schemaname = 'public' and tablename <> 'idempotency_keys' loop
+      -- A partitioned table's trigger is its partitions' too (attempts, once partitioned).
+      for t in select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+               where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition
+                 and c.relname <> 'idempotency_keys' loop
         execute format('create trigger audit_writes after insert or update or delete on public.%I
                         for each row execute function audit.record()', t);
       end loop;

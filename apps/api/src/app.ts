@@ -51,7 +51,7 @@ import { rootRoute } from './routes/root.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import { operationalWebhookRoutes } from './routes/operational-webhooks.ts';
-import { portalPageRoutes } from './routes/portal-page.ts';
+import { portalPage, portalPageRoutes } from './routes/portal-page.ts';
 import { portalSessionRoutes } from './routes/portal-sessions.ts';
 import { portalSettingsRoutes } from './routes/portal-settings.ts';
 import { statsSeriesRoutes } from './routes/stats-series.ts';
@@ -136,7 +136,8 @@ export function createApp(deps: AppDeps): HookrailApp {
   liveRoute(publicRoutes);
   pingRoute(publicRoutes);
   rootRoute(publicRoutes);
-  portalPageRoutes(publicRoutes);
+  const portal = portalPage({ lookups });
+  portalPageRoutes(publicRoutes, portal);
   let document: Record<string, unknown> | undefined;
   const documentOf = () =>
     (document ??= openApiDocument(
@@ -224,7 +225,7 @@ export function createApp(deps: AppDeps): HookrailApp {
   });
 
   app.use(publicRoutes.router);
-  app.use('/dashboard', dashboardRoutes());
+  app.use('/dashboard', dashboardRoutes({ portal }));
   app.use(adminRoutesTable.base, adminAuth(deps.adminTokenHash), json, adminRoutesTable.router);
   app.use(
     tenantRoutes.base,

@@ -1,5 +1,7 @@
 // The dashboard's one way to the REST API: same-origin requests carrying the session cookie,
-// with the header that state-changing requests need (see the API's http/session.ts).
+// with the header that state-changing requests need (see the API's http/session.ts). In the
+// subscriber portal, requests carry the portal token as a Bearer credential instead, and no
+// cookie: a framed portal is a third-party page, where SameSite=Strict cookies are not sent.
 
 export class ApiError extends Error {
   readonly status: number;
@@ -14,6 +16,19 @@ export class ApiError extends Error {
 }
 
 let onUnauthorized: () => void = () => undefined;
+
+/** The portal token, held in this module only (never in storage, the URL or a cookie). */
+let bearer: string | undefined;
+
+/** From now on, requests send `token` as their credential (the subscriber portal). */
+export function setBearerToken(token: string): void {
+  bearer = token;
+}
+
+/** The portal token in use, for the status stream (a WebSocket cannot send headers). */
+export function bearerToken(): string | undefined {
+  return bearer;
+}
 
 /** Called when a request answers 401: the session has ended (expired, key revoked). */
 export function whenSignedOut(handler: () => void): void {
@@ -52,11 +67,14 @@ function errorText(detail: unknown): string {
 }
 
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { 'x-hookrail-csrf': '1', ...options.headers };
+  const headers: Record<string, string> =
+    bearer === undefined
+      ? { 'x-hookrail-csrf': '1', ...options.headers }
+      : { authorization: `Bearer ${bearer}`, ...options.headers };
   const init: RequestInit = {
     method: options.method ?? 'GET',
     headers,
-    credentials: 'same-origin',
+    credentials: bearer === undefined ? 'same-origin' : 'omit',
   };
   if (options.body !== undefined) {
     headers['content-type'] = 'application/json';

@@ -1,9 +1,20 @@
-// A router of two pages does not need a library: paths under /dashboard, the History API,
+// A router of a few pages does not need a library: paths under /dashboard, the History API,
 // and links that are real <a href> elements (so they open in a new tab, and work by keyboard).
 import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
 import { parsePagesRoute, type PagesRoute } from './pages-routes.ts';
 
-export const base = '/dashboard';
+/**
+ * Where the app's paths begin: the operator's `/dashboard`, or a portal's
+ * `/dashboard/portal/{app_id}` (set once by `startPortal`, before anything renders).
+ */
+export let base = '/dashboard';
+/** The application of the portal, whose pages need not name it. */
+let portalApp: string | undefined;
+
+export function startPortal(appId: string): void {
+  portalApp = appId;
+  base = `/dashboard/portal/${encodeURIComponent(appId)}`;
+}
 
 export type Route =
   | { page: 'log'; search: URLSearchParams }
@@ -35,9 +46,14 @@ export function navigate(href: string, options: { replace?: boolean } = {}): voi
 }
 
 export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parseRoute(window.location));
+  return useLocationRoute(parseRoute);
+}
+
+/** The route `parse` reads from the address, kept up to date as the user moves. */
+export function useLocationRoute<R>(parse: (location: Location) => R): R {
+  const [route, setRoute] = useState(() => parse(window.location));
   useEffect(() => {
-    const update = () => setRoute(parseRoute(window.location));
+    const update = () => setRoute(parse(window.location));
     listeners.add(update);
     window.addEventListener('popstate', update);
     return () => {
@@ -49,6 +65,7 @@ export function useRoute(): Route {
 }
 
 export function messageHref(appId: string, msgId: string): string {
+  if (portalApp !== undefined) return `${base}/msg/${encodeURIComponent(msgId)}`;
   return `${base}/app/${encodeURIComponent(appId)}/msg/${encodeURIComponent(msgId)}`;
 }
 

@@ -1,8 +1,10 @@
 // Live updates from the status stream (GET /api/v1/status-stream, a WebSocket). A browser
 // cannot set headers on a WebSocket, so the page first asks the REST API, with its session,
-// for a short-lived stream token and passes it in the query string.
+// for a short-lived stream token and passes it in the query string. The subscriber portal
+// passes its portal token there instead (the stream accepts it, for its application only;
+// the API never logs query strings).
 import { useEffect, useRef, useState } from 'react';
-import { request } from './api.ts';
+import { bearerToken, request } from './api.ts';
 
 export interface StreamEvent {
   id?: string;
@@ -44,12 +46,14 @@ export function useStatusStream(
     let lastEventId: string | undefined;
 
     const connect = async () => {
-      let token: string;
+      let token = bearerToken();
       try {
-        ({ token } = await request<{ token: string }>('/api/v1/auth/stream-token', {
-          method: 'POST',
-          body: { ttlSeconds: 3600 },
-        }));
+        token ??= (
+          await request<{ token: string }>('/api/v1/auth/stream-token', {
+            method: 'POST',
+            body: { ttlSeconds: 3600 },
+          })
+        ).token;
       } catch {
         retry();
         return;

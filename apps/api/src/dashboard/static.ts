@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import express, { Router, type Response } from 'express';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,29 +10,66 @@ export const dashboardBuildDir = fileURLToPath(
 );
 
 /**
- * The page's own rules: scripts, styles and API calls from this origin only, and no framing
- * (the subscriber portal, framed by tenants, sets its own).
+ * The page's own rules: scripts, styles and API calls from this origin only, images from here
+ * (and the portal's logo, from its origin), and framing by `frameAncestors` only: none for
+ * the operator's dashboard, the tenant's allowed origins for its subscriber portal.
  */
-const contentSecurityPolicy = [
-  "default-src 'self'",
-  "img-src 'self' data:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function contentSecurityPolicy(
+  options: { frameAncestors?: readonly string[]; imageOrigins?: readonly string[] } = {},
+): string {
+  const ancestors = options.frameAncestors ?? [];
+  return [
+    "default-src 'self'",
+    ["img-src 'self' data:", ...(options.imageOrigins ?? [])].join(' '),
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    `frame-ancestors ${ancestors.length === 0 ? "'none'" : ancestors.join(' ')}`,
+  ].join('; ');
+}
 
 const notBuilt = `<!doctype html><meta charset="utf-8"><title>Hookrail</title>
 <p>The dashboard has not been built. Run <code>npm run build:dashboard</code> (or restart with
 <code>npm start</code>, which builds it first), then reload.</p>`;
 
 /**
+ * Answers the app's one HTML page with `csp`, revalidated on every load so that a new build
+ * is picked up; a 503 page saying how to build it when it has not been built.
+ */
+export function dashboardPage(buildDir = dashboardBuildDir) {
+  return async (res: Response, csp: string): Promise<void> => {
+    res.setHeader('cache-control', 'no-cache');
+    res.setHeader('content-security-policy', csp);
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('referrer-policy', 'no-referrer');
+    let html: string;
+    try {
+      html = await readFile(join(buildDir, 'index.html'), 'utf8');
+    } catch {
+      res.status(503).type('html').send(notBuilt);
+      return;
+    }
+    res.type('html').send(html);
+  };
+}
+
+/**
  * `/dashboard`: the browser app. Its assets carry a content hash in their names, so they are
  * cached for a year and never revalidated; every other path is the app's one HTML page
- * (the app routes in the browser), revalidated on every load so a new build is picked up.
+ * (the app routes in the browser), which no other site may frame. The subscriber portal's
+ * pages (`/dashboard/portal/{app_id}`) are answered before this, with their tenant's framing
+ * rules (routes/portal-page.ts).
  */
-export function dashboardRoutes(buildDir = dashboardBuildDir): Router {
+export function dashboardRoutes(
+  options: {
+    buildDir?: string;
+    /** Answers the portal's pages below `/portal/{app_id}/` (reloads, links within it). */
+    portal?: (res: Response, appId: string) => Promise<void>;
+  } = {},
+): Router {
   const router = Router();
+  const buildDir = options.buildDir ?? dashboardBuildDir;
+  const page = dashboardPage(buildDir);
   router.use(
     '/assets',
     express.static(join(buildDir, 'assets'), {
@@ -51,18 +88,12 @@ export function dashboardRoutes(buildDir = dashboardBuildDir): Router {
       next();
       return;
     }
-    res.setHeader('cache-control', 'no-cache');
-    res.setHeader('content-security-policy', contentSecurityPolicy);
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('referrer-policy', 'no-referrer');
-    let html: string;
-    try {
-      html = await readFile(join(buildDir, 'index.html'), 'utf8');
-    } catch {
-      res.status(503).type('html').send(notBuilt);
+    const portalApp = /^\/portal\/([^/]+)\//.exec(req.path)?.[1];
+    if (portalApp !== undefined && options.portal !== undefined) {
+      await options.portal(res, portalApp);
       return;
     }
-    res.type('html').send(html);
+    await page(res, contentSecurityPolicy());
   });
   return router;
 }

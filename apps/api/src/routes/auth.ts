@@ -60,7 +60,12 @@ export async function portalAccess(
   grant: PortalGrant,
 ): Promise<{ token: string; url: string }> {
   const token = await deps.portalTokens.issue(scope, ttlSeconds, grant);
-  return { token, url: `${deps.publicUrl}/dashboard/portal#token=${token}` };
+  // The application in the path, so the page's server knows whose portal it serves (and its
+  // framing rules); the token in the fragment, which browsers never send to a server.
+  return {
+    token,
+    url: `${deps.publicUrl}/dashboard/portal/${scope.appId}#token=${token}`,
+  };
 }
 
 /** /api/v1/auth: credentials for a tenant's customers. */

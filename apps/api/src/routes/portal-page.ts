@@ -1,41 +1,62 @@
+import { isId } from '@hookrail/ids';
+import type { Response } from 'express';
 import { z } from 'zod';
-import type { RouteTable } from '../http/routes.ts';
+import type { Lookups } from '../cache/lookups.ts';
+import { contentSecurityPolicy, dashboardPage } from '../dashboard/static.ts';
+import { pathParam, type RouteTable } from '../http/routes.ts';
+import { isSourceOrigin } from '../schemas/portal-settings.ts';
+
+/** Answers a portal page of the application named by `ref` (its id, from the path). */
+export type PortalPage = (res: Response, ref: string) => Promise<void>;
 
 /**
- * What the app portal link (`app-portal-access`, `dashboard-access`) opens until the dashboard
- * exists: a page saying so. The token travels in the fragment, which browsers never send, so
- * it reaches no server log.
+ * The subscriber portal's page: the dashboard app, answered with the framing rules of the
+ * application's tenant. The server knows the application from the path before any script
+ * runs, so `frame-ancestors` lists exactly the origins the tenant allowed
+ * (`/settings/portal`), and `'none'` when it allowed none: no page frames a portal, not even
+ * one of Hookrail's own origin, unless the tenant said so. An unknown application's page is
+ * the same page that no one may frame: the app finds the application missing through the API
+ * and says so. The token stays in the link's fragment, which browsers never send: no server
+ * sees it here.
  */
-const page = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Webhooks portal</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}</style>
-</head>
-<body>
-<h1>Webhooks portal</h1>
-<p>The portal where you will manage your webhook endpoints is coming soon.</p>
-<p>Until it is here, whoever sent you this link can set up your endpoints for you.</p>
-</body>
-</html>
-`;
+export function portalPage(deps: { lookups: Lookups; buildDir?: string }): PortalPage {
+  const page = dashboardPage(deps.buildDir);
+  return async (res, ref) => {
+    const portal = isId('application', ref)
+      ? await deps.lookups.portalOfApplication(ref)
+      : undefined;
+    if (portal === undefined) {
+      await page(res, contentSecurityPolicy());
+      return;
+    }
+    const { allowedFrameOrigins, logoUrl } = portal.settings;
+    const logoOrigin = logoUrl === null ? undefined : new URL(logoUrl).origin;
+    await page(
+      res,
+      contentSecurityPolicy({
+        // Checked when saved; checked again because a header is no place for surprises.
+        frameAncestors: allowedFrameOrigins.filter(isSourceOrigin),
+        imageOrigins: logoOrigin !== undefined && isSourceOrigin(logoOrigin) ? [logoOrigin] : [],
+      }),
+    );
+  };
+}
 
-/** GET /dashboard/portal: the app portal page. */
-export function portalPageRoutes(routes: RouteTable): void {
+/** GET /dashboard/portal/{app_id}: where `app-portal-access` links lead. */
+export function portalPageRoutes(routes: RouteTable, page: PortalPage): void {
   routes.add(
     {
       method: 'get',
-      path: '/dashboard/portal',
+      path: '/dashboard/portal/:app_id',
       operationId: 'hookrail.portal-page',
-      summary: 'The app portal, as a web page (a placeholder until the dashboard exists)',
+      summary:
+        "An application's subscriber portal, as a web page (open it with the link's #token=…)",
       tag: 'Reference',
       access: 'public',
       responses: { 200: z.string().meta({ description: 'text/html' }) },
     },
-    ({ res }) => {
-      res.set('referrer-policy', 'no-referrer').type('html').send(page);
+    async ({ req, res }) => {
+      await page(res, pathParam(req, 'app_id'));
     },
   );
 }

@@ -14,6 +14,11 @@ const maxLogoUrlLength = limits.logoUrlLength;
 const originShape =
   /^https?:\/\/(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
 
+/** Whether `origin` may be written into a CSP header as a host source, as it is. */
+export function isSourceOrigin(origin: string): boolean {
+  return originShape.test(origin);
+}
+
 /** Why `value` is not an origin as the portal's frame-ancestors needs one; undefined if it is. */
 export function originProblem(value: string): string | undefined {
   const example = 'must be an origin, scheme://host[:port], such as https://app.example.com';
@@ -70,6 +75,8 @@ const logoUrl = z
       value.length > maxLogoUrlLength ||
       url === undefined ||
       (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+      // Its origin goes into the portal page's img-src.
+      !originShape.test(url.origin) ||
       url.username !== '' ||
       url.password !== '' ||
       url.href !== value

@@ -19,8 +19,9 @@ function examplesOf(schema: unknown): unknown[] {
 
 /**
  * The event types a tenant sends: names, descriptions, schemas and examples, searchable. Used
- * by the operator's catalogue page, and meant for the portal too, where a subscriber chooses
- * an endpoint's filter: give `chosen` and `onToggle` and each type gets a checkbox.
+ * by the catalogue pages (the operator's and the portal's, which portal tokens may read), and
+ * by the endpoint form, where a subscriber chooses an endpoint's filter: give `chosen` and
+ * `onToggle` and each type gets a checkbox.
  */
 export function EventTypeCatalogue(props: {
   /** Where the list is read. @defaultValue the tenant's `/api/v1/event-type` */
@@ -59,6 +60,10 @@ export function EventTypeCatalogue(props: {
           value={search}
           placeholder="Name or description"
           onChange={(event) => setSearch(event.target.value)}
+          // Inside an endpoint's form, Enter here searches; it does not submit the form.
+          onKeyDown={(event) => {
+            if (event.key === 'Enter') event.preventDefault();
+          }}
         />
       </div>
       {shown.length === 0 && <Empty>No event type matches “{search}”.</Empty>}

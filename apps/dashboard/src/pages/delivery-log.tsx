@@ -5,6 +5,7 @@ import { RetryFailedDeliveries } from '../retry/retry-dialog.tsx';
 import { StatusBadge } from '../components/status.tsx';
 import { Time } from '../components/time.tsx';
 import { base, Link, messageHref, navigate } from '../router.tsx';
+import { usePortal } from '../portal-context.tsx';
 import { useStatusStream } from '../stream.ts';
 import { useLoad } from '../use-load.ts';
 import { filtersOf, LogFilterForm, searchOf, type LogFilters } from './log-filters.tsx';
@@ -21,11 +22,16 @@ const liveTypes = [
 ];
 
 /** The log's last URL, so the detail page's way back keeps the filters. */
-export let lastLogHref = `${base}/`;
+export let lastLogHref: string | undefined;
 
-function deliveryPath(filters: LogFilters, iterator?: string): string {
-  return withQuery('/api/v1/delivery', {
-    app_id: filters.app,
+/** The tenant's log, or in the portal its application's (`portalApp`). */
+function deliveryPath(filters: LogFilters, portalApp?: string, iterator?: string): string {
+  const path =
+    portalApp === undefined
+      ? '/api/v1/delivery'
+      : `/api/v1/app/${encodeURIComponent(portalApp)}/delivery`;
+  return withQuery(path, {
+    app_id: portalApp === undefined ? filters.app : undefined,
     endpoint_id: filters.endpoint,
     event_types: filters.eventType,
     status: filters.status,
@@ -57,10 +63,11 @@ function byMessage(lines: LogLine[]): MessageRow[] {
 }
 
 export function DeliveryLog(props: { search: URLSearchParams }) {
+  const portalApp = usePortal()?.appId;
   const filters = filtersOf(props.search);
   const key = searchOf(filters);
   lastLogHref = `${base}/${key}`;
-  const first = useLoad(key, () => request<Page<LogLine>>(deliveryPath(filters)));
+  const first = useLoad(key, () => request<Page<LogLine>>(deliveryPath(filters, portalApp)));
   const [more, setMore] = useState<{ lines: LogLine[]; page: Page<LogLine> } | undefined>();
   const [moreError, setMoreError] = useState<Error | undefined>();
   const [loadingMore, setLoadingMore] = useState(false);
@@ -75,7 +82,7 @@ export function DeliveryLog(props: { search: URLSearchParams }) {
   const live = useStatusStream(
     key,
     {
-      ...(filters.app !== '' && { appId: filters.app }),
+      ...((portalApp ?? filters.app) !== '' && { appId: portalApp ?? filters.app }),
       ...(filters.endpoint !== '' && { endpointId: filters.endpoint }),
       ...(filters.eventType !== '' && { eventTypes: [filters.eventType] }),
       types: liveTypes,
@@ -99,7 +106,7 @@ export function DeliveryLog(props: { search: URLSearchParams }) {
       setMoreError(undefined);
       try {
         const page = await request<Page<LogLine>>(
-          deliveryPath(filters, lastPage.iterator ?? undefined),
+          deliveryPath(filters, portalApp, lastPage.iterator ?? undefined),
         );
         setMore({ lines: [...(more?.lines ?? []), ...page.data], page });
       } catch (error) {
@@ -115,7 +122,7 @@ export function DeliveryLog(props: { search: URLSearchParams }) {
         </Empty>
       ) : (
         <>
-          <LogTable rows={byMessage(lines)} />
+          <LogTable rows={byMessage(lines)} showApp={portalApp === undefined} />
           {moreError && <Failed error={moreError} retry={() => void loadMore()} />}
           {!lastPage.done && (
             <button
@@ -149,7 +156,7 @@ export function DeliveryLog(props: { search: URLSearchParams }) {
   );
 }
 
-function LogTable(props: { rows: MessageRow[] }) {
+function LogTable(props: { rows: MessageRow[]; showApp: boolean }) {
   return (
     <table className="log">
       <caption className="visually-hidden">Messages, newest first, with their deliveries</caption>
@@ -157,7 +164,7 @@ function LogTable(props: { rows: MessageRow[] }) {
         <tr>
           <th scope="col">Sent</th>
           <th scope="col">Event type</th>
-          <th scope="col">Application</th>
+          {props.showApp && <th scope="col">Application</th>}
           <th scope="col">Message</th>
           <th scope="col">Deliveries</th>
         </tr>
@@ -171,7 +178,7 @@ function LogTable(props: { rows: MessageRow[] }) {
             <td data-label="Event type">
               <code>{first.eventType}</code>
             </td>
-            <td data-label="Application">{first.appName}</td>
+            {props.showApp && <td data-label="Application">{first.appName}</td>}
             <td data-label="Message">
               <Link href={messageHref(first.appId, msgId)}>{first.eventId ?? msgId}</Link>
             </td>

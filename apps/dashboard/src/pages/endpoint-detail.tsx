@@ -7,6 +7,7 @@ import { Failed, Loading } from '../components/states.tsx';
 import { Time } from '../components/time.tsx';
 import { appHref } from '../pages-routes.ts';
 import { endpointPath, type EndpointDetail, type EndpointHeaders } from '../resources.ts';
+import { useCan } from '../portal-context.tsx';
 import { Link } from '../router.tsx';
 import { useLoad } from '../use-load.ts';
 import { EndpointForm, type EndpointFormValues } from './endpoint-form.tsx';
@@ -14,9 +15,16 @@ import { EndpointState, FailureSummary, loadHealth, useEventTypeNames } from './
 
 /**
  * One endpoint: its health over the last day, its settings (edit), disable and enable, its
- * signing secret (rotate, reveal on demand) and a test event.
+ * signing secret (rotate, reveal on demand) and a test event. In the portal, each control
+ * shows only when the token's capabilities allow it.
  */
-export function EndpointPage(props: { appId: string; endpointId: string; backHref?: string }) {
+export function EndpointPage(props: {
+  appId: string;
+  endpointId: string;
+  backHref?: string;
+  backLabel?: string;
+}) {
+  const can = useCan();
   const path = endpointPath(props.appId, props.endpointId);
   const key = `${props.appId}/${props.endpointId}`;
   const endpoint = useLoad(`endpoint:${key}`, async () => {
@@ -32,7 +40,9 @@ export function EndpointPage(props: { appId: string; endpointId: string; backHre
   const [notice, setNotice] = useState('');
   const back = (
     <p className="back">
-      <Link href={props.backHref ?? appHref(props.appId)}>← Application</Link>
+      <Link href={props.backHref ?? appHref(props.appId)}>
+        {props.backLabel ?? '← Application'}
+      </Link>
     </p>
   );
 
@@ -137,61 +147,77 @@ export function EndpointPage(props: { appId: string; endpointId: string; backHre
         )}
       </section>
 
-      <section aria-labelledby="actions-heading">
-        <h2 id="actions-heading">Actions</h2>
-        <div className="action-row">
-          {detail.disabled ? (
-            <button
-              type="button"
-              onClick={() =>
-                void act('Enabling…', 'Endpoint enabled.', () =>
-                  request(path, { method: 'PATCH', body: { disabled: false } }),
-                )
-              }
-            >
-              Enable
-            </button>
-          ) : (
-            <button
-              type="button"
-              className="secondary"
-              onClick={() =>
-                void act('Disabling…', 'Endpoint disabled.', () =>
-                  request(path, { method: 'PATCH', body: { disabled: true } }),
-                )
-              }
-            >
-              Disable
-            </button>
-          )}
-          {!editing.open && (
-            <button type="button" className="secondary" ref={editing.opener} onClick={editing.show}>
-              Edit
-            </button>
-          )}
-        </div>
-        {editing.open && (
-          <div className="panel" onKeyDown={editing.onKeyDown}>
-            <h3>Edit endpoint</h3>
-            <EndpointForm
-              endpoint={detail}
-              headers={headers}
-              eventTypeNames={eventTypeNames}
-              submitLabel="Save"
-              onSubmit={save}
-              onCancel={editing.close}
-            />
+      {can('ManageEndpoint') && (
+        <section aria-labelledby="actions-heading">
+          <h2 id="actions-heading">Actions</h2>
+          <div className="action-row">
+            {detail.disabled ? (
+              <button
+                type="button"
+                onClick={() =>
+                  void act('Enabling…', 'Endpoint enabled.', () =>
+                    request(path, { method: 'PATCH', body: { disabled: false } }),
+                  )
+                }
+              >
+                Enable
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="secondary"
+                onClick={() =>
+                  void act('Disabling…', 'Endpoint disabled.', () =>
+                    request(path, { method: 'PATCH', body: { disabled: true } }),
+                  )
+                }
+              >
+                Disable
+              </button>
+            )}
+            {!editing.open && (
+              <button
+                type="button"
+                className="secondary"
+                ref={editing.opener}
+                onClick={editing.show}
+              >
+                Edit
+              </button>
+            )}
           </div>
-        )}
-      </section>
+          {editing.open && (
+            <div className="panel" onKeyDown={editing.onKeyDown}>
+              <h3>Edit endpoint</h3>
+              <EndpointForm
+                endpoint={detail}
+                headers={headers}
+                eventTypeNames={eventTypeNames}
+                submitLabel="Save"
+                onSubmit={save}
+                onCancel={editing.close}
+              />
+            </div>
+          )}
+        </section>
+      )}
 
-      <SecretPanel path={path} onNotice={setNotice} />
-      <TestEvent
-        appId={props.appId}
-        path={path}
-        eventTypeNames={detail.filterTypes ?? eventTypeNames}
-        onNotice={setNotice}
-      />
+      {(can('ViewEndpointSecret') || can('ManageEndpointSecret')) && (
+        <SecretPanel
+          path={path}
+          onNotice={setNotice}
+          canReveal={can('ViewEndpointSecret')}
+          canRotate={can('ManageEndpointSecret')}
+        />
+      )}
+      {can('CreateAttempts') && (
+        <TestEvent
+          appId={props.appId}
+          path={path}
+          eventTypeNames={detail.filterTypes ?? eventTypeNames}
+          onNotice={setNotice}
+        />
+      )}
     </>
   );
 }
@@ -223,7 +249,12 @@ function HealthSummary(props: {
 }
 
 /** The secret is read only when asked for, and hidden again on request. */
-function SecretPanel(props: { path: string; onNotice: (text: string) => void }) {
+function SecretPanel(props: {
+  path: string;
+  onNotice: (text: string) => void;
+  canReveal: boolean;
+  canRotate: boolean;
+}) {
   const [secret, setSecret] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const confirming = useDisclosure();
@@ -256,7 +287,7 @@ function SecretPanel(props: { path: string; onNotice: (text: string) => void }) 
     <section aria-labelledby="secret-heading">
       <h2 id="secret-heading">Signing secret</h2>
       <div className="action-row">
-        {secret === undefined ? (
+        {!props.canReveal ? null : secret === undefined ? (
           <button type="button" className="secondary" disabled={busy} onClick={() => void reveal()}>
             Reveal secret
           </button>
@@ -270,7 +301,7 @@ function SecretPanel(props: { path: string; onNotice: (text: string) => void }) 
             </button>
           </>
         )}
-        {confirming.open ? (
+        {!props.canRotate ? null : confirming.open ? (
           <span className="action-row" onKeyDown={confirming.onKeyDown}>
             <button type="button" disabled={busy} onClick={() => void rotate()}>
               Confirm rotation

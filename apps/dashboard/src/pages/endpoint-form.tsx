@@ -1,4 +1,5 @@
 import { useId, useState, type SyntheticEvent } from 'react';
+import { EventTypeCatalogue } from '../components/event-type-catalogue.tsx';
 import { namesOf, type EndpointDetail } from '../resources.ts';
 
 /** What the form edits, as the REST API takes it (headers apart: they have routes of their own). */
@@ -117,6 +118,18 @@ export function EndpointForm(props: {
           {props.eventTypeNames.length > 0 && ` Known: ${props.eventTypeNames.join(', ')}.`}
         </span>
       </div>
+      {props.eventTypeNames.length > 0 && (
+        <details className="wide browse-types">
+          <summary>Browse event types</summary>
+          <EventTypeCatalogue
+            chosen={namesOf(filterTypes) ?? []}
+            onToggle={(name, on) => {
+              const names = (namesOf(filterTypes) ?? []).filter((n) => n !== name);
+              setFilterTypes((on ? [...names, name] : names).join(', '));
+            }}
+          />
+        </details>
+      )}
       <div className="field">
         <label htmlFor={`${id}-channels`}>Channels</label>
         <input

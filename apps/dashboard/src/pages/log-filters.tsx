@@ -8,6 +8,7 @@ import {
   type EventType,
   type Page,
 } from '../api.ts';
+import { usePortal } from '../portal-context.tsx';
 import { useLoad } from '../use-load.ts';
 
 /** The log's filters, as kept in the page's URL (so back, reload and links keep them). */
@@ -46,6 +47,8 @@ const emptyFilters: LogFilters = {
   eventId: '',
   tag: '',
 };
+
+const emptyPage = { data: [], iterator: null, prevIterator: null, done: true };
 
 /** What the search field looks for. */
 const findKinds = [
@@ -92,19 +95,19 @@ export function LogFilterForm(props: { filters: LogFilters; onApply: (f: LogFilt
     setDraft({ ...draft, msgId: '', eventId: '', tag: '', [kind]: text });
   };
   const set = (name: keyof LogFilters, value: string) => setDraft({ ...draft, [name]: value });
-  const apps = useLoad('apps', () =>
-    request<Page<Application>>('/api/v1/app?limit=250&order=ascending'),
+  // In the portal the application is the portal's: no choice, and its endpoints to filter by.
+  const portalApp = usePortal()?.appId;
+  const app = portalApp ?? draft.app;
+  const apps = useLoad(`apps:${portalApp ?? ''}`, () =>
+    portalApp === undefined
+      ? request<Page<Application>>('/api/v1/app?limit=250&order=ascending')
+      : Promise.resolve<Page<Application>>(emptyPage),
   );
-  const endpoints = useLoad(`endpoints:${draft.app}`, () =>
-    draft.app === ''
-      ? Promise.resolve<Page<Endpoint>>({
-          data: [],
-          iterator: null,
-          prevIterator: null,
-          done: true,
-        })
+  const endpoints = useLoad(`endpoints:${app}`, () =>
+    app === ''
+      ? Promise.resolve<Page<Endpoint>>(emptyPage)
       : request<Page<Endpoint>>(
-          withQuery(`/api/v1/app/${encodeURIComponent(draft.app)}/endpoint`, { limit: '250' }),
+          withQuery(`/api/v1/app/${encodeURIComponent(app)}/endpoint`, { limit: '250' }),
         ),
   );
   const eventTypes = useLoad('event-types', () =>
@@ -152,31 +155,33 @@ export function LogFilterForm(props: { filters: LogFilters; onApply: (f: LogFilt
           />
         </span>
       </div>
-      <div className="field">
-        <label htmlFor={`${id}-app`}>Application</label>
-        <select
-          id={`${id}-app`}
-          value={draft.app}
-          onChange={(event) => setDraft({ ...draft, app: event.target.value, endpoint: '' })}
-        >
-          <option value="">All applications</option>
-          {apps.result.state === 'done' &&
-            apps.result.data.data.map((app) => (
-              <option key={app.id} value={app.id}>
-                {app.name}
-              </option>
-            ))}
-        </select>
-      </div>
+      {portalApp === undefined && (
+        <div className="field">
+          <label htmlFor={`${id}-app`}>Application</label>
+          <select
+            id={`${id}-app`}
+            value={draft.app}
+            onChange={(event) => setDraft({ ...draft, app: event.target.value, endpoint: '' })}
+          >
+            <option value="">All applications</option>
+            {apps.result.state === 'done' &&
+              apps.result.data.data.map((app) => (
+                <option key={app.id} value={app.id}>
+                  {app.name}
+                </option>
+              ))}
+          </select>
+        </div>
+      )}
       <div className="field">
         <label htmlFor={`${id}-endpoint`}>Endpoint</label>
         <select
           id={`${id}-endpoint`}
           value={draft.endpoint}
-          disabled={draft.app === ''}
+          disabled={app === ''}
           onChange={(event) => set('endpoint', event.target.value)}
         >
-          <option value="">{draft.app === '' ? 'Choose an application' : 'All endpoints'}</option>
+          <option value="">{app === '' ? 'Choose an application' : 'All endpoints'}</option>
           {endpoints.result.state === 'done' &&
             endpoints.result.data.data.map((endpoint) => (
               <option key={endpoint.id} value={endpoint.id}>

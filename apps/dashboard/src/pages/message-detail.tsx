@@ -4,7 +4,8 @@ import { JsonView } from '../components/json-view.tsx';
 import { Failed, Loading } from '../components/states.tsx';
 import { StatusBadge } from '../components/status.tsx';
 import { Time } from '../components/time.tsx';
-import { Link } from '../router.tsx';
+import { base, Link } from '../router.tsx';
+import { useCan } from '../portal-context.tsx';
 import { useStatusStream } from '../stream.ts';
 import { useLoad } from '../use-load.ts';
 import { AttemptList } from './attempt-list.tsx';
@@ -36,6 +37,8 @@ export function MessageDetail(props: { appId: string; msgId: string }) {
     return { destinations: destinations.data, attempts: attempts.data };
   });
   const [notice, setNotice] = useState('');
+  // Retrying sends a request: a portal token needs CreateAttempts for it.
+  const canRetry = useCan()('CreateAttempts');
 
   const underWay =
     detail.result.state === 'done' &&
@@ -142,11 +145,13 @@ export function MessageDetail(props: { appId: string; msgId: string }) {
             <header>
               <h3 className="url">{destination.url}</h3>
               <StatusBadge status={destination.deliveryStatus} code={destination.lastStatusCode} />
-              {destination.deliveryStatus === 'failed' && !destination.endpointDeleted && (
-                <button type="button" onClick={() => void retry(destination)}>
-                  Retry
-                </button>
-              )}
+              {canRetry &&
+                destination.deliveryStatus === 'failed' &&
+                !destination.endpointDeleted && (
+                  <button type="button" onClick={() => void retry(destination)}>
+                    Retry
+                  </button>
+                )}
             </header>
             <p className="meta">
               {destination.attemptCount} attempt{destination.attemptCount === 1 ? '' : 's'}
@@ -170,7 +175,7 @@ export function MessageDetail(props: { appId: string; msgId: string }) {
 function BackLink() {
   return (
     <p className="back">
-      <Link href={lastLogHref}>← Delivery log</Link>
+      <Link href={lastLogHref ?? `${base}/`}>← Delivery log</Link>
     </p>
   );
 }

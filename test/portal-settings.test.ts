@@ -258,6 +258,14 @@ describe('the portal page', () => {
       expect(res.status, unknown).toBe(200);
       expect(frameAncestors(res.headers.get('content-security-policy'))).toBe("'none'");
     }
+    // A deleted application's portal is no longer framed by its tenant's origins.
+    await mine.client.patch(path, { allowedFrameOrigins: ['https://mine.example.com'] });
+    const portalPage = `/dashboard/portal/${appId}`;
+    const cspOf = async () =>
+      frameAncestors((await api.anonymous.get(portalPage)).headers.get('content-security-policy'));
+    expect(await cspOf()).toBe('https://mine.example.com');
+    expect((await mine.client.delete(`/api/v1/app/${appId}`)).status).toBe(204);
+    expect(await cspOf()).toBe("'none'");
     // The operator's dashboard is never framed.
     expect(
       frameAncestors(

@@ -1,7 +1,7 @@
 import type { Id } from '@hookrail/ids';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
-import { applications, portalSettings, type PortalSettingsRow } from '../schema/index.ts';
+import { applications, portalSettings, tenants, type PortalSettingsRow } from '../schema/index.ts';
 
 /** What a tenant chose for its subscriber portal; the defaults when it chose nothing. */
 export interface PortalSettings {
@@ -57,8 +57,8 @@ export async function updatePortalSettings(
 
 /**
  * The tenant of an application named by its id alone, with the tenant's portal settings: the
- * portal page knows only the id in its path. Undefined for an unknown id (or the tenant's
- * own operational-webhook application). Reads across tenants by design, and returns only
+ * portal page knows only the id in its path. Undefined for an unknown id, a deleted
+ * application or tenant, or the tenant's own operational-webhook application. Reads across tenants by design, and returns only
  * what that page needs to answer its headers.
  */
 export async function findPortalOfApplication(
@@ -68,7 +68,15 @@ export async function findPortalOfApplication(
   const [row] = await db
     .select({ tenantId: applications.tenantId, settings: portalSettings })
     .from(applications)
+    .innerJoin(tenants, eq(tenants.id, applications.tenantId))
     .leftJoin(portalSettings, eq(portalSettings.tenantId, applications.tenantId))
-    .where(and(eq(applications.id, appId), eq(applications.system, false)));
+    .where(
+      and(
+        eq(applications.id, appId),
+        eq(applications.system, false),
+        isNull(applications.deletedAt),
+        isNull(tenants.deletedAt),
+      ),
+    );
   return row && { tenantId: row.tenantId, settings: settingsOf(row.settings) };
 }

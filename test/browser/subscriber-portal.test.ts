@@ -182,6 +182,8 @@ describe('the subscriber portal', () => {
     const { url } = await portalLink({});
     const page = await browser.newPage();
     await page.goto(url);
+    // Retrying the application's failures in bulk is offered to a token that may retry.
+    await page.getByRole('button', { name: 'Retry failed deliveries' }).waitFor();
     await page.getByRole('link', { name: 'mine-1' }).click();
     await page.getByRole('heading', { name: 'invoice.paid' }).waitFor();
     expect(page.url()).toBe(`${api.url}/dashboard/portal/${mine.appId}/msg/${mine.failedMsg}`);

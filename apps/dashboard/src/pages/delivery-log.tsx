@@ -5,7 +5,7 @@ import { RetryFailedDeliveries } from '../retry/retry-dialog.tsx';
 import { StatusBadge } from '../components/status.tsx';
 import { Time } from '../components/time.tsx';
 import { base, Link, messageHref, navigate } from '../router.tsx';
-import { usePortal } from '../portal-context.tsx';
+import { useCan, usePortal } from '../portal-context.tsx';
 import { useStatusStream } from '../stream.ts';
 import { useLoad } from '../use-load.ts';
 import { filtersOf, LogFilterForm, searchOf, type LogFilters } from './log-filters.tsx';
@@ -64,6 +64,7 @@ function byMessage(lines: LogLine[]): MessageRow[] {
 
 export function DeliveryLog(props: { search: URLSearchParams }) {
   const portalApp = usePortal()?.appId;
+  const can = useCan();
   const filters = filtersOf(props.search);
   const key = searchOf(filters);
   lastLogHref = `${base}/${key}`;
@@ -148,7 +149,8 @@ export function DeliveryLog(props: { search: URLSearchParams }) {
         <button type="button" className="secondary" onClick={() => first.reload()}>
           Refresh
         </button>
-        <RetryFailedDeliveries />
+        {/* In the portal: the application's own failures, for a token that may retry. */}
+        {can('CreateAttempts') && <RetryFailedDeliveries appId={portalApp} />}
       </div>
       <LogFilterForm key={key} filters={filters} onApply={apply} />
       {body}

@@ -15,6 +15,7 @@ import { latency } from './scenarios/latency.ts';
 import { mixed } from './scenarios/mixed.ts';
 import { roundtrips } from './scenarios/roundtrips.ts';
 import { stream } from './scenarios/stream.ts';
+import { workers } from './scenarios/workers.ts';
 import { BenchDatabase, BenchRedis } from './services.ts';
 
 const scenarios: Record<ScenarioName, (ctx: Context) => Promise<ScenarioResult>> = {
@@ -27,6 +28,7 @@ const scenarios: Record<ScenarioName, (ctx: Context) => Promise<ScenarioResult>>
   roundtrips,
   fairness,
   stream,
+  workers,
 };
 
 const options = parseOptions(process.argv.slice(2));

@@ -10,6 +10,7 @@ export const scenarioNames = [
   'roundtrips',
   'fairness',
   'stream',
+  'workers',
 ] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 

@@ -12,7 +12,7 @@ import {
   type StatusPublisher,
   type TaskQueue,
 } from '@hookrail/queue';
-import { Metrics } from '@hookrail/telemetry';
+import { Metrics, noTracing, type Tracing } from '@hookrail/telemetry';
 import express, { Router, type Express, type Response } from 'express';
 import { z } from 'zod';
 import { cachedLookups } from './cache/lookups.ts';
@@ -25,6 +25,7 @@ import { idempotency, recordBodyHash } from './http/idempotency.ts';
 import { losslessReviver } from './http/json.ts';
 import { requestContext } from './http/request-context.ts';
 import { RouteTable } from './http/routes.ts';
+import { traceRequests } from './http/trace-requests.ts';
 import { MessageWriter } from './ingest/message-writer.ts';
 import { noTenantRate, type TenantRateDefaults } from './ingest/tenant-rate.ts';
 import { openApiDocument, openApiOut } from './openapi/document.ts';
@@ -96,6 +97,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Bearer token `/metrics` asks for. @defaultValue none: open */
   metricsToken?: string | undefined;
+  /** Where the REST API's request spans go. @defaultValue noTracing */
+  tracing?: Tracing;
 }
 
 export interface HookrailApp {
@@ -114,6 +117,8 @@ export function createApp(deps: AppDeps): HookrailApp {
   }
   app.use(requestContext(deps.logger));
   const metrics = deps.metrics ?? new Metrics();
+  const tracing = deps.tracing ?? noTracing;
+  if (tracing.enabled) app.use('/api/v1', traceRequests(tracing));
 
   const publicRoutes = new RouteTable(Router(), '');
   const adminRoutesTable = new RouteTable(Router(), '/api/v1/admin');
@@ -197,7 +202,7 @@ export function createApp(deps: AppDeps): HookrailApp {
   messageRoutes(tenantRoutes, {
     ...routeDeps,
     payloadSchemas: new PayloadSchemas(),
-    writer: new MessageWriter({ ...deps, metrics }),
+    writer: new MessageWriter({ ...deps, metrics, tracing }),
     ingestLimiter: createIngestLimiter(deps.redis, deps.redisPrefix),
     tenantRate: deps.tenantRate ?? noTenantRate,
   });

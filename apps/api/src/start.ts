@@ -3,7 +3,7 @@ import { clusterGauges, createDatabase } from '@hookrail/db';
 import { throttledWarnings, type Logger } from '@hookrail/logger';
 import { outboundGuard } from '@hookrail/outbound';
 import { loadVault, warnGeneratedKey } from '@hookrail/secrets';
-import { Metrics } from '@hookrail/telemetry';
+import { Metrics, tracingFromConfig, type Tracing } from '@hookrail/telemetry';
 import {
   createAuthThrottle,
   createDeliveryQueue,
@@ -39,6 +39,11 @@ export interface StartApiOptions {
    * into. @defaultValue a registry of the API's own
    */
   metrics?: Metrics;
+  /**
+   * Where request spans go, shut down by the caller (the all-in-one process shares one with
+   * its worker). @defaultValue the API's own, from `config` (off without an endpoint)
+   */
+  tracing?: Tracing;
 }
 
 /** A scrape waits this long for Postgres or Redis, at most; a gauge that took longer is left out. */
@@ -70,6 +75,13 @@ export async function startApi(
   });
   const target = redisTarget(config);
   const onRedisError = (error: Error) => warn('redis', { err: error }, 'redis connection error');
+  const tracing =
+    options.tracing ??
+    (await tracingFromConfig(config, 'hookrail-api', (reason) =>
+      warn('tracing', { reason }, 'spans could not be exported'),
+    ));
+  // Last, once every request has ended its span; bounded (see startTracing).
+  const closeTracing = () => (options.tracing === undefined ? tracing.shutdown() : undefined);
   const redis = createRedis({ ...target, role: 'probe', onError: onRedisError });
   const producer = createRedis({ ...target, role: 'producer', onError: onRedisError });
   const status = createStatusPublisher({ connection: producer, settings: streamSettings(config) });
@@ -117,6 +129,7 @@ export async function startApi(
     const { app } = createApp({
       metrics,
       metricsToken: config.metricsToken,
+      tracing,
       db: database.db,
       pingDatabase: () => database.ping(),
       redis,
@@ -182,11 +195,13 @@ export async function startApi(
         await server.close();
         await closeRedis();
         await database.close();
+        await closeTracing();
       },
     };
   } catch (error) {
     await closeRedis();
     await database.close();
+    await closeTracing();
     throw error;
   }
 }

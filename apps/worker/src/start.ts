@@ -13,7 +13,13 @@ import {
   type DeliveryWorker,
 } from '@hookrail/queue';
 import { loadVault, warnGeneratedKey } from '@hookrail/secrets';
-import { Metrics, serveMetrics, type MetricsServer } from '@hookrail/telemetry';
+import {
+  Metrics,
+  serveMetrics,
+  tracingFromConfig,
+  type MetricsServer,
+  type Tracing,
+} from '@hookrail/telemetry';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHousekeeping } from './background/housekeeping.ts';
 import { startReconciler } from './background/reconciler.ts';
@@ -41,6 +47,11 @@ export interface StartWorkerOptions {
   metrics?: Metrics;
   /** Interface of the worker's metrics server. @defaultValue all interfaces */
   metricsHost?: string;
+  /**
+   * Where the attempts' spans go, shut down by the caller (the all-in-one process shares one
+   * with its API). @defaultValue the worker's own, from `config` (off without an endpoint)
+   */
+  tracing?: Tracing;
 }
 
 /**
@@ -74,6 +85,11 @@ export async function startWorker(
     });
     logger.info({ port: metricsServer.port }, 'worker metrics listening');
   }
+  const tracing =
+    options.tracing ??
+    (await tracingFromConfig(config, 'hookrail-worker', (reason) =>
+      warn('tracing', { reason }, 'spans could not be exported'),
+    ));
   const database = createDatabase({
     url: config.databaseUrl,
     applicationName: 'hookrail-worker',
@@ -157,6 +173,7 @@ export async function startWorker(
       now: Date.now,
       random: Math.random,
       metrics,
+      tracing,
     }),
     onError: (error) => warn('worker', { err: error }, 'delivery worker error'),
     onJobFailed: (job, error) =>
@@ -214,6 +231,8 @@ export async function startWorker(
         consumer.quit().catch(() => consumer.disconnect()),
       ]);
       await database.close();
+      // Last, once every attempt has ended its span; bounded (see startTracing).
+      if (options.tracing === undefined) await tracing.shutdown();
     },
   };
 }

@@ -3,10 +3,14 @@ import { ConfigError } from './config-error.ts';
 
 type Env = Record<string, string | undefined>;
 
+/** Variables whose values may be credentials: an error names them without quoting the value. */
+const secretName = /(TOKEN|SECRET|KEYS?|PASSWORD|HEADERS)$/;
+
 /**
  * Parses the environment once, at boot. The schema's keys are the variable names, so every
  * problem is reported against the variable an operator has to change. Empty strings count
- * as unset, the way shells and compose files usually mean them.
+ * as unset, the way shells and compose files usually mean them. The value a variable had is
+ * quoted unless its name says it may be a credential (`..._TOKEN`, `..._KEY`, `..._HEADERS`...).
  */
 export function parseEnv<S extends z.ZodType>(schema: S, env: Env = process.env): z.output<S> {
   const cleaned: Env = {};
@@ -18,8 +22,11 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env = process.env)
   throw new ConfigError(
     result.error.issues.map((issue) => {
       const variable = issue.path.join('.') || 'environment';
-      const raw = typeof issue.path[0] === 'string' ? cleaned[issue.path[0]] : undefined;
-      return `${variable}: ${issue.message}${raw === undefined ? '' : ` (got "${raw}")`}`;
+      const name = issue.path[0];
+      const raw = typeof name === 'string' ? cleaned[name] : undefined;
+      if (raw === undefined) return `${variable}: ${issue.message}`;
+      if (secretName.test(variable)) return `${variable}: ${issue.message} (value not shown)`;
+      return `${variable}: ${issue.message} (got "${raw}")`;
     }),
   );
 }

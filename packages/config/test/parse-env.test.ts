@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { baseEnv, byteSize, ConfigError, integer, parseEnv } from '../src/index.ts';
+import {
+  baseEnv,
+  byteSize,
+  ConfigError,
+  integer,
+  observabilityConfig,
+  observabilityEnv,
+  parseEnv,
+} from '../src/index.ts';
 
 const schema = z.object({
   ...baseEnv,
@@ -59,5 +67,58 @@ describe('REDIS_CLUSTER_NODES', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems[0]).toMatch(/^REDIS_CLUSTER_NODES\b.*host:port/);
+  });
+});
+
+describe('variables that may hold credentials', () => {
+  const secretSchema = z.object({
+    ...observabilityEnv,
+    HOOKRAIL_ENCRYPTION_KEY: z.string().length(44).optional(),
+  });
+
+  it('are named in an error without their value', () => {
+    let error: unknown;
+    try {
+      parseEnv(secretSchema, {
+        HOOKRAIL_METRICS_TOKEN: 'short-tok',
+        HOOKRAIL_ENCRYPTION_KEY: 'not-a-real-key',
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of [
+      'HOOKRAIL_METRICS_TOKEN',
+      'HOOKRAIL_ENCRYPTION_KEY',
+      'OTEL_EXPORTER_OTLP_HEADERS',
+      'OTEL_EXPORTER_OTLP_PROTOCOL',
+    ]) {
+      expect(message).toContain(name);
+    }
+    expect(message).not.toContain('short-tok');
+    expect(message).not.toContain('not-a-real-key');
+    expect(message).toContain('(value not shown)');
+    expect(message).toContain('(got "grpc")');
+  });
+});
+
+describe('OTEL_EXPORTER_OTLP_HEADERS', () => {
+  it('reads comma-separated pairs with percent-encoded values, names in lower case', () => {
+    const env = parseEnv(z.object(observabilityEnv), {
+      OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Basic%20dTpw, x-scope=team%3Dops',
+    });
+    expect(observabilityConfig(env).otlpHeaders).toEqual({
+      authorization: 'Basic dTpw',
+      'x-scope': 'team=ops',
+    });
+  });
+
+  it('refuses a pair without a name', () => {
+    expect(() =>
+      parseEnv(z.object(observabilityEnv), { OTEL_EXPORTER_OTLP_HEADERS: 'a=1,=2' }),
+    ).toThrow(/OTEL_EXPORTER_OTLP_HEADERS: must be comma-separated name=value pairs/);
   });
 });

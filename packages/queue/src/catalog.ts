@@ -9,8 +9,15 @@ const endpointId = z.custom<Id<'endpoint'>>((v) => typeof v === 'string' && isId
 });
 
 /**
+ * A W3C `traceparent`: the version, the trace id and the parent span id (random hex, no
+ * secret), and the flags.
+ */
+const traceparent = z.string().regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/);
+
+/**
  * Every job Hookrail queues: its queue, the schema of its data, and its options. Job data
- * carries ids only; payloads and secrets are read from Postgres when the job runs.
+ * carries ids only (and, when tracing is on, the trace a delivery belongs to); payloads and
+ * secrets are read from Postgres when the job runs.
  */
 export const jobs = {
   deliver: {
@@ -19,7 +26,17 @@ export const jobs = {
      * Make attempt number `attempt` of a delivery. The endpoint is named so that its limits
      * can be checked in Redis before anything is read from Postgres.
      */
-    data: z.object({ deliveryId, endpointId, attempt: z.number().int().min(1) }),
+    data: z.object({
+      deliveryId,
+      endpointId,
+      attempt: z.number().int().min(1),
+      /**
+       * The span the attempt's span is a child of (the message's queueing, in the API), when
+       * tracing is on; retries carry it on, so every attempt of a delivery joins one trace.
+       * A job without one, or with one that does not parse, starts a trace of its own.
+       */
+      traceparent: traceparent.optional().catch(undefined),
+    }),
     options: {
       /**
        * Delivery state lives in Postgres; finished jobs are dropped so their ids can be reused,

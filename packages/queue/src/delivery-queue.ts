@@ -43,7 +43,12 @@ export interface DeliveryQueue {
 function bulkJob(job: ScheduledJob, priority: number) {
   return {
     name: 'deliver',
-    data: { deliveryId: job.deliveryId, endpointId: job.endpointId, attempt: job.attempt },
+    data: {
+      deliveryId: job.deliveryId,
+      endpointId: job.endpointId,
+      attempt: job.attempt,
+      ...(job.traceparent !== undefined && { traceparent: job.traceparent }),
+    },
     opts: {
       ...jobs.deliver.options,
       jobId: deliverJobId(job),

@@ -1,4 +1,5 @@
 import type { Id } from '@hookrail/ids';
+import type { TraceSpan } from '@hookrail/telemetry';
 import type { Response } from 'express';
 import type { PortalClaims } from '../portal-tokens.ts';
 
@@ -22,6 +23,10 @@ declare global {
       auth?: TenantAuth;
       /** SHA-256 of the raw request body, when there was one. */
       bodyHash?: string;
+      /** The route the request matched: its full express path and its operation. */
+      route?: { path: string; operationId: string };
+      /** The request's server span, when tracing is on (see trace-requests.ts). */
+      span?: TraceSpan;
     }
   }
 }

@@ -113,7 +113,9 @@ export class RouteTable {
     const needed = spec.capability ?? (spec.method === 'get' ? 'ViewBase' : 'ManageEndpoint');
     this.specs.push({ ...(spec as unknown as RouteSpec), base: this.base });
     const portalLoader = spec.path.includes(':app_id') ? this.loadApp : undefined;
+    const route = { path: `${this.base}${spec.path}`, operationId: spec.operationId };
     const access: RequestHandler = async (req, res, next) => {
+      res.locals.route = route; // names the request's span
       // Express has decoded the path; a NUL in it names nothing and must not reach a query.
       if (unstorableIn('path', req.params).length > 0) {
         throw badRequest('invalid_path', 'The path holds a character no name can have (NUL).');

@@ -10,7 +10,7 @@ import {
 import type { Id } from '@hookrail/ids';
 import { withoutLogContext, type Logger } from '@hookrail/logger';
 import type { DeliveryQueue, NewStatusEvent, ScheduledJob } from '@hookrail/queue';
-import type { Metrics } from '@hookrail/telemetry';
+import { attr, type Metrics, type TraceSpan, type Tracing } from '@hookrail/telemetry';
 import { queueAfterCommit } from '../routes/deps.ts';
 import { messageAccepted } from '../stream/accepted.ts';
 
@@ -37,10 +37,14 @@ export interface MessageWriterOptions {
   now?: () => number;
   /** Counts the messages committed. @defaultValue none */
   metrics?: Metrics;
+  /** Where the commit and queue spans go, under each request's span. @defaultValue none */
+  tracing?: Tracing;
 }
 
 interface Waiting {
   input: NewMessage;
+  /** The request's span, when tracing is on. */
+  span: TraceSpan | undefined;
   resolve: (result: MessageCreate) => void;
   reject: (error: unknown) => void;
 }
@@ -59,9 +63,10 @@ const maxShortages = 3;
  * message by message, so that one message's problem is its own.
  */
 export class MessageWriter {
-  readonly #options: Required<Omit<MessageWriterOptions, 'now' | 'metrics'>> & {
+  readonly #options: Required<Omit<MessageWriterOptions, 'now' | 'metrics' | 'tracing'>> & {
     now: () => number;
     metrics?: Metrics | undefined;
+    tracing?: Tracing | undefined;
   };
   readonly #waiting: Waiting[] = [];
   #inFlight = 0;
@@ -77,9 +82,10 @@ export class MessageWriter {
     };
   }
 
-  write(input: NewMessage): Promise<MessageCreate> {
+  /** `span`: the request's, to hold the spans of the commit and the queueing. */
+  write(input: NewMessage, span?: TraceSpan): Promise<MessageCreate> {
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ input, resolve, reject });
+      this.#waiting.push({ input, span, resolve, reject });
       this.#next();
     });
   }
@@ -98,9 +104,19 @@ export class MessageWriter {
 
   async #write(batch: Waiting[]): Promise<void> {
     let results: MessageCreate[];
+    const commit = this.#spans(batch, 'INSERT messages deliveries', {
+      kind: 'client',
+      attributes: {
+        [attr.dbSystem]: 'postgresql',
+        [attr.dbOperation]: 'INSERT',
+        ...(batch.length > 1 && { [attr.dbBatchSize]: batch.length }),
+      },
+    });
     try {
       results = await this.#insert(batch.map((w) => w.input));
+      commit.end();
     } catch (error) {
+      commit.fail(isUnavailableError(error) ? 'unavailable' : 'error');
       if (batch.length > 1 && !isUnavailableError(error)) {
         // Something about one of them: each on its own, so the error reaches only its owner.
         await Promise.all(batch.map((one) => this.#write([one])));
@@ -113,11 +129,26 @@ export class MessageWriter {
     const events: NewStatusEvent[] = [];
     const now = this.#options.now();
     let accepted = 0;
-    for (const result of results) {
-      if (!result.ok) continue;
+    const sends: TraceSpan[] = [];
+    results.forEach((result, i) => {
+      if (!result.ok) return;
       accepted++;
       events.push(messageAccepted(result));
       const delayMs = Math.max(0, (result.message.deliverAt?.getTime() ?? 0) - now);
+      // Each delivery's job carries the trace of its message, so that the worker's attempts
+      // join it (the only thing in a job besides ids; see the queue catalog).
+      const send = this.#span(batch[i], 'send deliver', {
+        kind: 'producer',
+        attributes: {
+          [attr.messagingSystem]: 'bullmq',
+          [attr.messagingOperation]: 'send',
+          [attr.messagingDestination]: 'deliver',
+          [attr.messagingBatchCount]: result.deliveries.length,
+          [attr.messageId]: result.message.id,
+        },
+      });
+      if (send !== undefined) sends.push(send);
+      const traceparent = send?.traceparent();
       for (const d of result.deliveries) {
         jobs.push({
           deliveryId: d.id,
@@ -125,17 +156,52 @@ export class MessageWriter {
           attempt: 1,
           delayMs,
           tenantId: result.message.tenantId,
+          ...(traceparent !== undefined && { traceparent }),
         });
       }
-    }
+    });
     // One Redis round trip for the whole statement: every acceptance event, then every job.
-    await queueAfterCommit(this.#options, jobs, { messages: batch.length }, events);
+    const queued = await queueAfterCommit(this.#options, jobs, { messages: batch.length }, events);
+    for (const send of sends) {
+      if (!queued) send.fail('not_queued'); // the reconciler queues them; the trace ends here
+      send.end();
+    }
     this.#options.metrics?.messagesAccepted(accepted);
     batch.forEach((waiting, i) => {
       const result = results[i];
       if (result === undefined) waiting.reject(new Error('a written message has no result'));
       else waiting.resolve(result);
     });
+  }
+
+  /** A span under the request's span, when it has a recording one. */
+  #span(
+    waiting: Waiting | undefined,
+    name: string,
+    options: Parameters<Tracing['startSpan']>[1],
+  ): TraceSpan | undefined {
+    const parent = waiting?.span;
+    if (this.#options.tracing === undefined || parent?.recording !== true) return undefined;
+    return this.#options.tracing.startSpan(name, { ...options, parent });
+  }
+
+  /**
+   * One span per request for work the whole batch shares (one statement): each request's
+   * trace shows the statement its message was committed in, and how many messages shared it.
+   */
+  #spans(batch: Waiting[], name: string, options: Parameters<Tracing['startSpan']>[1]) {
+    const spans =
+      this.#options.tracing?.enabled === true
+        ? batch.flatMap((waiting) => this.#span(waiting, name, options) ?? [])
+        : [];
+    return {
+      end: () => spans.forEach((span) => span.end()),
+      fail: (errorType: string) =>
+        spans.forEach((span) => {
+          span.fail(errorType);
+          span.end();
+        }),
+    };
   }
 
   async #insert(inputs: NewMessage[]): Promise<MessageCreate[]> {

@@ -54,19 +54,21 @@ const enqueueTimeoutMs = 2000;
  * Queues delivery jobs after their rows are committed, with the status events that announce
  * them (appended first, in the same round trip). Best effort and bounded in time: a delivery
  * that is due in Postgres but missing from the queue is queued again later, so a slow or
- * absent Redis never turns an accepted request into a failed one.
+ * absent Redis never turns an accepted request into a failed one. False when it could not.
  */
 export async function queueAfterCommit(
   deps: Pick<RouteDeps, 'queue' | 'logger'>,
   jobs: ScheduledJob[],
   context: object,
   events: readonly NewStatusEvent[] = [],
-): Promise<void> {
-  if (jobs.length === 0 && events.length === 0) return;
+): Promise<boolean> {
+  if (jobs.length === 0 && events.length === 0) return true;
   try {
     await within(deps.queue.enqueue(jobs, events), enqueueTimeoutMs, 'queueing');
+    return true;
   } catch (error) {
     deps.logger.warn({ err: error, ...context, jobs: jobs.length }, 'committed but not queued');
+    return false;
   }
 }
 

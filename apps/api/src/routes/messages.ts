@@ -8,6 +8,7 @@ import {
   type ApplicationRow,
 } from '@hookrail/db';
 import { isId } from '@hookrail/ids';
+import { attr } from '@hookrail/telemetry';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { conflict, notFound } from '../http/api-error.ts';
@@ -110,20 +111,25 @@ export function messageRoutes(
           throw fieldError(['body', 'payload', ...problem.path], problem.message, problem.type);
       }
       const app = await targetApp(res, pathParam(req, 'app_id'), body.application);
+      const span = res.locals.span;
+      span?.set({ [attr.appId]: app.id });
       const created = await deps.writer
-        .write({
-          tenantId: app.tenantId,
-          appId: app.id,
-          eventType: body.eventType,
-          eventId: body.eventId ?? null,
-          channels: body.channels ?? null,
-          tags: body.tags ?? null,
-          payload: JSON.stringify(body.payload),
-          deliverAt: body.deliverAt == null ? null : new Date(body.deliverAt),
-          payloadRetentionHours:
-            body.payloadRetentionHours ??
-            (body.payloadRetentionPeriod == null ? null : body.payloadRetentionPeriod * 24),
-        })
+        .write(
+          {
+            tenantId: app.tenantId,
+            appId: app.id,
+            eventType: body.eventType,
+            eventId: body.eventId ?? null,
+            channels: body.channels ?? null,
+            tags: body.tags ?? null,
+            payload: JSON.stringify(body.payload),
+            deliverAt: body.deliverAt == null ? null : new Date(body.deliverAt),
+            payloadRetentionHours:
+              body.payloadRetentionHours ??
+              (body.payloadRetentionPeriod == null ? null : body.payloadRetentionPeriod * 24),
+          },
+          span,
+        )
         .catch((error: unknown) => {
           // The application (or its tenant) was purged since it was looked up.
           if (pgErrorCode(error) === '23503') throw notFound('application');
@@ -132,6 +138,10 @@ export function messageRoutes(
       if (!created.ok && created.reason === 'application_deleted') throw notFound('application');
       if (!created.ok)
         throw conflict('A message with this eventId was already sent to this application.');
+      span?.set({
+        [attr.messageId]: created.message.id,
+        [attr.deliveries]: created.deliveries.length,
+      });
       res.status(202).json(messageOut(created.message, query.with_content));
     },
   );

@@ -7,7 +7,8 @@ import {
   type AttemptOutcome,
 } from '@hookrail/delivery';
 import type { Vault } from '@hookrail/secrets';
-import type { Sender } from './http-sender.ts';
+import { attr, type TraceSpan, type Tracing } from '@hookrail/telemetry';
+import type { Sender, SendOutcome } from './http-sender.ts';
 
 export interface AttemptDeps {
   sender: Sender;
@@ -15,6 +16,8 @@ export interface AttemptDeps {
   vault: Vault;
   /** Milliseconds since the epoch. */
   now: () => number;
+  /** Where the request's client span goes. @defaultValue none */
+  tracing?: Tracing;
 }
 
 /** One attempt as made: what `decideAttempt` needs, and the record to keep. */
@@ -37,6 +40,8 @@ export async function makeAttempt(
   delivery: ClaimedDelivery,
   /** The id its record gets: chosen before, so that `attempt.started` can name it. */
   attemptId: Id<'attempt'> = newId('attempt'),
+  /** The attempt's span, parent of the request's client span. @defaultValue none */
+  span?: TraceSpan,
 ): Promise<MadeAttempt> {
   const startedAt = deps.now();
   const trigger = delivery.manual ? 'manual' : 'scheduled';
@@ -83,7 +88,7 @@ export async function makeAttempt(
       'the signing key or a credential header could not be opened (check HOOKRAIL_ENCRYPTION_KEY); the message was not sent',
     );
   }
-  const sent = await deps.sender.send(delivery.url, headers, delivery.payload);
+  const sent = await send(deps, span, delivery.url, headers, delivery.payload);
   return {
     startedAt,
     outcome: {
@@ -104,4 +109,38 @@ export async function makeAttempt(
       error: sent.error,
     },
   };
+}
+
+/**
+ * The POST, under a client span when the attempt has a recording one. The span has the method
+ * and the status only: the URL, its host and every header are the tenant's. No `traceparent`
+ * is sent to the endpoint: the request carries exactly the signed Standard Webhooks headers and
+ * the endpoint's own, and Hookrail's trace ids are of no use to a subscriber, who cannot see
+ * the trace.
+ */
+async function send(
+  deps: AttemptDeps,
+  parent: TraceSpan | undefined,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<SendOutcome> {
+  if (parent?.recording !== true || deps.tracing === undefined) {
+    return deps.sender.send(url, headers, body);
+  }
+  const span = deps.tracing.startSpan('POST', {
+    kind: 'client',
+    parent,
+    attributes: { [attr.httpMethod]: 'POST' },
+  });
+  const sent = await deps.sender.send(url, headers, body);
+  if (sent.statusCode !== null) span.set({ [attr.httpStatus]: sent.statusCode });
+  // Of the error, its kind only (`timeout`, `dns_error`, ...): the rest may quote the URL.
+  const errorType = sent.error?.split(':', 1)[0];
+  if (errorType !== undefined) span.fail(errorType);
+  else if (sent.statusCode !== null && (sent.statusCode < 200 || sent.statusCode > 299)) {
+    span.fail(String(sent.statusCode));
+  }
+  span.end();
+  return sent;
 }

@@ -2,7 +2,7 @@ import { isUnavailableError, type ClaimedDelivery, type DeliveryResult } from '@
 import { decideAttempt, isSuccess, type DeliveryPolicy } from '@hookrail/delivery';
 import { newId } from '@hookrail/ids';
 import { throttledWarnings, type Logger } from '@hookrail/logger';
-import type { AttemptLabel, Metrics } from '@hookrail/telemetry';
+import type { AttemptLabel, Metrics, TraceSpan } from '@hookrail/telemetry';
 import {
   deliverJobId,
   type Admission,
@@ -13,6 +13,7 @@ import {
   type Transition,
 } from '@hookrail/queue';
 import { makeAttempt, type AttemptDeps, type MadeAttempt } from './attempt.ts';
+import { endAttemptSpan, startAttemptSpan } from './attempt-span.ts';
 import type { EndpointLimits } from './endpoint-limits.ts';
 import type { RoundTrips } from './round-trips.ts';
 import { attemptsStarted } from './status-events.ts';
@@ -98,10 +99,10 @@ export function createDeliveryProcessor(
    * and its outcome is worth keeping. If the claim expired meanwhile and the delivery was
    * sent again, this attempt is still recorded, next to the duplicate.
    */
-  async function record(result: DeliveryResult): Promise<void> {
+  async function record(result: DeliveryResult, traceparent: string | undefined): Promise<void> {
     for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
       try {
-        await deps.trips.record(result);
+        await deps.trips.record(result, traceparent);
         return;
       } catch (error) {
         if (!isUnavailableError(error) || deps.stopping()) throw error;
@@ -155,6 +156,7 @@ export function createDeliveryProcessor(
         maxInflight: limits.maxInflight,
       });
     let delivery;
+    const claimedAt = deps.now();
     try {
       delivery = await deps.trips.claim(job);
     } catch (error) {
@@ -172,9 +174,17 @@ export function createDeliveryProcessor(
     }
     const attemptId = newId('attempt');
     deps.status.publish(attemptsStarted([{ delivery, attemptId }], deps.now()));
-    const finishing = makeAttempt(deps, delivery, attemptId).then((made) =>
-      finish(delivery, made, report),
+    const span = startAttemptSpan(deps.tracing, job, delivery, attemptId, claimedAt);
+    const finishing = makeAttempt(deps, delivery, attemptId, span).then((made) =>
+      finish(delivery, made, report, job.traceparent, span),
     );
+    // An attempt that ends in an error (its result not recorded) still ends its span.
+    if (span !== undefined) {
+      void finishing.catch(() => {
+        span.fail('error');
+        span.end();
+      });
+    }
     const park = (): ProcessOutcome => {
       if (!holdsSlow) slowHeld += 1;
       holdsSlow = true;
@@ -198,6 +208,9 @@ export function createDeliveryProcessor(
     delivery: ClaimedDelivery,
     made: MadeAttempt,
     report: (outcome: ReportRequest['outcome'], slow: boolean) => Promise<Transition>,
+    /** The job's trace, carried on to the next attempt's job. */
+    traceparent: string | undefined,
+    span: TraceSpan | undefined,
   ): Promise<void> {
     const { outcome, record: attempt } = made;
     const sent = outcome.kind === 'sent';
@@ -238,12 +251,17 @@ export function createDeliveryProcessor(
       ...(attempt && { attempt: { ...attempt, outcome: decision.result ?? 'failed' } }),
       decision,
     };
-    await record(result);
-    deps.metrics?.attempt(
-      attemptLabel(made),
-      attempt?.durationMs,
-      decision.next.status === 'pending' ? 'retry_scheduled' : decision.next.status,
-    );
+    await record(result, traceparent);
+    const next = decision.next.status === 'pending' ? 'retry_scheduled' : decision.next.status;
+    if (span !== undefined) {
+      endAttemptSpan(span, {
+        outcome: attemptLabel(made) ?? 'canceled',
+        next,
+        statusCode: attempt?.statusCode,
+        error: attempt?.error,
+      });
+    }
+    deps.metrics?.attempt(attemptLabel(made), attempt?.durationMs, next);
     // One line per attempt: ids, outcome and timing. Never the payload, headers or URL (which
     // may hold credentials), and of the error only its kind (`timeout`, `dns_error`, ...).
     deps.logger.info(

@@ -38,9 +38,15 @@ export interface RoundTrips {
    * Commits the result, then queues what follows it; true when the claim still held, so its
    * decision was applied. A claim taken over meanwhile leaves the next attempt to the newer
    * claim. Queueing is best effort: what Redis misses is due in Postgres and the reconciler
-   * queues it.
+   * queues it. `traceparent`: the job's trace, which the next attempt's job carries on.
    */
-  record(result: DeliveryResult): Promise<boolean>;
+  record(result: DeliveryResult, traceparent?: string): Promise<boolean>;
+}
+
+/** A result to record, with the trace its delivery's jobs carry. */
+interface Recording {
+  result: DeliveryResult;
+  traceparent: string | undefined;
 }
 
 /** Items per round trip, at most: large enough to share it, small enough to stay quick. */
@@ -85,7 +91,8 @@ export function createRoundTrips(deps: {
     },
   });
   type Recorded = { applied: boolean } | { error: unknown };
-  const commit = async (results: DeliveryResult[]): Promise<Recorded[]> => {
+  const commit = async (recordings: Recording[]): Promise<Recorded[]> => {
+    const results = recordings.map((r) => r.result);
     const recorded = await recordResults(deps.db, results);
     const now = deps.now();
     const jobs: ScheduledJob[] = recorded.followUps.map((d) => ({
@@ -93,7 +100,8 @@ export function createRoundTrips(deps: {
       endpointId: d.endpointId,
       attempt: 1,
     }));
-    for (const { delivery, decision } of results) {
+    for (const { result, traceparent } of recordings) {
+      const { delivery, decision } = result;
       if (decision.next.status !== 'pending' || !recorded.applied.has(delivery.id)) continue;
       jobs.push({
         deliveryId: delivery.id,
@@ -101,6 +109,7 @@ export function createRoundTrips(deps: {
         attempt: delivery.attempt + 1,
         delayMs: Math.max(0, decision.next.nextAttemptAt - now),
         tenantId: delivery.tenantId,
+        ...(traceparent !== undefined && { traceparent }),
       });
     }
     const events = resultEvents(results, recorded, now);
@@ -118,14 +127,14 @@ export function createRoundTrips(deps: {
   const records = createBatcher({
     maxBatch,
     maxInFlight: 2,
-    flush: async (results: DeliveryResult[]): Promise<Recorded[]> => {
+    flush: async (recordings: Recording[]): Promise<Recorded[]> => {
       try {
-        return await commit(results);
+        return await commit(recordings);
       } catch (error) {
-        if (results.length === 1 || isUnavailableError(error)) throw error;
+        if (recordings.length === 1 || isUnavailableError(error)) throw error;
         // One result Postgres refuses must not hold back the others: each on its own.
         return Promise.all(
-          results.map((r) =>
+          recordings.map((r) =>
             commit([r]).then(
               ([one]) => one ?? { error: new Error('not recorded') },
               (failed: unknown) => ({ error: failed }),
@@ -139,8 +148,8 @@ export function createRoundTrips(deps: {
     admit: (request) => admits.run(request),
     report: (request) => reports.run(request),
     claim: (job) => claims.run(job),
-    async record(result) {
-      const outcome = await records.run(result);
+    async record(result, traceparent) {
+      const outcome = await records.run({ result, traceparent });
       if ('error' in outcome) throw outcome.error;
       return outcome.applied;
     },

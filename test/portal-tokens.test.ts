@@ -89,4 +89,40 @@ describe('app portal tokens', () => {
       name: 'New customer',
     });
   });
+
+  it('show a subscriber only the event types its feature flags open, never archived ones', async () => {
+    const tenant = await api.newTenant();
+    const app = (await tenant.client.post('/api/v1/app', { name: 'Flags' })).json<{ id: string }>();
+    const types = [
+      { name: 'open.event', description: 'for everyone' },
+      { name: 'beta.event', description: 'behind a flag', featureFlag: 'beta' },
+      { name: 'labs.event', description: 'behind flags', featureFlags: ['labs', 'beta'] },
+      { name: 'old.event', description: 'archived', archived: true },
+    ];
+    for (const type of types) {
+      expect((await tenant.client.post('/api/v1/event-type', type)).status).toBe(201);
+    }
+    const listed = async (featureFlags: string[] | undefined) => {
+      const { token } = (
+        await tenant.client.post(`/api/v1/auth/app-portal-access/${app.id}`, {
+          ...(featureFlags && { featureFlags }),
+        })
+      ).json<{ token: string }>();
+      const portal = new HttpClient(api.url, token);
+      const list = await portal.get('/api/v1/event-type?include_archived=true');
+      expect(list.status).toBe(200);
+      const names = list.json<{ data: { name: string }[] }>().data.map((t) => t.name);
+      const beta = (await portal.get('/api/v1/event-type/beta.event')).status;
+      return { names, beta };
+    };
+    expect(await listed(undefined)).toEqual({ names: ['open.event'], beta: 404 });
+    expect(await listed(['labs'])).toEqual({ names: ['labs.event', 'open.event'], beta: 404 });
+    expect(await listed(['beta'])).toEqual({
+      names: ['beta.event', 'labs.event', 'open.event'],
+      beta: 200,
+    });
+    // The tenant's own key sees the whole catalogue.
+    const all = await tenant.client.get('/api/v1/event-type?include_archived=true');
+    expect(all.json<{ data: unknown[] }>().data).toHaveLength(4);
+  });
 });

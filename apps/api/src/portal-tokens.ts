@@ -24,6 +24,8 @@ export interface PortalGrant {
   /** Svix's older switch: only ViewBase, whatever `capabilities` says. */
   readOnly?: boolean | undefined;
   sessionId?: string | undefined;
+  /** The feature flags whose event types the token may see (Svix's `featureFlags`). */
+  featureFlags?: readonly string[] | undefined;
 }
 
 export interface PortalClaims {
@@ -35,6 +37,8 @@ export interface PortalClaims {
   /** When it was issued, to the millisecond, for expire-all. */
   issuedAt: Date;
   capabilities: ReadonlySet<PortalCapability>;
+  /** The feature flags it was issued with: event types behind other flags stay hidden. */
+  featureFlags: readonly string[];
 }
 
 /** What each capability brings with it (Svix: managing a thing includes seeing it). */
@@ -81,6 +85,8 @@ export class PortalTokens {
       ims: Date.now(),
       cap: [...grantedCapabilities(grant)],
       ...(grant.sessionId !== undefined && { sid: grant.sessionId }),
+      ...(grant.featureFlags !== undefined &&
+        grant.featureFlags.length > 0 && { ff: [...new Set(grant.featureFlags)] }),
     })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(issuer)
@@ -116,6 +122,9 @@ export class PortalTokens {
         sessionId: typeof payload.sid === 'string' ? payload.sid : undefined,
         issuedAt: new Date(issuedMs),
         capabilities,
+        featureFlags: Array.isArray(payload.ff)
+          ? payload.ff.filter((flag): flag is string => typeof flag === 'string')
+          : [],
       };
     } catch {
       return undefined;

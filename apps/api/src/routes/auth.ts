@@ -27,8 +27,15 @@ const portalAccessIn = z
       .optional()
       .meta({ description: 'Seconds the token lasts; default 7 days.' }),
     sessionId: token(256).nullable().optional(),
-    /** Accepted from Svix clients; Hookrail has no feature flags. */
-    featureFlags: z.array(z.string().max(256)).max(50).optional(),
+    featureFlags: z
+      .array(z.string().max(256))
+      .max(50)
+      .optional()
+      .meta({
+        description:
+          'The feature flags whose event types the token may see: an event type with a ' +
+          'feature flag is listed to a portal token only when the token carries one of its flags.',
+      }),
     readOnly: z
       .boolean()
       .nullable()
@@ -48,7 +55,11 @@ const portalAccessIn = z
 export const portalAccessOut = z
   .object({
     token: z.string().meta({ description: 'A Bearer credential for this application only.' }),
-    url: z.string().meta({ description: 'The dashboard, signed in to this application.' }),
+    url: z.string().meta({
+      description:
+        "The application's subscriber portal (/dashboard/portal/{app_id}), the token in the " +
+        'fragment, which browsers never send to a server.',
+    }),
   })
   .meta({ id: 'AppPortalAccessOut' });
 
@@ -97,6 +108,7 @@ export function authRoutes(routes: RouteTable, deps: RouteDeps): void {
           capabilities: body.capabilities ?? undefined,
           readOnly: body.readOnly ?? undefined,
           sessionId: body.sessionId ?? undefined,
+          featureFlags: body.featureFlags,
         }),
       );
     },

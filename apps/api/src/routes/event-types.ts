@@ -6,6 +6,7 @@ import {
   updateEventType,
   upsertEventType,
 } from '@hookrail/db';
+import type { Response } from 'express';
 import { z } from 'zod';
 import { conflict, notFound } from '../http/api-error.ts';
 import { listQuery, queryFlag } from '../http/list-query.ts';
@@ -24,6 +25,12 @@ import { defaultTenantBounds, limitExceeded } from '../limits.ts';
 import type { RouteDeps } from './deps.ts';
 
 const tag = 'Event Type';
+
+/** For a portal token, the flags it holds (what it may see); undefined for a tenant key. */
+function portalView(res: Response): { flags: readonly string[] } | undefined {
+  const portal = res.locals.auth?.portal;
+  return portal === undefined ? undefined : { flags: portal.featureFlags };
+}
 
 const tooManyEventTypes = (limit: number) =>
   limitExceeded(
@@ -83,9 +90,12 @@ export function eventTypeRoutes(routes: RouteTable, { db, tenantBounds }: RouteD
       responses: { 200: eventTypeList },
     },
     async ({ res, query }) => {
+      const visibleTo = portalView(res);
       const page = await listEventTypes(db, tenantOf(res), {
         ...query,
-        includeArchived: query.include_archived,
+        // A subscriber sees what it may choose: no archived types, none behind others' flags.
+        includeArchived: query.include_archived && visibleTo === undefined,
+        ...(visibleTo && { visibleTo }),
       });
       res.json({ ...page, data: page.data.map((row) => eventTypeOut(row, query.with_content)) });
     },
@@ -104,7 +114,7 @@ export function eventTypeRoutes(routes: RouteTable, { db, tenantBounds }: RouteD
       responses: { 200: eventTypeOutSchema },
     },
     async ({ res, params }) => {
-      const row = await getEventType(db, tenantOf(res), params.event_type_name);
+      const row = await getEventType(db, tenantOf(res), params.event_type_name, portalView(res));
       if (row === undefined) throw notFound('event type');
       res.json(eventTypeOut(row));
     },

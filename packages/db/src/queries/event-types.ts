@@ -1,5 +1,5 @@
 import type { Id } from '@hookrail/ids';
-import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../client.ts';
 import { eventTypes, type EventTypeRow } from '../schema/index.ts';
 import { keyset, type Page, type PageRequest } from './pagination.ts';
@@ -63,19 +63,35 @@ export async function createEventType(
   });
 }
 
+/**
+ * Event types behind feature flags (Svix's `featureFlag`, and `featureFlags`) show only to
+ * callers holding one of their flags: `flags` given, a portal token's; absent, every type shows.
+ */
+function flagged(flags: readonly string[] | undefined): SQL | undefined {
+  if (flags === undefined) return undefined;
+  const held = sql`${sql.param([...flags])}::text[]`;
+  return sql`((${eventTypes.featureFlag} is null or ${eventTypes.featureFlag} = any(${held}))
+    and (coalesce(cardinality(${eventTypes.featureFlags}), 0) = 0
+         or ${eventTypes.featureFlags} && ${held}))`;
+}
+
 export async function getEventType(
   db: DbOrTx,
   tenantId: Id<'tenant'>,
   name: string,
+  visibleTo?: { flags: readonly string[] },
 ): Promise<EventTypeRow | undefined> {
-  const [row] = await db.select().from(eventTypes).where(byName(tenantId, name));
+  const [row] = await db
+    .select()
+    .from(eventTypes)
+    .where(and(byName(tenantId, name), flagged(visibleTo?.flags)));
   return row;
 }
 
 export async function listEventTypes(
   db: DbOrTx,
   tenantId: Id<'tenant'>,
-  request: PageRequest & { includeArchived: boolean },
+  request: PageRequest & { includeArchived: boolean; visibleTo?: { flags: readonly string[] } },
 ): Promise<Page<EventTypeRow>> {
   const page = keyset(eventTypes.name, request);
   const rows = await db
@@ -85,6 +101,7 @@ export async function listEventTypes(
       and(
         eq(eventTypes.tenantId, tenantId),
         request.includeArchived ? undefined : eq(eventTypes.archived, false),
+        flagged(request.visibleTo?.flags),
         page.where,
       ),
     )

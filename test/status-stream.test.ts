@@ -228,6 +228,97 @@ describe('the status stream', () => {
     expect(compareIds(ids[0] ?? '', lastEventId)).toBeGreaterThan(0);
   });
 
+  it('reconnects with one resume carrying its filter: exactly the missed events of its application, then live ones, in order, none twice', async () => {
+    const t = await tenantWithEndpoint('/resume-filter');
+    const other = (await t.client.post('/api/v1/app', { name: 'other' })).json<{ id: string }>();
+    await t.client.post(`/api/v1/app/${other.id}/endpoint`, {
+      url: `${receiver.url}/resume-filter-other`,
+    });
+    const filter = { appId: t.appId, types: oneDelivery };
+    // Watches everything the whole time: what the resumed client must end up with, and when
+    // each message has ended (so that at most one is in flight: the stream keeps 20 events).
+    const witness = await connect(api1.url, t.apiKey);
+    await subscribe(witness);
+    const first = await connect(api1.url, t.apiKey);
+    await subscribe(first, filter);
+    const sent: { msgId: string; appId: string }[] = [];
+    const sendAndWait = async (appId: string) => {
+      const msgId = await send(t.client, appId);
+      sent.push({ msgId, appId });
+      await witness.waitForEvent(
+        `${msgId} to succeed`,
+        (m) => m.type === 'delivery.succeeded' && m.data?.msgId === msgId,
+      );
+    };
+    await sendAndWait(t.appId);
+    const lastEventId = first.events().at(-1)?.id ?? '';
+    first.close();
+
+    // Missed while disconnected: one message of the application, one of the other.
+    await sendAndWait(t.appId);
+    await sendAndWait(other.id);
+    const again = await connect(api2.url, t.apiKey);
+    // More keep coming, before, during and after the resume.
+    const flowing = { on: true };
+    const flow = (async () => {
+      for (let i = 0; flowing.on; i++) await sendAndWait(i % 2 === 0 ? t.appId : other.id);
+    })();
+    await waitFor('a message sent after reconnecting', () => sent.length >= 4);
+    again.send({ type: 'resume', lastEventId, ...filter });
+    await again.waitForEvent('the resume to catch up', (m) => m.type === 'subscribed');
+    const caughtUp = sent.length;
+    await waitFor('two messages of the application sent live', () =>
+      sent.slice(caughtUp).filter((m) => m.appId === t.appId).length >= 2 ? true : undefined,
+    );
+    flowing.on = false;
+    await flow;
+
+    const expected = witness
+      .events()
+      .filter(
+        (e) =>
+          e.data?.appId === t.appId &&
+          oneDelivery.includes(e.type) &&
+          compareIds(e.id ?? '', lastEventId) > 0,
+      );
+    await waitFor('every event of the application', () =>
+      again.events().length >= expected.length ? true : undefined,
+    );
+    const ids = again.events().map((e) => e.id);
+    expect(ids).toEqual(expected.map((e) => e.id));
+    expect(new Set(ids).size).toBe(ids.length);
+    // The missed message and every later one of the application, each whole; none other.
+    const ofApp = sent.filter((m) => m.appId === t.appId).slice(1);
+    expect(ofApp.length).toBeGreaterThanOrEqual(3);
+    for (const { msgId } of ofApp) expect(typesOf(again.events(), msgId)).toEqual(oneDelivery);
+    expect(again.events()).toHaveLength(4 * ofApp.length);
+    expect(again.messages.filter((m) => m.type === 'gap' || m.type === 'error')).toEqual([]);
+    expect(again.messages.filter((m) => m.type === 'subscribed')).toEqual([
+      { type: 'subscribed', filter },
+    ]);
+  });
+
+  it("refuses an application's credentials a resume naming another application, with forbidden", async () => {
+    const t = await tenantWithEndpoint('/resume-scope');
+    const other = (await t.client.post('/api/v1/app', { name: 'other' })).json<{ id: string }>();
+    const portal = (await t.client.post(`/api/v1/auth/app-portal-access/${t.appId}`, {})).json<{
+      token: string;
+    }>().token;
+    const client = await connect(api1.url, portal);
+    const lastEventId = `${Date.now()}-0`;
+    client.send({ type: 'resume', lastEventId, appId: other.id });
+    await client.waitForEvent('the refusal', (m) => m.type === 'error');
+    expect(client.messages).toEqual([
+      { type: 'error', code: 'forbidden', detail: expect.any(String) },
+    ]);
+    // The positive control: the same resume naming its own application replays its message.
+    const msgId = await send(t.client, t.appId);
+    client.send({ type: 'resume', lastEventId, appId: t.appId });
+    await client.waitForEvent('the delivery', (m) => m.type === 'delivery.succeeded');
+    expect(typesOf(client.events(), msgId)).toEqual(oneDelivery);
+    expect(client.messages.filter((m) => m.type === 'error')).toHaveLength(1);
+  });
+
   it('tells a client resuming from past the window that events are missing, with a gap', async () => {
     const t = await tenantWithEndpoint('/gap');
     const first = await connect(api1.url, t.apiKey);

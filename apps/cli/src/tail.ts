@@ -65,8 +65,14 @@ export async function tail(options: TailOptions): Promise<number> {
       );
       socket.on('open', () => {
         failures = 0;
-        socket.send(JSON.stringify({ type: 'subscribe', ...filter }));
-        if (lastEventId !== undefined) socket.send(JSON.stringify({ type: 'resume', lastEventId }));
+        // After a drop, one resume with the filter: the missed events come first, in order.
+        socket.send(
+          JSON.stringify(
+            lastEventId === undefined
+              ? { type: 'subscribe', ...filter }
+              : { type: 'resume', lastEventId, ...filter },
+          ),
+        );
       });
       socket.on('message', (data: Buffer) => {
         const event = JSON.parse(data.toString('utf8')) as StreamEvent;

@@ -68,8 +68,14 @@ export function useStatusStream(
           ws.close();
           return;
         }
-        ws.send(JSON.stringify({ type: 'subscribe', ...filter }));
-        if (lastEventId !== undefined) ws.send(JSON.stringify({ type: 'resume', lastEventId }));
+        // After a drop, one resume with the filter: the missed events come first, in order.
+        ws.send(
+          JSON.stringify(
+            lastEventId === undefined
+              ? { type: 'subscribe', ...filter }
+              : { type: 'resume', lastEventId, ...filter },
+          ),
+        );
       };
       ws.onmessage = (message) => {
         if (typeof message.data !== 'string') return;

@@ -78,7 +78,8 @@ export function asyncApiDocument(serverUrl: string): Record<string, unknown> {
     },
     subscribed: {
       name: 'subscribed',
-      summary: 'The subscription is in effect.',
+      summary:
+        'The filter is in effect: after a subscribe (and the replay of its msgId), or once a resume has sent every missed event.',
       payload: {
         type: 'object',
         properties: { type: { const: 'subscribed' }, filter: { type: 'object' } },
@@ -98,7 +99,8 @@ export function asyncApiDocument(serverUrl: string): Record<string, unknown> {
     },
     command: {
       name: 'command',
-      summary: 'subscribe, unsubscribe or resume.',
+      summary:
+        'subscribe, unsubscribe or resume. A resume with filter fields sets the filter as subscribe does, before its replay; without them it keeps the filter.',
       payload: z.toJSONSchema(streamCommand, { target: 'draft-2020-12' }),
     },
   };

@@ -123,19 +123,7 @@ export class StreamClient {
         return;
       case 'subscribe': {
         const { type: _, ...subscription } = command;
-        if (
-          scope.appId !== undefined &&
-          subscription.appId !== undefined &&
-          subscription.appId !== scope.appId
-        ) {
-          this.sendJson({
-            type: 'error',
-            code: 'forbidden',
-            detail:
-              'These credentials see only their own application; appId must be that one or absent.',
-          });
-          return;
-        }
+        if (!this.mayWatch(subscription)) return;
         this.subscription = subscription;
         this.liveFrom ??= this.cursor;
         if (subscription.msgId !== undefined) {
@@ -147,34 +135,63 @@ export class StreamClient {
         return;
       }
       case 'resume': {
-        this.subscription ??= {};
+        const { type: _, lastEventId, ...filter } = command;
+        if (Object.keys(filter).length > 0) {
+          if (!this.mayWatch(filter)) return;
+          this.subscription = filter;
+        } else {
+          this.subscription ??= {};
+        }
+        // Live events wait in Redis from here until the replay has caught up with them, so
+        // that none goes out before a missed one.
+        this.replaying = true;
         const liveFrom = this.liveFrom ?? this.cursor;
         this.liveFrom = liveFrom;
-        if (await reader.lostAfter(scope.tenantId, command.lastEventId)) {
+        if (await reader.lostAfter(scope.tenantId, lastEventId)) {
           this.sendJson({
             type: 'gap',
             timestamp: new Date().toISOString(),
             data: {
-              lastEventId: command.lastEventId,
+              lastEventId,
               detail:
                 'Events after lastEventId have left the window; read the current state through the API.',
             },
           });
         }
-        // Events after liveFrom were dealt with live already: the replay stops there.
-        const upTo = compareStreamIds(command.lastEventId, liveFrom) < 0 ? liveFrom : undefined;
-        if (upTo !== undefined) await this.replay(command.lastEventId, upTo);
+        // Events after liveFrom were dealt with live already (after an earlier subscribe on
+        // this connection): the first stretch of the replay stops there.
+        if (compareStreamIds(lastEventId, liveFrom) < 0) await this.replay(lastEventId, liveFrom);
+        else {
+          const after = compareStreamIds(lastEventId, this.cursor) > 0 ? lastEventId : this.cursor;
+          await this.replay(after, undefined);
+        }
+        this.sendJson({ type: 'subscribed', filter: this.subscription });
         return;
       }
     }
   }
 
   /**
+   * False, with a `forbidden` error to the client, when the filter names an application its
+   * credentials do not see (an application's credentials see only their own).
+   */
+  private mayWatch(filter: Subscription): boolean {
+    const { appId } = this.options.scope;
+    if (appId === undefined || filter.appId === undefined || filter.appId === appId) return true;
+    this.sendJson({
+      type: 'error',
+      code: 'forbidden',
+      detail: 'These credentials see only their own application; appId must be that one or absent.',
+    });
+    return false;
+  }
+
+  /**
    * Sends the matching events after `from` up to `upTo` (inclusive), then whatever came
-   * after `cursor` meanwhile, and returns to live delivery once it has caught up with the
+   * after `cursor` meanwhile (without `upTo`, everything after `from`), and returns to live delivery once it has caught up with the
    * reader. Live events are held back (skipped: they are in Redis) until then.
    */
-  private async replay(from: string, upTo: string): Promise<void> {
+  private async replay(from: string, upTo: string | undefined): Promise<void> {
     const { reader, scope, transport } = this.options;
     this.replaying = true;
     let at = from;

@@ -8,8 +8,7 @@ const ids = (kind: 'application' | 'endpoint' | 'message', what: string) =>
 const deliveryStatus = z.enum(['pending', 'sending', 'succeeded', 'failed', 'canceled']);
 
 /** What a client asks to see; every field narrows, and an absent field does not. */
-export const subscribeCommand = z.strictObject({
-  type: z.literal('subscribe'),
+const filterFields = {
   appId: ids('application', 'an application (app_…)').optional(),
   endpointId: ids('endpoint', 'an endpoint (ep_…)').optional(),
   msgId: ids('message', 'a message (msg_…)').optional(),
@@ -19,17 +18,27 @@ export const subscribeCommand = z.strictObject({
   statuses: z.array(deliveryStatus).min(1).optional(),
   /** The stream's own event types (`attempt.finished`). */
   types: z.array(z.enum(statusEventTypes)).min(1).optional(),
+};
+
+export const subscribeCommand = z.strictObject({ type: z.literal('subscribe'), ...filterFields });
+
+/**
+ * Replays what came after `lastEventId`, then goes on live. With any filter field it is a
+ * subscribe too (the filter set before the replay, so a reconnecting client needs one command
+ * and gets the missed events before any live one); without, the filter stays as it is.
+ */
+export const resumeCommand = z.strictObject({
+  type: z.literal('resume'),
+  lastEventId: z
+    .string()
+    .refine(isStreamId, { error: 'must be an event id received from this stream' }),
+  ...filterFields,
 });
 
 export const streamCommand = z.discriminatedUnion('type', [
   subscribeCommand,
   z.strictObject({ type: z.literal('unsubscribe') }),
-  z.strictObject({
-    type: z.literal('resume'),
-    lastEventId: z
-      .string()
-      .refine(isStreamId, { error: 'must be an event id received from this stream' }),
-  }),
+  resumeCommand,
 ]);
 
 export type StreamCommand = z.output<typeof streamCommand>;

@@ -78,6 +78,10 @@ function decided(next: Decision['next'], result: 'succeeded' | 'failed'): Decisi
   return { result, next, health, healthChanged: false, disable: null, events: [] };
 }
 
+/** What one worker's claim of attempt `attempt` of a delivery hands out. */
+const claim = async (id: Id<'delivery'>, attempt: number) =>
+  (await claimDeliveries(database.db, [{ deliveryId: id, attempt }], 60_000)).claimed;
+
 const state = async (id: Id<'delivery'>) =>
   (
     await env.sql.query<{ status: string; attempt_count: number; claim_token: string | null }>(
@@ -89,26 +93,18 @@ const state = async (id: Id<'delivery'>) =>
 describe('claiming a delivery', () => {
   it('lets exactly one of several simultaneous claims win; a duplicate job later gets nothing', async () => {
     const id = await newDelivery();
-    const claims = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        claimDeliveries(database.db, [{ deliveryId: id, attempt: 1 }], 60_000),
-      ),
-    );
+    const claims = await Promise.all(Array.from({ length: 6 }, () => claim(id, 1)));
     expect(claims.filter((c) => c.length === 1)).toHaveLength(1);
     expect(claims.filter((c) => c.length === 0)).toHaveLength(5);
-    expect(await claimDeliveries(database.db, [{ deliveryId: id, attempt: 1 }], 60_000)).toEqual(
-      [],
-    );
+    expect(await claim(id, 1)).toEqual([]);
     // A stale job for an attempt already made, or one not yet due, gets nothing either.
-    expect(await claimDeliveries(database.db, [{ deliveryId: id, attempt: 2 }], 60_000)).toEqual(
-      [],
-    );
+    expect(await claim(id, 2)).toEqual([]);
     expect(await state(id)).toMatchObject({ status: 'sending', attempt_count: 1 });
   });
 
   it('after the claim expires another worker takes over, and the late result of the first cannot overwrite it', async () => {
     const id = await newDelivery();
-    const [first] = await claimDeliveries(database.db, [{ deliveryId: id, attempt: 1 }], 60_000);
+    const [first] = await claim(id, 1);
     if (first === undefined) throw new Error('not claimed');
     // The first worker goes quiet past its lease; the reconciler gives the attempt back.
     await env.sql.query(
@@ -118,7 +114,7 @@ describe('claiming a delivery', () => {
     expect(await releaseExpiredLeases(database.db, 100)).toContainEqual(
       expect.objectContaining({ deliveryId: id, attempt: 1 }),
     );
-    const [second] = await claimDeliveries(database.db, [{ deliveryId: id, attempt: 1 }], 60_000);
+    const [second] = await claim(id, 1);
     if (second === undefined) throw new Error('not taken over');
     expect(second.claimToken).not.toBe(first.claimToken);
 
@@ -161,7 +157,7 @@ describe('claiming a delivery', () => {
       'update applications set deleted_at = now() where id = (select app_id from deliveries where id = $1)',
       [doomed],
     );
-    const claimed = await claimDeliveries(
+    const { claimed, canceled } = await claimDeliveries(
       database.db,
       [
         { deliveryId: doomed, attempt: 1 },
@@ -170,14 +166,35 @@ describe('claiming a delivery', () => {
       60_000,
     );
     expect(claimed.map((c) => c.id)).toEqual([live]);
+    // What its delivery.canceled names.
+    const { rows } = await env.sql.query(
+      `select d.tenant_id as "tenantId", d.app_id as "appId", d.message_id as "messageId",
+              d.endpoint_id as "endpointId", m.event_type as "eventType"
+         from deliveries d join messages m on m.id = d.message_id where d.id = $1`,
+      [doomed],
+    );
+    expect(canceled).toEqual([{ id: doomed, ...rows[0] }]);
     expect(await state(doomed)).toEqual({
       status: 'canceled',
       attempt_count: 0,
       claim_token: null,
     });
+    // A stale job finds it canceled: nothing is handed out, nor reported canceled again.
     expect(
       await claimDeliveries(database.db, [{ deliveryId: doomed, attempt: 1 }], 60_000),
-    ).toEqual([]);
+    ).toEqual({ claimed: [], canceled: [] });
+  });
+
+  it('cancels the deliveries of a deleted tenant without reporting them: nobody is left to watch', async () => {
+    const doomed = await newDelivery();
+    await env.sql.query(
+      'update tenants set deleted_at = now() where id = (select tenant_id from deliveries where id = $1)',
+      [doomed],
+    );
+    expect(
+      await claimDeliveries(database.db, [{ deliveryId: doomed, attempt: 1 }], 60_000),
+    ).toEqual({ claimed: [], canceled: [] });
+    expect(await state(doomed)).toMatchObject({ status: 'canceled' });
   });
 
   describe('a delivery a retry task re-queued', () => {
@@ -215,13 +232,11 @@ describe('claiming a delivery', () => {
       const id = await newDelivery();
       const { app_id, taskId } = await owedToTask(id);
       await env.sql.query('update applications set deleted_at = now() where id = $1', [app_id]);
-      expect(await claimDeliveries(database.db, [{ deliveryId: id, attempt: 1 }], 60_000)).toEqual(
-        [],
-      );
+      expect(await claim(id, 1)).toEqual([]);
       expect(await state(id)).toMatchObject({ status: 'canceled' });
       expect(await counts(taskId)).toEqual({ queued: 1, delivered: 0, failed_again: 1 });
       // A stale job claiming again changes nothing more.
-      await claimDeliveries(database.db, [{ deliveryId: id, attempt: 1 }], 60_000);
+      await claim(id, 1);
       expect(await counts(taskId)).toEqual({ queued: 1, delivered: 0, failed_again: 1 });
     });
 

@@ -8,6 +8,13 @@ import {
 } from '@hookrail/db';
 import { newId, type Id } from '@hookrail/ids';
 import { createLogger } from '@hookrail/logger';
+import {
+  createRedis,
+  createStatusPublisher,
+  statusStreamKey,
+  waitUntilReady,
+  type StatusPublisher,
+} from '@hookrail/queue';
 import { createHousekeeping, type DeletionReport } from '@hookrail/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestApi } from './support/api.ts';
@@ -36,17 +43,18 @@ afterAll(async () => {
   await database.close();
 });
 
-function housekeeping() {
+function housekeeping(status?: StatusPublisher) {
   return createHousekeeping({
     db: database.db,
     logger: createLogger({ name: 'test', level: 'silent' }),
     retention: { payloadDays: 30, logDays: 90 },
     deletionBatch: testWorkerConfig(env, workerEnv).deletionBatch,
+    ...(status && { status }),
   });
 }
 
-async function purged(): Promise<DeletionReport> {
-  const report = await housekeeping()();
+async function purged(status?: StatusPublisher): Promise<DeletionReport> {
+  const report = await housekeeping(status)();
   if (typeof report.deletion === 'string') throw new Error(`deletion ${report.deletion}`);
   return report.deletion;
 }
@@ -266,6 +274,79 @@ describe('deleting an application', () => {
     expect(keptAfter.attempts).toBeGreaterThan(keptBefore.attempts);
     expect((await tenant.client.get(`/api/v1/app/${againId}`)).status).toBe(200);
     expect((await purged()).batches).toBe(0);
+  });
+});
+
+describe("a deleted application's deliveries on the status stream", () => {
+  it('each ends with one delivery.canceled, whether a claim or the purge finds it', async () => {
+    await worker.stop();
+    const tenant = await api.newTenant();
+    const doomed = await appWith(tenant.client, 'watched', ['/watched']);
+    const watcher = await StreamClient.connect(api.url, tenant.apiKey);
+    watcher.send({ type: 'subscribe', types: ['delivery.canceled'] });
+    await watcher.waitForEvent('the subscription', (m) => m.type === 'subscribed');
+    // Two due now, which the worker's claim cancels; two due in an hour, which no worker claims
+    // before the purge deletes them.
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+    for (const deliverAt of [null, null, inAnHour, inAnHour]) {
+      const res = await tenant.client.post(`/api/v1/app/${doomed.id}/msg`, {
+        eventType: 'invoice.paid',
+        payload: {},
+        deliverAt,
+      });
+      expect(res.status).toBe(202);
+    }
+    const { rows } = await env.sql.query<{
+      id: string;
+      msgId: string;
+      endpointId: string;
+      scheduled: boolean;
+    }>(
+      `select d.id, d.message_id as "msgId", d.endpoint_id as "endpointId",
+              m.deliver_at is not null as scheduled
+         from deliveries d join messages m on m.id = d.message_id
+        where d.app_id = $1 order by d.id`,
+      [doomed.id],
+    );
+    expect(rows.map((r) => r.scheduled).sort()).toEqual([false, false, true, true]);
+
+    expect((await tenant.client.delete(`/api/v1/app/${doomed.id}`)).status).toBe(204);
+    await worker.start();
+    await waitFor('the due deliveries to be canceled by their claim', async () =>
+      (await count(`from deliveries where app_id = $1 and status = 'canceled'`, [doomed.id])) === 2
+        ? true
+        : undefined,
+    );
+    await worker.stop();
+    const redis = createRedis({ url: env.redisUrl, role: 'producer' });
+    await waitUntilReady(redis, 5000);
+    const status = createStatusPublisher({
+      connection: redis,
+      settings: { prefix: env.redisPrefix, windowMs: 600_000, maxLen: 100_000 },
+    });
+    expect(await purged(status)).toMatchObject({ finished: 1 });
+    await status.flush();
+
+    await waitFor('four delivery.canceled events', () => watcher.events().length >= 4);
+    const expected = rows.map((r) => ({
+      msgId: r.msgId,
+      appId: doomed.id,
+      endpointId: r.endpointId,
+      deliveryId: r.id,
+      eventType: 'invoice.paid',
+      status: 'canceled',
+      reason: 'application_deleted',
+    }));
+    const seen = watcher.events().map((e) => e.data);
+    expect(
+      seen.toSorted((a, b) => String(a?.deliveryId).localeCompare(String(b?.deliveryId))),
+    ).toEqual(expected);
+    // Every producer is done: the stream itself holds each delivery's event once.
+    const entries = await redis.xrange(statusStreamKey(env.redisPrefix, tenant.id), '-', '+');
+    const canceled = entries.filter(([, fields]) => fields.includes('delivery.canceled'));
+    expect(canceled).toHaveLength(4);
+    redis.disconnect();
+    watcher.close();
   });
 });
 

@@ -1,6 +1,13 @@
 import { attempts, createDatabase, createMessage, type Database } from '@hookrail/db';
 import { newId, type Id } from '@hookrail/ids';
 import { createLogger } from '@hookrail/logger';
+import {
+  createRedis,
+  createStatusPublisher,
+  parseStatusEntry,
+  statusStreamKey,
+  waitUntilReady,
+} from '@hookrail/queue';
 import { createHousekeeping, runRetention } from '@hookrail/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpClient } from './support/http.ts';
@@ -172,6 +179,49 @@ describe('retention', () => {
     expect((await payloadOf(days)).payload).toEqual({ amount: 7 });
     await runRetention({ db: database.db, retention, now: () => later + day });
     expect(await payloadOf(days)).toEqual({ status: 200, payload: {} });
+  });
+
+  it('cancels the failed deliveries of a message whose payload it purges, each with a delivery.canceled', async () => {
+    const res = await client.post(`/api/v1/app/${appId}/msg`, {
+      eventType: 'invoice.paid',
+      payload: { amount: 9 },
+      payloadRetentionHours: 1,
+    });
+    const msgId = res.json<{ id: Id<'message'> }>().id;
+    const { rows } = await env.sql.query<{ id: string; endpoint_id: string }>(
+      `update deliveries set status = 'failed', attempt_count = 1, next_attempt_at = null
+        where message_id = $1 returning id, endpoint_id`,
+      [msgId],
+    );
+    const redis = createRedis({ url: env.redisUrl, role: 'producer' });
+    await waitUntilReady(redis, 5000);
+    const status = createStatusPublisher({
+      connection: redis,
+      settings: { prefix: env.redisPrefix, windowMs: 600_000, maxLen: 100_000 },
+    });
+    await runRetention({ db: database.db, retention, now: () => Date.now() + 2 * hour, status });
+    await status.flush();
+    expect(await payloadOf(msgId)).toEqual({ status: 200, payload: {} });
+    const entries = await redis.xrange(statusStreamKey(env.redisPrefix, tenantId), '-', '+');
+    redis.disconnect();
+    const events = entries.flatMap(([id, fields]) => parseStatusEntry(id, fields) ?? []);
+    const canceled = events.filter((e) => e.type === 'delivery.canceled');
+    expect(canceled.filter((e) => e.data.msgId === msgId)).toEqual([
+      {
+        id: expect.any(String),
+        type: 'delivery.canceled',
+        timestamp: expect.any(String),
+        data: {
+          msgId,
+          appId,
+          endpointId: rows[0]?.endpoint_id,
+          deliveryId: rows[0]?.id,
+          eventType: 'invoice.paid',
+          status: 'canceled',
+          reason: 'message_expunged',
+        },
+      },
+    ]);
   });
 
   it('runs as part of the worker housekeeping, leaving another tenant alone', async () => {

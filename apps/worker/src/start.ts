@@ -209,6 +209,7 @@ export async function startWorker(
       logger,
       retention: config.retention,
       deletionBatch: config.deletionBatch,
+      status,
     }),
     housekeepingEveryMs: 60_000,
     metrics,

@@ -10,8 +10,12 @@ export interface CanceledFacts {
   eventType: string;
 }
 
-/** Why deliveries were canceled in bulk: their endpoint was deleted, or their message expunged. */
-export type CancelReason = 'endpoint_deleted' | 'message_expunged';
+/**
+ * Why deliveries were canceled in bulk: their endpoint was deleted, their message expunged
+ * (through the API, or its content purged by retention), or their application deleted (found
+ * by a claim, or by the purge that follows the deletion).
+ */
+export type CancelReason = 'endpoint_deleted' | 'message_expunged' | 'application_deleted';
 
 /**
  * One `delivery.canceled` per delivery a bulk cancellation canceled, with the same ids as the

@@ -16,7 +16,7 @@ const eventDescriptions: Record<Exclude<StatusEventType, 'credentials.changed'>,
   'delivery.succeeded': 'The delivery succeeded.',
   'delivery.failed': 'The delivery failed for good (its schedule is used up, or it was manual).',
   'delivery.canceled':
-    "The delivery was canceled before it could end: data.reason is endpoint_deleted (its endpoint was deleted through the API) or message_expunged (its message's content was expunged). One event per delivery a deletion or an expunge canceled.",
+    "The delivery was canceled before it could end: data.reason is endpoint_deleted (its endpoint was deleted through the API), message_expunged (its message's content was expunged, through the API or by the retention purge) or application_deleted (its application was deleted; found by a claim or by the purge). One event per delivery canceled; none for a deleted tenant, whose stream nobody may watch any more.",
   'endpoint.created': 'Operational event: an endpoint was created through the API.',
   'endpoint.updated': 'Operational event: an endpoint was updated through the API.',
   'endpoint.deleted': 'Operational event: an endpoint was deleted through the API.',

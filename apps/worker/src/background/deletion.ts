@@ -1,4 +1,5 @@
 import { deletedTargets, purgeDeletedBatch, type Db } from '@hookrail/db';
+import { deliveriesCanceled, type StatusPublisher } from '@hookrail/queue';
 
 export interface DeletionReport {
   /** Batches that deleted rows (each one statement). */
@@ -22,13 +23,20 @@ export interface DeletionDeps {
   budgetMs?: number;
   /** Deleted applications and tenants looked at per run. @defaultValue 100 */
   targets?: number;
+  /**
+   * Gets a `delivery.canceled` for each delivery of a deleted application that was still
+   * pending when its message was purged. @defaultValue none: no events
+   */
+  status?: Pick<StatusPublisher, 'publish'>;
 }
 
 /**
  * Purges what was deleted through the API (marked, answered at once, hidden from every read):
  * for each deleted application, then each deleted tenant, longest deleted first, batch after
  * batch (`purgeDeletedBatch`: each deletes at most `batch` rows of one table, in its own short
- * statement) until it is gone or the budget is spent. Nothing is remembered between batches:
+ * statement) until it is gone or the budget is spent; the deliveries of a deleted application
+ * still pending (a retry not yet due) go with their messages, each with a `delivery.canceled`.
+ * Nothing is remembered between batches:
  * a crash loses at most the batch in flight, and the next run, in any worker, goes on from
  * what is left.
  */
@@ -46,6 +54,11 @@ export async function runDeletions(deps: DeletionDeps): Promise<DeletionReport> 
       if (step.state === 'purged') {
         report.batches += 1;
         report.rows += step.rows;
+        if (step.canceled !== undefined) {
+          deps.status?.publish(
+            deliveriesCanceled(step.canceled, 'application_deleted', Date.now()),
+          );
+        }
         continue;
       }
       if (step.state === 'finished') report.finished += 1;

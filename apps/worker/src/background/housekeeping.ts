@@ -7,6 +7,7 @@ import {
   type HousekeepingJob,
 } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
+import type { StatusPublisher } from '@hookrail/queue';
 import type { RetentionConfig } from '../config.ts';
 import { runDeletions, type DeletionReport } from './deletion.ts';
 import { runRetention, type RetentionReport } from './retention.ts';
@@ -19,6 +20,8 @@ export interface HousekeepingDeps {
   deletionBatch: number;
   /** @defaultValue Date.now */
   now?: () => number;
+  /** The purges' `delivery.canceled` events go here. @defaultValue none: no events */
+  status?: Pick<StatusPublisher, 'publish'>;
 }
 
 /** Monthly attempt partitions made this far ahead, so that writes never find none. */
@@ -73,13 +76,22 @@ export function createHousekeeping(deps: HousekeepingDeps): () => Promise<Housek
       return done;
     });
     const retention = await job('retention', async () => {
-      const purged = await runRetention({ db: deps.db, retention: deps.retention, now });
+      const purged = await runRetention({
+        db: deps.db,
+        retention: deps.retention,
+        now,
+        ...(deps.status && { status: deps.status }),
+      });
       if (purged.payloads + purged.responses + purged.messages > 0)
         deps.logger.info(purged, 'retention: old content purged');
       return purged;
     });
     const deletion = await job('deletion', async () => {
-      const purged = await runDeletions({ db: deps.db, batch: deps.deletionBatch });
+      const purged = await runDeletions({
+        db: deps.db,
+        batch: deps.deletionBatch,
+        ...(deps.status && { status: deps.status }),
+      });
       if (purged.batches + purged.finished > 0)
         deps.logger.info(purged, 'deleted tenants and applications purged');
       return purged;

@@ -6,6 +6,7 @@ import {
   type BatchReport,
   type Db,
 } from '@hookrail/db';
+import { deliveriesCanceled, type StatusPublisher } from '@hookrail/queue';
 import type { RetentionConfig } from '../config.ts';
 
 const day = 86_400_000;
@@ -27,12 +28,18 @@ export interface RetentionDeps {
   batch?: number;
   /** A run stops starting batches after this long, and goes on at the next one. @defaultValue 5000 */
   budgetMs?: number;
+  /**
+   * Gets a `delivery.canceled` (`message_expunged`) for each delivery a payload purge canceled.
+   * @defaultValue none: no events
+   */
+  status?: Pick<StatusPublisher, 'publish'>;
 }
 
 /**
  * One retention run: messages past `HOOKRAIL_LOG_RETENTION_DAYS` are deleted with their
  * deliveries and attempts, then payloads and response excerpts past `HOOKRAIL_RETENTION_DAYS`
- * (or a message's own retention) are purged. Batch after batch, each its own short
+ * (or a message's own retention) are purged, as an expunge does (a failed delivery of theirs is
+ * canceled, with its `delivery.canceled`). Batch after batch, each its own short
  * transaction, until nothing is left or the budget is spent; what is left waits for the next
  * run. A crash loses at most the batch in flight, which the next run does again.
  */
@@ -47,6 +54,9 @@ export async function runRetention(deps: RetentionDeps): Promise<RetentionReport
     for (;;) {
       const result = await step();
       done += result.done;
+      if (result.canceled !== undefined && result.canceled.length > 0) {
+        deps.status?.publish(deliveriesCanceled(result.canceled, 'message_expunged', deps.now()));
+      }
       if (!result.more || Date.now() > deadline) return done;
     }
   };

@@ -9,6 +9,7 @@ import {
 import { throttledWarnings, type Logger } from '@hookrail/logger';
 import {
   deliverJobId,
+  deliveriesCanceled,
   type Admission,
   type AdmitRequest,
   type DeliverJob,
@@ -79,11 +80,13 @@ export function createRoundTrips(deps: {
       jobs.forEach((job, i) => {
         if (!first.has(deliverJobId(job))) first.set(deliverJobId(job), i);
       });
-      const claimed = await claimDeliveries(
+      const { claimed, canceled } = await claimDeliveries(
         deps.db,
         jobs.filter((job, i) => first.get(deliverJobId(job)) === i),
         deps.leaseMs,
       );
+      // In the same pipelined call as this turn's `attempt.started` events, never awaited.
+      deps.status.publish(deliveriesCanceled(canceled, 'application_deleted', deps.now()));
       const byJob = new Map(claimed.map((d) => [deliverJobId({ ...d, deliveryId: d.id }), d]));
       return jobs.map((job, i) =>
         first.get(deliverJobId(job)) === i ? byJob.get(deliverJobId(job)) : undefined,

@@ -2,6 +2,7 @@ import type { Id } from '@hookrail/ids';
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import { deliveries } from '../schema/index.ts';
+import type { CanceledDelivery } from './deliveries.ts';
 
 /** Everything a worker needs to make one attempt of a delivery it has claimed. */
 export interface ClaimedDelivery {
@@ -45,6 +46,7 @@ export interface ClaimedDelivery {
 
 interface ClaimRow extends Record<string, unknown> {
   id: Id<'delivery'>;
+  status: 'sending' | 'canceled';
   tenant_id: Id<'tenant'>;
   app_id: Id<'application'>;
   app_uid: string | null;
@@ -75,15 +77,23 @@ interface ClaimRow extends Record<string, unknown> {
  * `attempt - 1` attempts made to `sending` with a lease, and loads what sending needs, in one
  * statement. A delivery already claimed, finished or canceled is simply not returned, so a
  * duplicate or stale job sends nothing. A delivery whose application or tenant is marked
- * deleted is canceled instead of claimed (the purge deletes it later), and not returned; if a
- * retry task had re-queued it, the task counts it as failed again.
+ * deleted is canceled instead of claimed (the purge deletes it later); if a retry task had
+ * re-queued it, the task counts it as failed again.
  */
 export async function claimDeliveries(
   db: DbOrTx,
   claims: readonly { deliveryId: Id<'delivery'>; attempt: number }[],
   leaseMs: number,
-): Promise<ClaimedDelivery[]> {
-  if (claims.length === 0) return [];
+): Promise<{
+  claimed: ClaimedDelivery[];
+  /**
+   * Canceled for their deleted application, for their `delivery.canceled` events. Not those of
+   * a deleted tenant: its sessions are closed and its credentials refused, so nobody is left
+   * to read its stream.
+   */
+  canceled: CanceledDelivery[];
+}> {
+  if (claims.length === 0) return { claimed: [], canceled: [] };
   const wanted = sql.join(
     claims.map((c) => sql`(${c.deliveryId}::text, ${c.attempt}::int)`),
     sql`, `,
@@ -91,7 +101,8 @@ export async function claimDeliveries(
   const result = await db.execute<ClaimRow>(sql`
     with wanted(id, attempt) as (values ${wanted}),
     found as (
-      select d.id, w.attempt, (a.deleted_at is not null or t.deleted_at is not null) as gone
+      select d.id, w.attempt, (a.deleted_at is not null or t.deleted_at is not null) as gone,
+             t.deleted_at is not null as tenant_gone
         from wanted w
         join ${deliveries} d on d.id = w.id and d.status = 'pending' and d.attempt_count = w.attempt - 1
         join applications a on a.id = d.app_id
@@ -110,7 +121,7 @@ export async function claimDeliveries(
         from found f
        where d.id = f.id and d.status = 'pending' and d.attempt_count = f.attempt - 1
       returning d.id, d.tenant_id, d.app_id, d.message_id, d.endpoint_id, d.attempt_count, d.manual,
-                d.retry_task_id, d.claim_token, d.status
+                d.retry_task_id, d.claim_token, d.status, f.tenant_gone
     ),
     -- A canceled delivery a retry task re-queued ends here: counted as failed again, once (a
     -- canceled delivery is never claimed again; only a resend revives it, clearing the mark).
@@ -128,41 +139,54 @@ export async function claimDeliveries(
            e.breaker_state, t.header_style, a.uid as app_uid, a.system,
            coalesce((select json_agg(json_build_object('kind', s.kind, 'key', s.key) order by s.created_at desc)
                        from endpoint_secrets s
-                      where s.endpoint_id = c.endpoint_id
+                      where s.endpoint_id = c.endpoint_id and c.status = 'sending'
                         and (s.expires_at is null or s.expires_at > now())), '[]') as keys
       from claimed c
       join messages m on m.id = c.message_id
       join endpoints e on e.id = c.endpoint_id
       join applications a on a.id = c.app_id
       join tenants t on t.id = c.tenant_id
-     where c.status = 'sending'`);
-  return result.rows.map((row) => ({
-    id: row.id,
-    tenantId: row.tenant_id,
-    appId: row.app_id,
-    appUid: row.app_uid,
-    systemApp: row.system,
-    messageId: row.message_id,
-    eventId: row.event_id,
-    endpointId: row.endpoint_id,
-    endpointUid: row.endpoint_uid,
-    attempt: row.attempt_count,
-    eventType: row.event_type,
-    payload: row.payload,
-    url: row.url,
-    headers: row.headers,
-    endpointDisabled: row.disabled,
-    endpointDeleted: row.deleted,
-    keys: row.keys,
-    manual: row.manual,
-    retryTaskId: row.retry_task_id,
-    headerStyle: row.header_style,
-    claimToken: row.claim_token,
-    health: {
-      consecutiveFailures: row.consecutive_failures,
-      failingSince: row.failing_since === null ? null : new Date(row.failing_since).getTime(),
-      breaker: row.breaker_state,
-      disabled: row.disabled,
-    },
-  }));
+     where c.status = 'sending' or not c.tenant_gone`);
+  const canceled = result.rows
+    .filter((row) => row.status === 'canceled')
+    .map((row) => ({
+      id: row.id,
+      tenantId: row.tenant_id,
+      appId: row.app_id,
+      messageId: row.message_id,
+      endpointId: row.endpoint_id,
+      eventType: row.event_type,
+    }));
+  const claimed = result.rows
+    .filter((row) => row.status === 'sending')
+    .map((row) => ({
+      id: row.id,
+      tenantId: row.tenant_id,
+      appId: row.app_id,
+      appUid: row.app_uid,
+      systemApp: row.system,
+      messageId: row.message_id,
+      eventId: row.event_id,
+      endpointId: row.endpoint_id,
+      endpointUid: row.endpoint_uid,
+      attempt: row.attempt_count,
+      eventType: row.event_type,
+      payload: row.payload,
+      url: row.url,
+      headers: row.headers,
+      endpointDisabled: row.disabled,
+      endpointDeleted: row.deleted,
+      keys: row.keys,
+      manual: row.manual,
+      retryTaskId: row.retry_task_id,
+      headerStyle: row.header_style,
+      claimToken: row.claim_token,
+      health: {
+        consecutiveFailures: row.consecutive_failures,
+        failingSince: row.failing_since === null ? null : new Date(row.failing_since).getTime(),
+        breaker: row.breaker_state,
+        disabled: row.disabled,
+      },
+    }));
+  return { claimed, canceled };
 }

@@ -2,6 +2,7 @@ import type { Id } from '@hookrail/ids';
 import { and, eq, isNotNull, isNull, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.ts';
 import { applications, endpoints, tasks, tenants } from '../schema/index.ts';
+import type { CanceledDelivery } from './deliveries.ts';
 
 /**
  * Deleting a tenant or an application is two steps. Marking (`markApplicationDeleted`,
@@ -114,8 +115,13 @@ export async function deletedTargets(db: DbOrTx, limit: number): Promise<Deleted
 
 /** What one call of `purgeDeletedBatch` did. */
 export type PurgeBatch =
-  /** Rows of `table` deleted (with what cascades from them); call again for more. */
-  | { state: 'purged'; table: string; rows: number }
+  /**
+   * Rows of `table` deleted (with what cascades from them); call again for more. `canceled`:
+   * the deliveries of a deleted application that were still pending and went with their
+   * messages, for their `delivery.canceled` events (none for a deleted tenant, whose stream
+   * nobody may read any more).
+   */
+  | { state: 'purged'; table: string; rows: number; canceled?: CanceledDelivery[] }
   /**
    * Only messages with a delivery being sent right now are left (their attempt's result is
    * still to be recorded); try again later. A claim whose worker died is released by the
@@ -141,19 +147,35 @@ async function deleted(db: Db, statement: SQL): Promise<number> {
  * `attempts_delivery_idx` in each partition) and payload expiries by cascade, `batch` messages
  * at a time in id order over `messages_app_id_idx`. A message with a delivery being sent stays
  * until its result is recorded: deleting the delivery under the worker would fail that write.
- * Rows another transaction holds are skipped, not waited for.
+ * Rows another transaction holds are skipped, not waited for. Returns how many messages went,
+ * and the deliveries still pending among theirs (none claimed them to cancel them: a retry
+ * not yet due), read in the same statement, before the cascade, when `canceled` is asked for.
  */
-function deleteMessages(db: Db, appId: Id<'application'>, batch: number): Promise<number> {
-  return deleted(
-    db,
-    sql`delete from messages where id in (
-          select m.id from messages m
-           where m.app_id = ${appId}
-             and not exists (select 1 from deliveries d
-                              where d.message_id = m.id and d.status = 'sending')
-           order by m.id limit ${batch}
-             for update skip locked)`,
+async function deleteMessages(
+  db: Db,
+  appId: Id<'application'>,
+  batch: number,
+  canceled: boolean,
+): Promise<{ rows: number; canceled: CanceledDelivery[] }> {
+  const result = await db.execute<{ rows: number; canceled: CanceledDelivery[] }>(
+    sql`with gone as (
+          delete from messages where id in (
+            select m.id from messages m
+             where m.app_id = ${appId}
+               and not exists (select 1 from deliveries d
+                                where d.message_id = m.id and d.status = 'sending')
+             order by m.id limit ${batch}
+               for update skip locked)
+          returning id, event_type)
+        select (select count(*)::int from gone) as rows,
+               coalesce((select json_agg(json_build_object(
+                           'id', d.id, 'tenantId', d.tenant_id, 'appId', d.app_id,
+                           'messageId', d.message_id, 'endpointId', d.endpoint_id,
+                           'eventType', g.event_type) order by d.id)
+                           from gone g join deliveries d on d.message_id = g.id
+                          where ${canceled}::boolean and d.status = 'pending'), '[]') as canceled`,
   );
+  return result.rows[0] ?? { rows: 0, canceled: [] };
 }
 
 /**
@@ -231,9 +253,14 @@ async function purgeApplication(
   appId: Id<'application'>,
   tenantId: Id<'tenant'>,
   batch: number,
+  /** The application itself was deleted (not its tenant): report what its purge cancels. */
+  own: boolean,
 ): Promise<PurgeBatch> {
-  const messages = await deleteMessages(db, appId, batch);
-  if (messages > 0) return { state: 'purged', table: 'messages', rows: messages };
+  const messages = await deleteMessages(db, appId, batch, own);
+  if (messages.rows > 0) {
+    const purged = { state: 'purged', table: 'messages', rows: messages.rows } as const;
+    return messages.canceled.length > 0 ? { ...purged, canceled: messages.canceled } : purged;
+  }
   if (await hasMessages(db, appId)) return { state: 'waiting' };
   const step = await firstStep(db, applicationSteps(appId, tenantId), batch);
   if (step !== undefined) return step;
@@ -258,7 +285,7 @@ async function purgeTenant(db: Db, tenantId: Id<'tenant'>, batch: number): Promi
     .orderBy(applications.tenantId, applications.id)
     .limit(1);
   if (app !== undefined) {
-    const step = await purgeApplication(db, app.id, tenantId, batch);
+    const step = await purgeApplication(db, app.id, tenantId, batch, false);
     // The application row is gone: report it as a batch, so the caller comes back for more.
     return step.state === 'finished' ? { state: 'purged', table: 'applications', rows: 1 } : step;
   }
@@ -283,6 +310,6 @@ export async function purgeDeletedBatch(
   batch: number,
 ): Promise<PurgeBatch> {
   return target.kind === 'application'
-    ? purgeApplication(db, target.id, target.tenantId, batch)
+    ? purgeApplication(db, target.id, target.tenantId, batch, true)
     : purgeTenant(db, target.id, batch);
 }

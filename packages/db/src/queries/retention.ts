@@ -2,6 +2,7 @@ import { idFloor, type Id } from '@hookrail/ids';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../client.ts';
 import { attempts, deliveries, messages, payloadExpiries, settings } from '../schema/index.ts';
+import type { CanceledDelivery } from './deliveries.ts';
 import { expungeMessages } from './expunge.ts';
 
 /**
@@ -15,6 +16,11 @@ import { expungeMessages } from './expunge.ts';
 export interface BatchReport {
   done: number;
   more: boolean;
+  /**
+   * Deliveries a payload purge canceled (a failed one, which could otherwise be retried with
+   * no content), for their `delivery.canceled` events.
+   */
+  canceled?: CanceledDelivery[];
 }
 
 /** A message with a delivery still to be made keeps its payload; it is looked at again later. */
@@ -73,7 +79,7 @@ export async function purgeOldPayloads(
     const rows = scanned.rows;
     const purge = rows.filter((r) => !r.skip && !r.busy).map((r) => r.id);
     const later = rows.filter((r) => !r.skip && r.busy);
-    await expungeMessages(tx, purge);
+    const canceled = await expungeMessages(tx, purge);
     if (later.length > 0) {
       await tx
         .insert(payloadExpiries)
@@ -88,7 +94,7 @@ export async function purgeOldPayloads(
     }
     const last = rows.at(-1);
     if (last !== undefined) await moveCursor(tx, 'retention.payloads', last.id);
-    return { done: purge.length, more: rows.length === options.batch };
+    return { done: purge.length, more: rows.length === options.batch, canceled };
   });
 }
 
@@ -111,7 +117,7 @@ export async function purgeExpiredPayloads(
          for update of x skip locked`);
     const purge = due.rows.filter((r) => !r.busy).map((r) => r.message_id);
     const later = due.rows.filter((r) => r.busy).map((r) => r.message_id);
-    await expungeMessages(tx, purge);
+    const canceled = await expungeMessages(tx, purge);
     if (purge.length > 0) {
       const ids = sql.join(
         purge.map((id) => sql`${id}`),
@@ -132,7 +138,7 @@ export async function purgeExpiredPayloads(
              where message_id in (${ids})`,
       );
     }
-    return { done: purge.length, more: due.rows.length === options.batch };
+    return { done: purge.length, more: due.rows.length === options.batch, canceled };
   });
 }
 

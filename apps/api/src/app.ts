@@ -226,7 +226,7 @@ export function createApp(deps: AppDeps): HookrailApp {
     strict: false,
     type: () => true,
     reviver: losslessReviver,
-    verify: (_req, res, body) => recordBodyHash(res as Response, body),
+    verify: (req, res, body) => recordBodyHash(req, res as Response, body),
   });
 
   app.use(publicRoutes.router);

@@ -8,8 +8,9 @@ import {
 } from '@hookrail/db';
 import type { Logger } from '@hookrail/logger';
 import type { Vault } from '@hookrail/secrets';
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler, Response } from 'express';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ApiError } from './api-error.ts';
 import { tenantOf } from './locals.ts';
 
@@ -19,9 +20,13 @@ const keyTtlMs = 24 * 60 * 60 * 1000;
 const waitForHolderMs = 15_000;
 const keyPattern = /^[\x21-\x7e]{1,255}$/;
 
-/** SHA-256 of the raw request body, taken by the JSON parser as it reads it. */
-export function recordBodyHash(res: Response, body: Buffer): void {
-  res.locals.bodyHash = createHash('sha256').update(body).digest('hex');
+/**
+ * SHA-256 of the raw request body, taken by the JSON parser as it reads it, for the
+ * idempotency fingerprint: only a request with an Idempotency-Key needs it.
+ */
+export function recordBodyHash(req: IncomingMessage, res: Response, body: Buffer): void {
+  if (req.headers['idempotency-key'] === undefined) return;
+  res.locals.bodyHash = hash('sha256', body, 'hex');
 }
 
 /**
@@ -57,9 +62,11 @@ export function idempotency(db: Db, vault: Vault, logger: Logger): RequestHandle
     }
     const tenantId = tenantOf(res);
     const scope = res.locals.auth?.appId ?? 'tenant';
-    const fingerprint = createHash('sha256')
-      .update(`${req.method} ${req.originalUrl} ${res.locals.bodyHash ?? ''}`)
-      .digest('hex');
+    const fingerprint = hash(
+      'sha256',
+      `${req.method} ${req.originalUrl} ${res.locals.bodyHash ?? ''}`,
+      'hex',
+    );
 
     const deadline = Date.now() + waitForHolderMs;
     let token: string;

@@ -21,7 +21,7 @@ declare global {
     interface Locals {
       requestId: string;
       auth?: TenantAuth;
-      /** SHA-256 of the raw request body, when there was one. */
+      /** SHA-256 of the raw request body, when there was one with an Idempotency-Key. */
       bodyHash?: string;
       /** The route the request matched: its full express path and its operation. */
       route?: { path: string; operationId: string };

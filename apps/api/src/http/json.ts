@@ -1,3 +1,5 @@
+import type { Response } from 'express';
+
 // JSON.rawJSON and JSON.parse's source text access are in Node 24 (V8) but not yet in
 // TypeScript's lib.
 declare global {
@@ -27,4 +29,15 @@ export function losslessReviver(
 /** Parses JSON text stored by Hookrail without losing digits (see `losslessReviver`). */
 export function parseLossless(text: string): unknown {
   return JSON.parse(text, losslessReviver);
+}
+
+/**
+ * Answers with JSON text already made: what `res.json` does after its stringify, without
+ * express's type negotiation, and written with the headers as one string.
+ */
+export function sendJsonText(res: Response, status: number, text: string): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
 }

@@ -13,6 +13,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { conflict, notFound } from '../http/api-error.ts';
 import { listQuery, queryDate, queryFlag, queryList } from '../http/list-query.ts';
+import { sendJsonText } from '../http/json.ts';
 import { tenantOf } from '../http/locals.ts';
 import { pathParam, type RouteTable } from '../http/routes.ts';
 import { fieldError } from '../http/validate.ts';
@@ -24,6 +25,7 @@ import {
   messageIn,
   messageList,
   messageOut,
+  messageOutJson,
   messageOutSchema,
 } from '../schemas/messages.ts';
 import type { MessageWriter } from '../ingest/message-writer.ts';
@@ -142,7 +144,7 @@ export function messageRoutes(
         [attr.messageId]: created.message.id,
         [attr.deliveries]: created.deliveries.length,
       });
-      res.status(202).json(messageOut(created.message, query.with_content));
+      sendJsonText(res, 202, messageOutJson(created.message, query.with_content));
     },
   );
 

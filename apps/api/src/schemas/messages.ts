@@ -79,6 +79,16 @@ export function messageOut(row: MessageRow, withContent = true): z.input<typeof 
   };
 }
 
+/**
+ * `messageOut` as JSON text, for a message just stored: its payload is spliced in as the JSON
+ * text it was stored as (JSON.stringify of what was sent, so what `messageOut` would parse and
+ * the response write again, digit for digit), instead of parsed only to be written again.
+ */
+export function messageOutJson(row: MessageRow, withContent = true): string {
+  const fields = JSON.stringify({ ...messageOut(row, false), payload: undefined });
+  return `${fields.slice(0, -1)},"payload":${withContent ? row.payload : '{}'}}`;
+}
+
 /** Svix's numeric status: 0 success, 1 pending, 2 fail, 3 sending, 4 canceled. */
 export const statusCodes = {
   succeeded: 0,

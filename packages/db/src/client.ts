@@ -3,7 +3,8 @@ import pg from 'pg';
 import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
-export type Db = NodePgDatabase<Schema>;
+/** The database, over a pool (`$client`: ingest sends its one statement to the pool itself). */
+export type Db = NodePgDatabase<Schema> & { $client: pg.Pool };
 /** A transaction handle; query helpers accept either and never start one of their own. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export type DbOrTx = Db | Tx;

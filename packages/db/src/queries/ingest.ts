@@ -1,6 +1,7 @@
 import { idTime, newId, type Id } from '@hookrail/ids';
 import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../client.ts';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { Db, DbOrTx } from '../client.ts';
 import { isNotNullViolation } from '../errors.ts';
 import {
   deliveries,
@@ -39,6 +40,59 @@ type Written = {
 };
 
 /**
+ * The statement of `insertMessages`, whose text does not depend on the messages (they are its
+ * one parameter, a JSON array): turned into text once rather than by drizzle on every call.
+ */
+const insertStatement = sql`
+  with input as (
+    select * from json_to_recordset(${sql.placeholder('rows')}::json) as t(
+      id text, created_at timestamptz, tenant_id text, app_id text, event_type text,
+      event_id text, channels text[], tags text[], payload text, deliver_at timestamptz,
+      retention_hours int, delivery_ids text[])
+  ), gone as (
+    select input.id from input
+     where not exists (
+       select 1 from applications a join tenants t on t.id = a.tenant_id
+        where a.id = input.app_id and a.deleted_at is null and t.deleted_at is null)
+  ), m as (
+    insert into ${messages} (id, created_at, tenant_id, app_id, event_type, event_id,
+      channels, tags, payload, deliver_at)
+    select id, created_at, tenant_id, app_id, event_type, event_id, channels, tags, payload,
+      deliver_at
+    from input
+    where input.id not in (select id from gone)
+    on conflict (app_id, event_id) do nothing
+    returning id, tenant_id, app_id, event_type, channels, deliver_at, created_at
+  ), targets as (
+    select m.id as message_id, m.tenant_id, m.app_id, ${endpoints.id} as endpoint_id,
+      coalesce(m.deliver_at, m.created_at) as due,
+      row_number() over (partition by m.id order by ${endpoints.id}) as n
+    from m join ${endpoints}
+      on ${receivesSql(sql`m.app_id`, sql`m.event_type`, sql`m.channels`)}
+  ), d as (
+    insert into ${deliveries} (id, tenant_id, app_id, message_id, endpoint_id, next_attempt_at)
+    select input.delivery_ids[targets.n], targets.tenant_id, targets.app_id,
+      targets.message_id, targets.endpoint_id, targets.due
+    from targets join input on input.id = targets.message_id
+    returning id, message_id, endpoint_id
+  ), e as (
+    insert into ${payloadExpiries} (message_id, tenant_id, expires_at)
+    select m.id, m.tenant_id, m.created_at + input.retention_hours * interval '1 hour'
+    from m join input on input.id = m.id
+    where input.retention_hours is not null
+  )
+  select m.id,
+    (select json_agg(json_build_array(d.id, d.endpoint_id) order by d.endpoint_id)
+     from d where d.message_id = m.id) as deliveries,
+    false as gone
+  from m
+  union all
+  select gone.id, null, true from gone`;
+let insertTextCache: string | undefined;
+const insertText = (): string =>
+  (insertTextCache ??= new PgDialect().sqlToQuery(insertStatement).sql);
+
+/**
  * Writes messages and one pending delivery per receiving endpoint of each, in ONE statement
  * (so one implicit transaction and one round trip for any number of messages): when it
  * returns they are durable, and a crash before leaves none of them. The receivers are chosen
@@ -49,10 +103,12 @@ type Written = {
  * (`application_deleted`): nothing is written for it after the deletion was answered.
  *
  * Throws `DeliveryIdShortage` when a `receiversAtMost` was too low; any other error (an
- * application purged meanwhile fails its foreign key) fails every message of the call.
+ * application purged meanwhile fails its foreign key) fails every message of the call. Takes
+ * the pool, not a transaction: the statement is its own transaction, sent by the driver as it
+ * is (unnamed, as every statement of Hookrail: PgBouncer in transaction mode stays usable).
  */
 export async function insertMessages(
-  db: DbOrTx,
+  db: Db,
   list: readonly IngestMessage[],
 ): Promise<MessageCreate[]> {
   if (list.length === 0) return [];
@@ -78,51 +134,7 @@ export async function insertMessages(
   });
   let result;
   try {
-    result = await db.execute<Written>(sql`
-      with input as (
-        select * from json_to_recordset(${JSON.stringify(rows)}::json) as t(
-          id text, created_at timestamptz, tenant_id text, app_id text, event_type text,
-          event_id text, channels text[], tags text[], payload text, deliver_at timestamptz,
-          retention_hours int, delivery_ids text[])
-      ), gone as (
-        select input.id from input
-         where not exists (
-           select 1 from applications a join tenants t on t.id = a.tenant_id
-            where a.id = input.app_id and a.deleted_at is null and t.deleted_at is null)
-      ), m as (
-        insert into ${messages} (id, created_at, tenant_id, app_id, event_type, event_id,
-          channels, tags, payload, deliver_at)
-        select id, created_at, tenant_id, app_id, event_type, event_id, channels, tags, payload,
-          deliver_at
-        from input
-        where input.id not in (select id from gone)
-        on conflict (app_id, event_id) do nothing
-        returning id, tenant_id, app_id, event_type, channels, deliver_at, created_at
-      ), targets as (
-        select m.id as message_id, m.tenant_id, m.app_id, ${endpoints.id} as endpoint_id,
-          coalesce(m.deliver_at, m.created_at) as due,
-          row_number() over (partition by m.id order by ${endpoints.id}) as n
-        from m join ${endpoints}
-          on ${receivesSql(sql`m.app_id`, sql`m.event_type`, sql`m.channels`)}
-      ), d as (
-        insert into ${deliveries} (id, tenant_id, app_id, message_id, endpoint_id, next_attempt_at)
-        select input.delivery_ids[targets.n], targets.tenant_id, targets.app_id,
-          targets.message_id, targets.endpoint_id, targets.due
-        from targets join input on input.id = targets.message_id
-        returning id, message_id, endpoint_id
-      ), e as (
-        insert into ${payloadExpiries} (message_id, tenant_id, expires_at)
-        select m.id, m.tenant_id, m.created_at + input.retention_hours * interval '1 hour'
-        from m join input on input.id = m.id
-        where input.retention_hours is not null
-      )
-      select m.id,
-        (select json_agg(json_build_array(d.id, d.endpoint_id) order by d.endpoint_id)
-         from d where d.message_id = m.id) as deliveries,
-        false as gone
-      from m
-      union all
-      select gone.id, null, true from gone`);
+    result = await db.$client.query<Written>(insertText(), [JSON.stringify(rows)]);
   } catch (error) {
     // The only column left null by the statement is a delivery id it ran out of.
     if (isNotNullViolation(error, 'deliveries')) throw new DeliveryIdShortage({ cause: error });

@@ -102,6 +102,32 @@ describe('claiming a delivery', () => {
     expect(await state(id)).toMatchObject({ status: 'sending', attempt_count: 1 });
   });
 
+  it("commits without waiting for the disk in its own transaction only: the connection's next statements wait as before", async () => {
+    const id = await newDelivery();
+    const { rows: server } = await env.sql.query<{ synchronous_commit: string }>(
+      'show synchronous_commit',
+    );
+    // One connection, so that the statement after the claim runs where the claim ran.
+    const single = createDatabase({ url: env.databaseUrl, max: 1 });
+    try {
+      const { claimed } = await claimDeliveries(
+        single.db,
+        [{ deliveryId: id, attempt: 1 }],
+        60_000,
+      );
+      expect(claimed.map((delivery) => delivery.id)).toEqual([id]);
+      // Committed: another connection sees the claim at once.
+      expect(await state(id)).toMatchObject({ status: 'sending', attempt_count: 1 });
+      const { rows: after } = await single.pool.query<{ synchronous_commit: string }>(
+        'show synchronous_commit',
+      );
+      expect(after[0]?.synchronous_commit).toBe(server[0]?.synchronous_commit);
+      expect(after[0]?.synchronous_commit).not.toBe('off');
+    } finally {
+      await single.close();
+    }
+  });
+
   it('after the claim expires another worker takes over, and the late result of the first cannot overwrite it', async () => {
     const id = await newDelivery();
     const [first] = await claim(id, 1);

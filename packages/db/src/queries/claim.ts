@@ -1,6 +1,6 @@
 import type { Id } from '@hookrail/ids';
 import { sql } from 'drizzle-orm';
-import type { DbOrTx } from '../client.ts';
+import type { Db } from '../client.ts';
 import { deliveries } from '../schema/index.ts';
 import type { CanceledDelivery } from './deliveries.ts';
 
@@ -79,9 +79,20 @@ interface ClaimRow extends Record<string, unknown> {
  * duplicate or stale job sends nothing. A delivery whose application or tenant is marked
  * deleted is canceled instead of claimed (the purge deletes it later); if a retry task had
  * re-queued it, the task counts it as failed again.
+ *
+ * The claim is the only write between a job's pickup and its request, so it does not wait for
+ * its commit to reach the disk: `synchronous_commit` is off for the claim's own transaction
+ * (the connection's later statements are unchanged). While Postgres runs, a claim is visible
+ * to every other worker as soon as it commits, so the compare-and-set holds as before. A
+ * Postgres crash can lose only claims of its last moments whose results were not recorded
+ * yet (`recordResults` commits durably, which flushes the claims before it): such a delivery
+ * is `pending` again with its earlier attempt count, and is queued and sent again with the
+ * same `webhook-id`, at least once as after an expired lease (the first request's result,
+ * recorded when Postgres is back, no longer matches a claim and is kept as an attempt only).
+ * Takes a `Db`, not a transaction, which the setting would make asynchronous too.
  */
 export async function claimDeliveries(
-  db: DbOrTx,
+  db: Db,
   claims: readonly { deliveryId: Id<'delivery'>; attempt: number }[],
   leaseMs: number,
 ): Promise<{
@@ -100,6 +111,8 @@ export async function claimDeliveries(
   );
   const result = await db.execute<ClaimRow>(sql`
     with wanted(id, attempt) as (values ${wanted}),
+    -- Transaction-local (see above); evaluated before any row is claimed.
+    relaxed as materialized (select set_config('synchronous_commit', 'off', true) as setting),
     found as (
       select d.id, w.attempt, (a.deleted_at is not null or t.deleted_at is not null) as gone,
              t.deleted_at is not null as tenant_gone
@@ -118,7 +131,7 @@ export async function claimDeliveries(
              claim_token = case when f.gone then null
                                 else md5(random()::text || clock_timestamp()::text) end,
              updated_at = now()
-        from found f
+        from found f, relaxed
        where d.id = f.id and d.status = 'pending' and d.attempt_count = f.attempt - 1
       returning d.id, d.tenant_id, d.app_id, d.message_id, d.endpoint_id, d.attempt_count, d.manual,
                 d.retry_task_id, d.claim_token, d.status, f.tenant_gone

@@ -9,10 +9,15 @@ export interface Limits {
 
 /**
  * Endpoint limits, read from Postgres and kept for a few seconds, so admission checks do not
- * cost a query each. A change through the API applies within `ttlMs`.
+ * cost a query each. An entry older than `ttlMs` is still used while one read in the
+ * background refreshes it, so that a delivery never waits for a limit already known; an
+ * endpoint not asked for in twice `ttlMs` is read before use. A change through the API
+ * applies within `ttlMs` plus one read. One endpoint is never read twice at once.
  */
 export class EndpointLimits {
-  private readonly cache = new Map<string, { limits: Limits; until: number }>();
+  private readonly cache = new Map<string, { limits: Limits; at: number }>();
+  /** Reads under way, shared by every caller that needs them. */
+  private readonly reads = new Map<string, Promise<Limits>>();
   private readonly db: Db;
   private readonly defaultMaxInflight: number;
   private readonly ttlMs: number;
@@ -25,14 +30,31 @@ export class EndpointLimits {
 
   async get(endpointId: Id<'endpoint'>, now: number): Promise<Limits> {
     const cached = this.cache.get(endpointId);
-    if (cached && cached.until > now) return cached.limits;
-    const row = await endpointLimits(this.db, endpointId);
-    const limits = {
-      rate: row?.rateLimit ?? null,
-      maxInflight: row?.maxInflight ?? this.defaultMaxInflight,
-    };
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(endpointId, { limits, until: now + this.ttlMs });
-    return limits;
+    const age = cached === undefined ? Infinity : now - cached.at;
+    if (cached !== undefined && age < this.ttlMs) return cached.limits;
+    if (cached !== undefined && age < 2 * this.ttlMs) {
+      // A refresh that fails keeps the entry: past twice ttlMs the read is awaited, and fails there.
+      this.read(endpointId, now).catch(() => undefined);
+      return cached.limits;
+    }
+    return this.read(endpointId, now);
+  }
+
+  private read(endpointId: Id<'endpoint'>, now: number): Promise<Limits> {
+    const running = this.reads.get(endpointId);
+    if (running !== undefined) return running;
+    const reading = endpointLimits(this.db, endpointId)
+      .then((row) => {
+        const limits = {
+          rate: row?.rateLimit ?? null,
+          maxInflight: row?.maxInflight ?? this.defaultMaxInflight,
+        };
+        if (this.cache.size > 10_000) this.cache.clear();
+        this.cache.set(endpointId, { limits, at: now });
+        return limits;
+      })
+      .finally(() => this.reads.delete(endpointId));
+    this.reads.set(endpointId, reading);
+    return reading;
   }
 }

@@ -72,7 +72,7 @@ describe("a tenant's backlog", () => {
     const busyBefore = order.slice(0, quietAt).length;
     // First-in first-out, it would have come after all 300. It came after those in flight and
     // at most one more of the busy tenant's per window its messages were queued in (the
-    // tenant's first of each window, ranked like the quiet tenant's).
+    // tenant's first, ranked like the quiet tenant's; its count carries into a later window).
     expect(busyBefore).toBeLessThan(300);
     expect(busyBefore).toBeLessThanOrEqual(concurrency + windows);
     // The backlog was not dropped: every delivery of the busy tenant arrived.

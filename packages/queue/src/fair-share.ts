@@ -4,20 +4,26 @@ import { redisKey } from './redis.ts';
  * Tenant fairness for the `deliver` queue, through BullMQ job priorities (lower runs first;
  * equal priorities run in the order they were queued).
  *
- * A job's priority is its rank among the jobs its tenant queued in the current window of
- * time (`windowMs`, aligned to the clock, the same for every process): a tenant's first job
- * of a window gets 1, its second 2, and so on. Workers therefore take jobs round by round, one
- * job of each tenant (and window) per round: a tenant that just queued 100,000 deliveries
- * holds ranks 1 to 100,000, and another tenant's fresh delivery, rank 1, waits behind at most
- * one job of the busy tenant per window its backlog spans, instead of behind the whole backlog.
+ * A job's priority is its rank among the jobs its tenant queued lately: its count in the
+ * current window of time (`windowMs`, aligned to the clock, the same for every process), plus
+ * the part of its previous window's count that a window sliding with the clock would still
+ * hold (all of it as the window starts, none as it ends). A tenant's jobs queued together get
+ * consecutive ranks. Workers therefore take jobs round by round, one job of each tenant per
+ * round: a tenant that just queued 100,000 deliveries holds ranks 1 to 100,000, and another
+ * tenant's fresh delivery, rank 1, waits behind at most a few jobs of the busy tenant instead
+ * of behind the whole backlog. The carried count keeps a tenant's ranks from falling back to 1
+ * when a window turns: a steady stream keeps about the same rank from one window to the next
+ * (its jobs go first-in first-out), so a tenant's own jobs queued at the turn of a window do
+ * not overtake the ones queued just before it, which a momentary backlog would otherwise hold
+ * back for as long as the tenant's new jobs keep coming.
  *
  * The count lives in Redis (`{prefix}:fair:<tenant>:<window>`, expiring after two windows), so
  * that every API and worker process ranks a tenant's jobs together. It is increased in the
  * pipeline that queues the jobs, and the ranks of a call are taken from what this process
- * knew before it (its own calls, corrected by the count each reply brings back): no round
- * trip of its own. A process that has not queued for the tenant in this window starts it at 1,
- * so the first call of each process ranks a little too well; ranks only order jobs, they
- * never decide whether a job runs.
+ * knew before it (its own calls, corrected by the count each reply brings back, the previous
+ * window's as last learned): no round trip of its own. A process that has not queued for the
+ * tenant lately starts it at 1, so the first call of each process ranks a little too well;
+ * ranks only order jobs, they never decide whether a job runs.
  *
  * Why ranks in a window, not the tenant's backlog: a backlog count needs a decrement when
  * each job ends, and any job that ends without one (removed after failing, lost with a
@@ -26,8 +32,9 @@ import { redisKey } from './redis.ts';
  */
 export interface FairShareSettings {
   /**
-   * Length of a counting window. Longer: a busy tenant's backlog spans fewer windows (fewer of
-   * its jobs per round); shorter: a burst weighs on the tenant's later jobs for less time.
+   * Length of a counting window: a burst weighs on the tenant's later jobs for up to two of
+   * them (fading in the second). Longer: ranks follow a longer stretch of a tenant's traffic;
+   * shorter: a burst is forgotten sooner.
    * @defaultValue 10000
    */
   windowMs: number;
@@ -57,7 +64,8 @@ export interface FairSharePlan {
 export class FairShare {
   readonly #settings: FairShareSettings;
   readonly #prefix: string;
-  readonly #counts = new Map<string, { window: number; count: number }>();
+  /** Per tenant: its count in `window`, and in the window before it (`previous`). */
+  readonly #counts = new Map<string, { window: number; count: number; previous: number }>();
 
   constructor(prefix: string, settings: Partial<FairShareSettings> = {}) {
     this.#prefix = prefix;
@@ -66,20 +74,27 @@ export class FairShare {
 
   /** Ranks the jobs of one queue call at `now`, counting them as queued. */
   plan(tenants: readonly (string | undefined)[], now: number): FairSharePlan {
-    const window = Math.floor(now / this.#settings.windowMs);
+    const { windowMs } = this.#settings;
+    const window = Math.floor(now / windowMs);
+    // What a window sliding with the clock still holds of the previous one (in integers, so
+    // that a steady stream's ranks never step back by a rounding).
+    const left = windowMs - (now - window * windowMs);
     const added = new Map<string, number>();
-    const priorities = tenants.map((tenant = noTenant) => {
+    const recent = (tenant: string) => {
       const known = this.#counts.get(tenant);
-      const before = known?.window === window ? known.count : 0;
+      if (known?.window === window) return { count: known.count, previous: known.previous };
+      return { count: 0, previous: known?.window === window - 1 ? known.count : 0 };
+    };
+    const priorities = tenants.map((tenant = noTenant) => {
+      const { count, previous } = recent(tenant);
       const by = (added.get(tenant) ?? 0) + 1;
       added.set(tenant, by);
-      return Math.min(maxPriority, before + by);
+      return Math.min(maxPriority, Math.floor((previous * left) / windowMs) + count + by);
     });
     if (this.#counts.size + added.size > this.#settings.maxTenants) this.#counts.clear();
     for (const [tenant, by] of added) {
-      const known = this.#counts.get(tenant);
-      const before = known?.window === window ? known.count : 0;
-      this.#counts.set(tenant, { window, count: before + by });
+      const { count, previous } = recent(tenant);
+      this.#counts.set(tenant, { window, count: count + by, previous });
     }
     return {
       priorities,
@@ -88,7 +103,7 @@ export class FairShare {
         key: redisKey(this.#prefix, 'fair', tenantId, String(window)),
         by,
       })),
-      ttlMs: 2 * this.#settings.windowMs,
+      ttlMs: 2 * windowMs,
       window,
     };
   }
@@ -96,9 +111,13 @@ export class FairShare {
   /** Takes in a tenant's count as Redis answered it (every process's jobs). */
   learn(tenantId: string, window: number, count: number): void {
     const known = this.#counts.get(tenantId);
-    if (known === undefined || known.window !== window || known.count < count) {
-      if (known !== undefined && known.window > window) return;
-      this.#counts.set(tenantId, { window, count });
+    if (known === undefined || known.window < window) {
+      const previous = known?.window === window - 1 ? known.count : 0;
+      this.#counts.set(tenantId, { window, count, previous });
+    } else if (known.window === window) {
+      known.count = Math.max(known.count, count);
+    } else if (known.window === window + 1) {
+      known.previous = Math.max(known.previous, count);
     }
   }
 }

@@ -223,6 +223,75 @@ describe('claiming a delivery', () => {
     expect(await state(doomed)).toMatchObject({ status: 'canceled' });
   });
 
+  it('records a batch whose only change is its rows, and one in which an endpoint fails, alike', async () => {
+    const healthy = await newDelivery();
+    const failing = await newDelivery();
+    const gone = await newDelivery();
+    const { claimed } = await claimDeliveries(
+      database.db,
+      [healthy, failing, gone].map((deliveryId) => ({ deliveryId, attempt: 1 })),
+      60_000,
+    );
+    const byId = new Map(claimed.map((c) => [c.id, c]));
+    const claim = (id: Id<'delivery'>) => {
+      const delivery = byId.get(id);
+      if (delivery === undefined) throw new Error('not claimed');
+      return delivery;
+    };
+    // Alone, a success writes its attempt and its delivery (one statement, no transaction).
+    expect((await recordResults(database.db, [succeeded(claim(healthy))])).applied).toEqual(
+      new Set([healthy]),
+    );
+    // A failure that changes its endpoint's health, beside a canceled attempt (no record).
+    const answered = succeeded(claim(failing));
+    const failed: DeliveryResult = {
+      ...answered,
+      attempt: answered.attempt && { ...answered.attempt, outcome: 'failed', statusCode: 500 },
+      decision: {
+        ...decided({ status: 'pending', nextAttemptAt: Date.now() + 5000 }, 'failed'),
+        health: {
+          consecutiveFailures: 1,
+          failingSince: Date.now(),
+          breaker: 'closed',
+          disabled: false,
+        },
+        healthChanged: true,
+      },
+    };
+    const canceled: DeliveryResult = {
+      delivery: claim(gone),
+      decision: { ...decided({ status: 'canceled' }, 'failed'), result: null },
+    };
+    const recorded = await recordResults(database.db, [failed, canceled]);
+    expect(recorded.applied).toEqual(new Set([failing, gone]));
+    expect(await state(healthy)).toEqual({
+      status: 'succeeded',
+      attempt_count: 1,
+      claim_token: null,
+    });
+    expect(await state(failing)).toEqual({
+      status: 'pending',
+      attempt_count: 1,
+      claim_token: null,
+    });
+    expect(await state(gone)).toEqual({ status: 'canceled', attempt_count: 1, claim_token: null });
+    const { rows } = await env.sql.query<{ delivery_id: string; status_code: number }>(
+      'select delivery_id, status_code from attempts where delivery_id = any($1) order by status_code',
+      [[healthy, failing, gone]],
+    );
+    expect(rows).toEqual([
+      { delivery_id: healthy, status_code: 200 },
+      { delivery_id: failing, status_code: 500 },
+    ]);
+    const endpoint = await env.sql.query<{ id: string; consecutive_failures: number }>(
+      `select e.id, e.consecutive_failures from endpoints e
+         join deliveries d on d.endpoint_id = e.id
+        where d.id = any($1) order by e.consecutive_failures`,
+      [[healthy, failing]],
+    );
+    expect(endpoint.rows.map((row) => row.consecutive_failures)).toEqual([0, 1]);
+  });
+
   describe('a delivery a retry task re-queued', () => {
     /** Marks `id` as re-queued by a new running task over its application; returns the task. */
     async function owedToTask(id: Id<'delivery'>) {

@@ -105,12 +105,11 @@ export async function claimDeliveries(
   canceled: CanceledDelivery[];
 }> {
   if (claims.length === 0) return { claimed: [], canceled: [] };
-  const wanted = sql.join(
-    claims.map((c) => sql`(${c.deliveryId}::text, ${c.attempt}::int)`),
-    sql`, `,
-  );
+  // Two array parameters, whatever the number of claims: a short statement to build and plan.
+  const ids = sql.param(claims.map((c) => c.deliveryId));
+  const attempts = sql.param(claims.map((c) => c.attempt));
   const result = await db.execute<ClaimRow>(sql`
-    with wanted(id, attempt) as (values ${wanted}),
+    with wanted(id, attempt) as (select * from unnest(${ids}::text[], ${attempts}::int[])),
     -- Transaction-local (see above); evaluated before any row is claimed.
     relaxed as materialized (select set_config('synchronous_commit', 'off', true) as setting),
     found as (

@@ -8,15 +8,17 @@ import { migrateDatabase } from '@hookrail/db';
 import { keyId, Vault } from '@hookrail/secrets';
 import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { freePort } from './support/private-redis.ts';
+import { freePort, PrivateRedis } from './support/private-redis.ts';
 import { runProcess, type RunningProcess } from './support/process.ts';
 import { databaseUrl } from './support/services.ts';
 
 const running: RunningProcess[] = [];
 const servers: Server[] = [];
+const redises: PrivateRedis[] = [];
 afterEach(async () => {
   for (const p of running.splice(0)) p.child.kill('SIGKILL');
   for (const s of servers.splice(0)) await new Promise((resolve) => s.close(resolve));
+  for (const r of redises.splice(0)) await r.stop();
 });
 
 function start(script: string, env: Record<string, string>): RunningProcess {
@@ -101,14 +103,17 @@ describe('a process that cannot start', () => {
 
   it('gives up on an unreachable Postgres after HOOKRAIL_STARTUP_WAIT', async () => {
     const port = await freePort();
-    const line = await failure(
-      start('apps/worker/src/main.ts', {
-        DATABASE_URL: `postgres://postgres:secret-pw@127.0.0.1:${port}/hookrail`,
-        HOOKRAIL_STARTUP_WAIT: '1s',
-      }),
-    );
+    const redisUrl = new URL(inject('redisUrl'));
+    redisUrl.password = 'redis-secret-pw';
+    const p = start('apps/worker/src/main.ts', {
+      DATABASE_URL: `postgres://postgres:secret-pw@127.0.0.1:${port}/hookrail`,
+      REDIS_URL: redisUrl.toString(),
+      HOOKRAIL_STARTUP_WAIT: '1s',
+    });
+    const line = await failure(p);
     expect(line).toContain(`Postgres at 127.0.0.1:${port} could not be reached`);
-    expect(line).not.toContain('secret-pw');
+    expect(p.output()).toContain('postgres unreachable at start-up; retrying');
+    expect(p.output()).not.toContain('secret-pw');
   });
 
   it('names a user that may not connect to the database, and what to grant', async () => {
@@ -205,5 +210,41 @@ describe('a process that cannot start', () => {
       }),
     );
     expect(line).toContain(`port ${port} is already in use (HOOKRAIL_WORKER_METRICS_PORT)`);
+  });
+});
+
+describe('a password in DATABASE_URL, REDIS_URL or REDIS_CLUSTER_NODES', () => {
+  it.each([
+    ...entryPoints,
+    'apps/worker/src/reencrypt-main.ts',
+    'packages/db/src/migrate-cli.ts',
+  ] as const)('is hidden where %s quotes them as invalid', async (script) => {
+    const p = start(script, {
+      DATABASE_URL: 'postgres://hookrail:db-pw-4417@127.0.0.1:notaport/hookrail',
+      REDIS_URL: 'http://:redis-pw-8823@127.0.0.1:6379',
+      REDIS_CLUSTER_NODES: 'admin:cluster-pw-1190@127.0.0.1:7000',
+    });
+    expect(await p.exited).toBe(78);
+    const output = p.output();
+    expect(output).toContain('DATABASE_URL');
+    expect(output).toContain('(got "postgres://hookrail:***@127.0.0.1:notaport/hookrail")');
+    expect(output).toContain('(got "http://:***@127.0.0.1:6379")');
+    expect(output).toContain('(got "admin:***@127.0.0.1:7000")');
+    for (const password of ['db-pw-4417', 'redis-pw-8823', 'cluster-pw-1190']) {
+      expect(output).not.toContain(password);
+    }
+  });
+
+  it('is not logged when Redis refuses it', async () => {
+    const redis = new PrivateRedis({ password: 'the-right-redis-pw' });
+    redises.push(redis);
+    await redis.start();
+    const p = start('apps/api/src/main.ts', {
+      DATABASE_URL: freshDatabase(),
+      REDIS_URL: `redis://:not-the-redis-pw@127.0.0.1:${redis.port}`,
+    });
+    await p.waitFor(/WRONGPASS/, 60_000);
+    expect(p.output()).toContain('redis connection error');
+    expect(p.output()).not.toContain('not-the-redis-pw');
   });
 });

@@ -17,13 +17,20 @@ export async function freePort(): Promise<number> {
 /**
  * A redis-server of the test's own, on a free loopback port, which the test may stop, start
  * and flush without disturbing anything else. Nothing is persisted: a restart loses its data.
+ * With `password`, it refuses clients without it (`url` carries it).
  */
 export class PrivateRedis {
   private process: ChildProcess | undefined;
   port = 0;
+  private readonly password: string | undefined;
+
+  constructor(options: { password?: string } = {}) {
+    this.password = options.password;
+  }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    const auth = this.password === undefined ? '' : `:${encodeURIComponent(this.password)}@`;
+    return `redis://${auth}127.0.0.1:${this.port}`;
   }
 
   /** The redis-server's process id (0 when stopped), for CPU and memory figures. */
@@ -35,7 +42,10 @@ export class PrivateRedis {
     if (this.port === 0) this.port = await freePort();
     this.process = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        ...['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        ...(this.password === undefined ? [] : ['--requirepass', this.password]),
+      ],
       { stdio: 'ignore' },
     );
     await waitFor('the private redis to answer', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   baseEnv,
+  baseEnvSchema,
   byteSize,
   ConfigError,
   integer,
@@ -102,6 +103,31 @@ describe('variables that may hold credentials', () => {
     expect(message).not.toContain('not-a-real-key');
     expect(message).toContain('(value not shown)');
     expect(message).toContain('(got "grpc")');
+  });
+});
+
+describe('connection URLs', () => {
+  it('are quoted in an error with their password hidden', () => {
+    let error: unknown;
+    try {
+      parseEnv(baseEnvSchema, {
+        DATABASE_URL: 'postgres://hookrail:db-pw-1@127.0.0.1:notaport/hookrail',
+        REDIS_URL: 'http://:redis-p@ss/word@127.0.0.1:6379',
+        REDIS_CLUSTER_NODES: 'admin:cluster-pw-3@10.0.0.1:7000',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toEqual([
+      expect.stringContaining('(got "postgres://hookrail:***@127.0.0.1:notaport/hookrail")'),
+      expect.stringContaining('(got "http://:***@127.0.0.1:6379")'),
+      expect.stringContaining('(got "admin:***@10.0.0.1:7000")'),
+    ]);
+    for (const password of ['db-pw-1', 'redis-p', 'ss/word', 'cluster-pw-3']) {
+      expect((error as ConfigError).message).not.toContain(password);
+    }
   });
 });
 

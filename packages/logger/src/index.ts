@@ -1,6 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger as PinoLogger, type DestinationStream, type Level } from 'pino';
 
+import { hidePasswords } from './passwords.ts';
+
+export { hidePasswords } from './passwords.ts';
 export { throttledWarnings, type ThrottledWarn } from './throttled.ts';
 
 export type Logger = PinoLogger;
@@ -29,25 +32,34 @@ const redactPaths = [
 /**
  * A failed query's error carries its parameters (in `params`, and in its message and stack
  * as `params: …`): request payloads, URLs, header values. Logged errors keep the query and
- * lose the parameters, also where pino folds a `cause` into the message and stack.
+ * lose the parameters, also where pino folds a `cause` into the message and stack. A Redis
+ * command's error (ioredis) carries the command with its arguments: the arguments go too, a
+ * refused `AUTH`'s being the password. A connection URL an error quotes (in its message, its
+ * stack, or a field such as the `input` of an invalid URL) loses its password.
  */
-function withoutQueryParams(serialized: unknown, depth = 0): unknown {
+function withoutSecrets(serialized: unknown, depth = 0): unknown {
   if (typeof serialized !== 'object' || serialized === null || depth > 5) return serialized;
   const copy: Record<string, unknown> = { ...(serialized as Record<string, unknown>) };
   delete copy.params;
+  if (typeof copy.command === 'object' && copy.command !== null) {
+    copy.command = { name: (copy.command as { name?: unknown }).name, args: '[redacted]' };
+  }
   if (typeof copy.message === 'string') {
     copy.message = copy.message.replace(/\nparams: [\s\S]*$/, '\nparams: [redacted]');
   }
   if (typeof copy.stack === 'string') {
     copy.stack = copy.stack.replace(/\nparams: [\s\S]*?(?=\n {4}at |$)/g, '\nparams: [redacted]');
   }
-  if ('cause' in copy) copy.cause = withoutQueryParams(copy.cause, depth + 1);
+  for (const [field, value] of Object.entries(copy)) {
+    if (typeof value === 'string') copy[field] = hidePasswords(value);
+  }
+  if ('cause' in copy) copy.cause = withoutSecrets(copy.cause, depth + 1);
   return copy;
 }
 
 const serializers = {
   err: (error: unknown) =>
-    withoutQueryParams(error instanceof Error ? pino.stdSerializers.err(error) : error),
+    withoutSecrets(error instanceof Error ? pino.stdSerializers.err(error) : error),
 };
 
 /** Fields every line written inside `withLogContext` carries (the request id). */

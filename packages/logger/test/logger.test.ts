@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, throttledWarnings, withLogContext } from '../src/index.ts';
+import { createLogger, hidePasswords, throttledWarnings, withLogContext } from '../src/index.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -40,6 +40,43 @@ describe('the logger', () => {
     expect(first?.err.stack).toContain('caused by: Error: connection terminated');
   });
 
+  it('logs an error quoting a connection URL without its password, in any field and its cause', () => {
+    const { logger, lines } = capture();
+    // As Node's invalid-URL error carries it: in a field of its own.
+    const invalid = Object.assign(new TypeError('Invalid URL'), {
+      input: 'postgres://hookrail:pw-in-input@db:bad/hookrail',
+    });
+    const wrapped = new Error('cannot reach redis://:pw-in-message@127.0.0.1:6379', {
+      cause: new Error('refused by postgres://u:pw-in-cause@db/hookrail'),
+    });
+    logger.error({ err: invalid }, 'start-up failed');
+    logger.error({ err: wrapped }, 'start-up failed');
+    for (const line of lines) {
+      for (const password of ['pw-in-input', 'pw-in-message', 'pw-in-cause']) {
+        expect(line).not.toContain(password);
+      }
+    }
+    const [first, second] = lines.map(
+      (line) => JSON.parse(line) as { err: Record<string, unknown> },
+    );
+    expect(first?.err.input).toBe('postgres://hookrail:***@db:bad/hookrail');
+    expect(second?.err.message).toContain('cannot reach redis://:***@127.0.0.1:6379');
+    expect(second?.err.stack).toContain('refused by postgres://u:***@db/hookrail');
+  });
+
+  it("logs a refused Redis command's error without the command's arguments", () => {
+    const { logger, lines } = capture();
+    // As ioredis reports a refused AUTH: the command and its arguments on the error.
+    const refused = Object.assign(new Error('WRONGPASS invalid username-password pair'), {
+      command: { name: 'auth', args: ['redis-password-77'] },
+    });
+    logger.warn({ err: refused }, 'redis connection error');
+    expect(lines[0]).not.toContain('redis-password-77');
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      err: { command: { name: 'auth', args: '[redacted]' } },
+    });
+  });
+
   it('leaves other errors as they are', () => {
     const { logger, lines } = capture();
     logger.error({ err: new Error('boom') }, 'failed');
@@ -74,5 +111,30 @@ describe('log context and throttled warnings', () => {
       { msg: 'postgres away', n: undefined, suppressed: undefined },
       { msg: 'redis connection error', n: 50, suppressed: 49 },
     ]);
+  });
+});
+
+describe('hidePasswords', () => {
+  it('hides the password of URLs and user:password@host pairs, and nothing else', () => {
+    expect(hidePasswords('postgres://user:pass@db.internal:5432/hookrail')).toBe(
+      'postgres://user:***@db.internal:5432/hookrail',
+    );
+    expect(hidePasswords('at redis://:pass@127.0.0.1:6379 and rediss://u:p@h')).toBe(
+      'at redis://:***@127.0.0.1:6379 and rediss://u:***@h',
+    );
+    // Characters its writer did not percent-encode: all of it goes, not part.
+    expect(hidePasswords('(got "postgres://u:p@ss/w:rd@host/db")')).toBe(
+      '(got "postgres://u:***@host/db")',
+    );
+    expect(hidePasswords('admin:pw@10.0.0.1:7000,admin:pw@10.0.0.2:7000')).toBe(
+      'admin:***@10.0.0.2:7000',
+    );
+    for (const plain of [
+      'postgres://postgres@127.0.0.1:5432/hookrail',
+      'connect ECONNREFUSED 127.0.0.1:5432',
+      '    at file:///work/node_modules/@hookrail/db/src/migrate.ts:12:5',
+    ]) {
+      expect(hidePasswords(plain)).toBe(plain);
+    }
   });
 });

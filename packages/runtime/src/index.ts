@@ -1,18 +1,18 @@
 import { ConfigError, listenError, StartupError } from '@hookrail/config';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import type { Logger } from '@hookrail/logger';
+import { hidePasswords, type Logger } from '@hookrail/logger';
 
 /**
  * Reads a process's configuration. When it is invalid, prints the variables to fix and exits
- * 78 (EX_CONFIG) without a stack trace.
+ * 78 (EX_CONFIG) without a stack trace, and without the password of any URL it quotes.
  */
 export function configOrExit<T>(load: () => T): T {
   try {
     return load();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(`${hidePasswords(error.message)}\n`);
       process.exit(78);
     }
     throw error;
@@ -40,7 +40,8 @@ export interface ServeOptions {
  * are in place before start-up begins: a signal during start-up aborts what can stop at once
  * (exit 0), or waits for start-up to finish, then closes. A second signal, a failed close, or
  * the deadline exits 1. A start-up that fails with a StartupError prints its one line and
- * exits 78 (EX_CONFIG), as invalid configuration does; any other failure exits 1.
+ * exits 78 (EX_CONFIG), as invalid configuration does; any other failure exits 1. Neither
+ * prints the password of a connection URL its error quotes.
  */
 export function serve(options: ServeOptions): void {
   const startup = new AbortController();
@@ -57,7 +58,7 @@ export function serve(options: ServeOptions): void {
         process.exit(0);
       }
       if (error instanceof StartupError || error instanceof ConfigError) {
-        process.stderr.write(`Cannot start: ${error.message}\n`);
+        process.stderr.write(`Cannot start: ${hidePasswords(error.message)}\n`);
         process.exit(78);
       }
       options.logger.fatal({ err: error }, 'start-up failed');
@@ -100,7 +101,7 @@ export function serve(options: ServeOptions): void {
 /** For start-up: logs each failed try to reach Postgres, without its connection string. */
 export function waitingForPostgres(logger: Logger): (error: unknown, retryInMs: number) => void {
   return (error, retryInMs) => {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = hidePasswords(error instanceof Error ? error.message : String(error));
     logger.warn({ reason, retryInMs }, 'postgres unreachable at start-up; retrying');
   };
 }

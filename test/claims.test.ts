@@ -4,7 +4,9 @@ import {
   countTaskOutcomes,
   createDatabase,
   createTask,
+  finishTask,
   recordResults,
+  requeueBatch,
   releaseExpiredLeases,
   type ClaimedDelivery,
   type Database,
@@ -363,6 +365,33 @@ describe('claiming a delivery', () => {
     const taskStatus = async (taskId: string) =>
       (await env.sql.query<{ status: string }>('select status from tasks where id = $1', [taskId]))
         .rows[0]?.status;
+
+    it("is not re-queued, counted or ended through another tenant's id", async () => {
+      const id = await newDelivery();
+      const { tenant_id, taskId } = await owedToTask(id);
+      const { tenant_id: otherTenant } = await owedToTask(await newDelivery());
+      // Failed for good, in the task's scope: what its next batch would re-queue.
+      await env.sql.query(
+        "update deliveries set status = 'failed', retry_task_id = null where id = $1",
+        [id],
+      );
+      expect(await requeueBatch(database.db, otherTenant, taskId, null, 10)).toEqual({
+        stopped: true,
+        task: undefined,
+      });
+      expect(await finishTask(database.db, otherTenant, taskId)).toBeUndefined();
+      expect(await state(id)).toMatchObject({ status: 'failed' });
+      expect(await counts(taskId)).toEqual({ queued: 1, delivered: 0, failed_again: 0 });
+      expect(await taskStatus(taskId)).toBe('running');
+      // Its own tenant's id does both.
+      const batch = await requeueBatch(database.db, tenant_id, taskId, null, 10);
+      expect(batch).toMatchObject({ stopped: false, deliveries: [{ id, attempt: 1 }] });
+      expect(await counts(taskId)).toEqual({ queued: 2, delivered: 0, failed_again: 0 });
+      expect(await finishTask(database.db, tenant_id, taskId)).toMatchObject({
+        id: taskId,
+        status: 'finished',
+      });
+    });
 
     it('is no longer re-queued once its application is deleted: the running task is canceled', async () => {
       const id = await newDelivery();

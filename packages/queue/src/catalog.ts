@@ -55,8 +55,15 @@ export const jobs = {
   },
   runTask: {
     queue: 'tasks',
-    /** Work through a bulk-retry task until it is done or canceled. */
-    data: z.object({ taskId: z.string().startsWith('task_') }),
+    /**
+     * Work through a bulk-retry task until it is done or canceled. Its tenant comes with it:
+     * every query of the run is scoped to it. (A job queued without one fails to parse, is
+     * dropped, and the reconciler starts the quiet task again with its tenant.)
+     */
+    data: z.object({
+      taskId: z.string().startsWith('task_'),
+      tenantId: z.string().startsWith('tnt_'),
+    }),
     options: {
       removeOnComplete: true,
       // Dropped on failure too: the task stays `running` in Postgres, and the reconciler

@@ -81,7 +81,7 @@ export async function startTask(
   task: TaskRow,
 ): Promise<TaskRow> {
   await queueAfterCommit(deps, [], { taskId: task.id }, [taskProgress(task)]);
-  await deps.tasks.start(task.id).catch((error: unknown) => {
+  await deps.tasks.start(task).catch((error: unknown) => {
     deps.logger.warn({ err: error, taskId: task.id }, 'task created but not queued');
   });
   return task;

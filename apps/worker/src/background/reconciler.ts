@@ -72,8 +72,8 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
     const report: PassReport = { released: found.released.length, requeued: 0, tasks: 0 };
     await deps.queue.enqueue(found.released);
     deps.metrics?.requeued('lease_expired', found.released.length);
-    for (const taskId of found.stale) {
-      await deps.tasks.start(taskId);
+    for (const task of found.stale) {
+      await deps.tasks.start(task);
       report.tasks += 1;
     }
     // Scan due deliveries batch by batch while batches turn up missing jobs: steady state

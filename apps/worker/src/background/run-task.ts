@@ -1,7 +1,12 @@
 import { finishTask, requeueBatch, type Db } from '@hookrail/db';
 import { isId, type Id } from '@hookrail/ids';
 import type { Logger } from '@hookrail/logger';
-import { taskProgress, type DeliveryQueue, type StatusPublisher } from '@hookrail/queue';
+import {
+  taskProgress,
+  type DeliveryQueue,
+  type RunTaskJob,
+  type StatusPublisher,
+} from '@hookrail/queue';
 
 export interface TaskRunnerDeps {
   db: Db;
@@ -20,21 +25,22 @@ const batchSize = 100;
 /**
  * Works through a retry task: batch by batch, flips failed deliveries back to pending (one
  * transaction per batch, which also counts them on the task) and queues them, pacing itself
- * to `ratePerSecond`. A canceled task stops before its next batch. Re-running a task (after a
- * crash) is safe: deliveries already re-queued are pending, and no longer match.
+ * to `ratePerSecond`. A canceled task stops before its next batch. Every query names the job's
+ * tenant as well as its task. Re-running a task (after a crash) is safe: deliveries already
+ * re-queued are pending, and no longer match.
  *
  * Each batch's `task.progress` goes to the status stream in the round trip that queues its
  * jobs, and the task's end (finished, or canceled) after it, so a watcher sees the counts grow
  * in order and the end last.
  */
-export function createTaskRunner(deps: TaskRunnerDeps): (taskId: string) => Promise<void> {
-  return async (taskId) => {
-    if (!isId('task', taskId)) return;
+export function createTaskRunner(deps: TaskRunnerDeps): (job: RunTaskJob) => Promise<void> {
+  return async ({ taskId, tenantId }) => {
+    if (!isId('task', taskId) || !isId('tenant', tenantId)) return;
     let cursor: Id<'delivery'> | null = null;
     const size = Math.max(1, Math.min(batchSize, deps.ratePerSecond));
     for (;;) {
       const started = Date.now();
-      const batch = await requeueBatch(deps.db, taskId, cursor, size);
+      const batch = await requeueBatch(deps.db, tenantId, taskId, cursor, size);
       if (batch.stopped) {
         if (batch.task !== undefined) deps.status.publish([taskProgress(batch.task)]);
         deps.logger.info({ taskId }, 'task stopped');
@@ -55,7 +61,7 @@ export function createTaskRunner(deps: TaskRunnerDeps): (taskId: string) => Prom
       const spentMs = Date.now() - started;
       if (budgetMs > spentMs) await deps.sleep(budgetMs - spentMs);
     }
-    const finished = await finishTask(deps.db, taskId);
+    const finished = await finishTask(deps.db, tenantId, taskId);
     if (finished !== undefined) deps.status.publish([taskProgress(finished)]);
     deps.logger.info({ taskId }, 'task finished');
   };

@@ -96,13 +96,18 @@ export async function dueDeliveries(
   }));
 }
 
-/** Running tasks that have not moved for `quietMs`: their job may have been lost with Redis. */
-export async function quietTasks(db: DbOrTx, quietMs: number): Promise<Id<'task'>[]> {
-  const rows = await db
-    .select({ id: tasks.id })
+/**
+ * Running tasks (of every tenant) that have not moved for `quietMs`: their job may have been
+ * lost with Redis. Each with its tenant, which the job carries.
+ */
+export async function quietTasks(
+  db: DbOrTx,
+  quietMs: number,
+): Promise<{ id: Id<'task'>; tenantId: Id<'tenant'> }[]> {
+  return db
+    .select({ id: tasks.id, tenantId: tasks.tenantId })
     .from(tasks)
     .where(
       sql`${tasks.status} = 'running' and ${tasks.updatedAt} < now() - ${quietMs} * interval '1 millisecond'`,
     );
-  return rows.map((row) => row.id);
 }

@@ -151,19 +151,25 @@ export type RequeueStep =
   | { stopped: false; deliveries: Requeued[]; task: TaskRow };
 
 /**
- * The runner's step: while the task is still running, flips up to `limit` retryable deliveries
- * after `afterId` back to pending (as manual attempts, made once, owed to this task: see
- * `deliveries.retry_task_id`) and counts them, in one transaction. Returns the deliveries to queue, or `stopped` when the task was canceled.
+ * The runner's step: while the tenant's task is still running, flips up to `limit` retryable
+ * deliveries after `afterId` back to pending (as manual attempts, made once, owed to this
+ * task: see `deliveries.retry_task_id`) and counts them, in one transaction. Returns the
+ * deliveries to queue, or `stopped` when the task was canceled (or is not the tenant's).
  */
 export async function requeueBatch(
   db: Db,
+  tenantId: Id<'tenant'>,
   taskId: Id<'task'>,
   afterId: Id<'delivery'> | null,
   limit: number,
 ): Promise<RequeueStep> {
   return db.transaction(async (tx): Promise<RequeueStep> => {
     // Locks the task row: a cancel waits for this batch, and no batch starts after it.
-    const [task] = await tx.select().from(tasks).where(eq(tasks.id, taskId)).for('update');
+    const [task] = await tx
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.tenantId, tenantId), eq(tasks.id, taskId)))
+      .for('update');
     if (task?.status !== 'running') return { stopped: true, task };
     const scope: RetryScope = {
       tenantId: task.tenantId,
@@ -207,7 +213,7 @@ export async function requeueBatch(
     const [counted] = await tx
       .update(tasks)
       .set({ queued: sql`${tasks.queued} + ${requeued.length}`, updatedAt: sql`now()` })
-      .where(eq(tasks.id, taskId))
+      .where(and(eq(tasks.tenantId, tenantId), eq(tasks.id, taskId)))
       .returning();
     return {
       stopped: false,
@@ -220,11 +226,12 @@ export async function requeueBatch(
 }
 
 /**
- * Marks a task finished (or failed, with a reason) unless it was canceled meanwhile. Returns
- * the task when this changed it.
+ * Marks the tenant's task finished (or failed, with a reason) unless it was canceled
+ * meanwhile. Returns the task when this changed it.
  */
 export async function finishTask(
   db: DbOrTx,
+  tenantId: Id<'tenant'>,
   taskId: Id<'task'>,
   error?: string,
 ): Promise<TaskRow | undefined> {
@@ -235,7 +242,7 @@ export async function finishTask(
       error: error ?? null,
       updatedAt: sql`now()`,
     })
-    .where(and(eq(tasks.id, taskId), eq(tasks.status, 'running')))
+    .where(and(eq(tasks.tenantId, tenantId), eq(tasks.id, taskId), eq(tasks.status, 'running')))
     .returning();
   return task;
 }

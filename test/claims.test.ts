@@ -210,7 +210,7 @@ describe('claiming a delivery', () => {
     // A stale job finds it canceled: nothing is handed out, nor reported canceled again.
     expect(
       await claimDeliveries(database.db, [{ deliveryId: doomed, attempt: 1 }], 60_000),
-    ).toEqual({ claimed: [], canceled: [] });
+    ).toEqual({ claimed: [], canceled: [], tasks: [] });
   });
 
   it('cancels the deliveries of a deleted tenant without reporting them: nobody is left to watch', async () => {
@@ -221,7 +221,7 @@ describe('claiming a delivery', () => {
     );
     expect(
       await claimDeliveries(database.db, [{ deliveryId: doomed, attempt: 1 }], 60_000),
-    ).toEqual({ claimed: [], canceled: [] });
+    ).toEqual({ claimed: [], canceled: [], tasks: [] });
     expect(await state(doomed)).toMatchObject({ status: 'canceled' });
   });
 
@@ -329,23 +329,38 @@ describe('claiming a delivery', () => {
       const id = await newDelivery();
       const { app_id, taskId } = await owedToTask(id);
       await env.sql.query('update applications set deleted_at = now() where id = $1', [app_id]);
-      expect(await claim(id, 1)).toEqual([]);
+      // The task is returned as the claim left it, for its watchers.
+      expect(
+        await claimDeliveries(database.db, [{ deliveryId: id, attempt: 1 }], 60_000),
+      ).toMatchObject({
+        claimed: [],
+        canceled: [{ id }],
+        tasks: [{ id: taskId, queued: 1, delivered: 0, failedAgain: 1 }],
+      });
       expect(await state(id)).toMatchObject({ status: 'canceled' });
       expect(await counts(taskId)).toEqual({ queued: 1, delivered: 0, failed_again: 1 });
-      // A stale job claiming again changes nothing more.
-      await claim(id, 1);
+      // A stale job claiming again changes nothing more, and returns no task.
+      expect(await claimDeliveries(database.db, [{ deliveryId: id, attempt: 1 }], 60_000)).toEqual({
+        claimed: [],
+        canceled: [],
+        tasks: [],
+      });
       expect(await counts(taskId)).toEqual({ queued: 1, delivered: 0, failed_again: 1 });
     });
 
     it('counts as failed again, once, when deleting its endpoint cancels it', async () => {
       const id = await newDelivery();
       const { endpoint_id, taskId } = await owedToTask(id);
-      const canceled = await cancelEndpointDeliveries(database.db, endpoint_id);
+      const { canceled, tasks } = await cancelEndpointDeliveries(database.db, endpoint_id);
       expect(canceled.map((d) => d.id)).toEqual([id]);
       expect(canceled[0]).toMatchObject({ endpointId: endpoint_id, eventType: 'a.b' });
+      expect(tasks).toMatchObject([{ id: taskId, failedAgain: 1 }]);
       expect(await state(id)).toMatchObject({ status: 'canceled' });
       expect(await counts(taskId)).toEqual({ queued: 1, delivered: 0, failed_again: 1 });
-      expect(await cancelEndpointDeliveries(database.db, endpoint_id)).toEqual([]);
+      expect(await cancelEndpointDeliveries(database.db, endpoint_id)).toEqual({
+        canceled: [],
+        tasks: [],
+      });
       expect(await counts(taskId)).toEqual({ queued: 1, delivered: 0, failed_again: 1 });
     });
 

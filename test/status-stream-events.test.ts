@@ -58,10 +58,18 @@ async function newApp(name: string): Promise<string> {
   return (await tenant.client.post('/api/v1/app', { name })).json<{ id: string }>().id;
 }
 
-/** An endpoint at `path` of the receiver, which fails `count` messages for good. */
-async function failedDeliveries(appId: string, path: string, count: number): Promise<string> {
+/** An endpoint at `path` of the receiver (with `fields`), which fails `count` messages for good. */
+async function failedDeliveries(
+  appId: string,
+  path: string,
+  count: number,
+  fields: object = {},
+): Promise<string> {
   const endpoint = (
-    await tenant.client.post(`/api/v1/app/${appId}/endpoint`, { url: `${receiver.url}${path}` })
+    await tenant.client.post(`/api/v1/app/${appId}/endpoint`, {
+      url: `${receiver.url}${path}`,
+      ...fields,
+    })
   ).json<{ id: string }>();
   receiver.answer((req) => (req.path === path ? { status: 500 } : { status: 200 }));
   for (let i = 0; i < count; i++) {
@@ -315,6 +323,55 @@ describe('the status stream beyond deliveries', () => {
     expect(rows[0]?.n).toBe(4);
     expect(ofOther.events()).toEqual([]);
     for (const client of [watcher, ofOther]) client.close();
+  });
+
+  it("shows a retry task's new counts when deliveries it re-queued are canceled: by deleting their endpoint, or their application", async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const hanging = (path: string) =>
+      receiver.requests.filter((r) => r.path === path && r.status === undefined).length;
+    const watcher = await subscribe(await connect(tenant.apiKey), { types: ['task.progress'] });
+    const reached = (taskId: string, what: string, state: object) =>
+      watcher.waitForEvent(`task ${taskId} ${what}`, (m) => {
+        if (m.data?.taskId !== taskId) return false;
+        return Object.entries(state).every(([key, value]) => m.data?.[key] === value);
+      });
+    const retry = async (appId: string) =>
+      (await tenant.client.post('/api/v1/bulk-retry', { scope: { appId }, since })).json<{
+        id: string;
+      }>().id;
+    try {
+      // Deleting the endpoint cancels the three re-queued deliveries while their requests hang.
+      const app = await newApp('owed, endpoint deleted');
+      const endpointId = await failedDeliveries(app, '/owed-endpoint', 3);
+      receiver.answer((req) => (req.path === '/owed-endpoint' ? 'hang' : { status: 200 }));
+      const taskId = await retry(app);
+      await waitFor('three re-sent requests hanging', () => hanging('/owed-endpoint') === 3);
+      expect((await tenant.client.delete(`/api/v1/app/${app}/endpoint/${endpointId}`)).status).toBe(
+        204,
+      );
+      await reached(taskId, 'counting three failed again', { queued: 3, failedAgain: 3 });
+
+      // Deleting the application cancels its running task at once, and the claim cancels the
+      // deliveries it had re-queued that wait behind the one request its endpoint may have open.
+      const doomed = await newApp('owed, application deleted');
+      await failedDeliveries(doomed, '/owed-app', 3, { maxInflight: 1 });
+      receiver.answer((req) => (req.path === '/owed-app' ? 'hang' : { status: 200 }));
+      const doomedTask = await retry(doomed);
+      await reached(doomedTask, 'queueing three', { queued: 3 });
+      await waitFor('one re-sent request hanging', () => hanging('/owed-app') === 1);
+      expect((await tenant.client.delete(`/api/v1/app/${doomed}`)).status).toBe(204);
+      await reached(doomedTask, 'canceled', { taskStatus: 'canceled', done: true });
+      receiver.release(200);
+      await reached(doomedTask, 'counting the two left as failed again', {
+        taskStatus: 'canceled',
+        delivered: 1,
+        failedAgain: 2,
+      });
+    } finally {
+      receiver.answer(() => ({ status: 200 }));
+      receiver.release(200);
+      watcher.close();
+    }
   });
 
   it("refuses a revoked app portal token's upgrade with 401, and closes its open sessions with 4401", async () => {

@@ -7,6 +7,7 @@ import {
   type ApplicationWrite,
 } from '@hookrail/db';
 import { isId } from '@hookrail/ids';
+import { taskProgress } from '@hookrail/queue';
 import { conflict, notFound } from '../http/api-error.ts';
 import { listQuery } from '../http/list-query.ts';
 import { tenantOf } from '../http/locals.ts';
@@ -160,11 +161,14 @@ export function applicationRoutes(routes: RouteTable, deps: RouteDeps): void {
     },
     async ({ res, app }) => {
       // Marking is one row: the purge of what it holds is the worker's housekeeping.
-      if (!(await markApplicationDeleted(db, app.tenantId, app.id))) throw notFound('application');
+      const canceledTasks = await markApplicationDeleted(db, app.tenantId, app.id);
+      if (canceledTasks === undefined) throw notFound('application');
       await deps.lookups.invalidate(app.tenantId);
       // Status stream connections of this application's portal and stream tokens are checked
-      // again now on every instance (and refused), not at their next periodic check.
+      // again now on every instance (and refused), not at their next periodic check; the
+      // tenant's watchers see the retry tasks the deletion canceled end.
       await queueAfterCommit(deps, [], { appId: app.id }, [
+        ...canceledTasks.map(taskProgress),
         { tenantId: app.tenantId, type: 'credentials.changed', data: {} },
       ]);
       res.status(204).end();

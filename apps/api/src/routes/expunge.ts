@@ -1,6 +1,6 @@
 import { expungeAttemptContent, expungeMessageContent } from '@hookrail/db';
 import { isId } from '@hookrail/ids';
-import { deliveriesCanceled } from '@hookrail/queue';
+import { deliveriesCanceled, taskProgress } from '@hookrail/queue';
 import { notFound } from '../http/api-error.ts';
 import { pathParam, type RouteTable } from '../http/routes.ts';
 import { queueAfterCommit, type RouteDeps } from './deps.ts';
@@ -29,8 +29,12 @@ export function expungeRoutes(routes: RouteTable, deps: RouteDeps): void {
       const scope = { tenantId: app.tenantId, appId: app.id };
       const expunged = await expungeMessageContent(db, scope, message.id);
       if (expunged === undefined) throw notFound('message');
-      // The deliveries it canceled end on the status stream, in one pipelined call.
-      const events = deliveriesCanceled(expunged.canceled, 'message_expunged', Date.now());
+      // The deliveries it canceled end on the status stream, and the retry tasks that counted
+      // them show their new counts, in one pipelined call.
+      const events = [
+        ...deliveriesCanceled(expunged.canceled, 'message_expunged', Date.now()),
+        ...expunged.tasks.map(taskProgress),
+      ];
       await queueAfterCommit(deps, [], { msgId: message.id }, events);
       res.status(204).end();
     },

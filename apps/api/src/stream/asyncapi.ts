@@ -28,7 +28,7 @@ const eventDescriptions: Record<Exclude<StatusEventType, 'credentials.changed'>,
   'message.attempt.recovered':
     'Operational event: a delivery succeeded after failing 4 times or more.',
   'task.progress':
-    'A background task (recover, bulk replay, replay-missing, bulk retry) was created, queued a batch, ended, or some of the deliveries it re-queued ended: data.taskId, appId, endpointId, task (its kind), taskStatus, total, queued, delivered, failedAgain, error, done, as GET /api/v1/bulk-retry/{id} shows it. Counts never decrease, but events of one task may carry older counts than an earlier event: keep the largest of each.',
+    'A background task (recover, bulk replay, replay-missing, bulk retry) was created, queued a batch, ended, or some of the deliveries it re-queued ended or were canceled: data.taskId, appId, endpointId, task (its kind), taskStatus, total, queued, delivered, failedAgain, error, done, as GET /api/v1/bulk-retry/{id} shows it. Counts never decrease, but events of one task may carry older counts than an earlier event: keep the largest of each.',
 };
 
 const eventPayload = (type: string) => ({

@@ -10,6 +10,7 @@ import { throttledWarnings, type Logger } from '@hookrail/logger';
 import {
   deliverJobId,
   deliveriesCanceled,
+  taskProgress,
   type Admission,
   type AdmitRequest,
   type DeliverJob,
@@ -80,13 +81,18 @@ export function createRoundTrips(deps: {
       jobs.forEach((job, i) => {
         if (!first.has(deliverJobId(job))) first.set(deliverJobId(job), i);
       });
-      const { claimed, canceled } = await claimDeliveries(
+      const { claimed, canceled, tasks } = await claimDeliveries(
         deps.db,
         jobs.filter((job, i) => first.get(deliverJobId(job)) === i),
         deps.leaseMs,
       );
-      // In the same pipelined call as this turn's `attempt.started` events, never awaited.
-      deps.status.publish(deliveriesCanceled(canceled, 'application_deleted', deps.now()));
+      // In the same pipelined call as this turn's `attempt.started` events, never awaited: the
+      // deliveries canceled for their deleted application, then the retry tasks whose counts
+      // that changed.
+      deps.status.publish([
+        ...deliveriesCanceled(canceled, 'application_deleted', deps.now()),
+        ...tasks.map(taskProgress),
+      ]);
       const byJob = new Map(claimed.map((d) => [deliverJobId({ ...d, deliveryId: d.id }), d]));
       return jobs.map((job, i) =>
         first.get(deliverJobId(job)) === i ? byJob.get(deliverJobId(job)) : undefined,

@@ -1,8 +1,9 @@
 import type { Id } from '@hookrail/ids';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { deliveries } from '../schema/index.ts';
+import { deliveries, type TaskRow } from '../schema/index.ts';
 import type { CanceledDelivery } from './deliveries.ts';
+import { getTasks } from './tasks.ts';
 
 /** Everything a worker needs to make one attempt of a delivery it has claimed. */
 export interface ClaimedDelivery {
@@ -70,6 +71,26 @@ interface ClaimRow extends Record<string, unknown> {
   consecutive_failures: number;
   failing_since: Date | string | null;
   breaker_state: 'open' | 'closed';
+  /** Set (and nothing else) on the rows of the tasks the claim counted canceled deliveries on. */
+  counted_task_id: Id<'task'> | null;
+  counted_tenant_id: Id<'tenant'> | null;
+}
+
+/** What one claim statement did. */
+export interface Claims {
+  /** The deliveries claimed, ready to send. */
+  claimed: ClaimedDelivery[];
+  /**
+   * Canceled for their deleted application, for their `delivery.canceled` events. Not those of
+   * a deleted tenant: its sessions are closed and its credentials refused, so nobody is left
+   * to read its stream.
+   */
+  canceled: CanceledDelivery[];
+  /**
+   * The retry tasks whose counts changed because the claim canceled deliveries they had
+   * re-queued, as they are now, for their `task.progress`.
+   */
+  tasks: TaskRow[];
 }
 
 /**
@@ -78,7 +99,8 @@ interface ClaimRow extends Record<string, unknown> {
  * statement. A delivery already claimed, finished or canceled is simply not returned, so a
  * duplicate or stale job sends nothing. A delivery whose application or tenant is marked
  * deleted is canceled instead of claimed (the purge deletes it later); if a retry task had
- * re-queued it, the task counts it as failed again.
+ * re-queued it, the task counts it as failed again, and is read again (a second statement,
+ * only then) to be returned.
  *
  * The claim is the only write between a job's pickup and its request, so it does not wait for
  * its commit to reach the disk: `synchronous_commit` is off for the claim's own transaction
@@ -95,16 +117,8 @@ export async function claimDeliveries(
   db: Db,
   claims: readonly { deliveryId: Id<'delivery'>; attempt: number }[],
   leaseMs: number,
-): Promise<{
-  claimed: ClaimedDelivery[];
-  /**
-   * Canceled for their deleted application, for their `delivery.canceled` events. Not those of
-   * a deleted tenant: its sessions are closed and its credentials refused, so nobody is left
-   * to read its stream.
-   */
-  canceled: CanceledDelivery[];
-}> {
-  if (claims.length === 0) return { claimed: [], canceled: [] };
+): Promise<Claims> {
+  if (claims.length === 0) return { claimed: [], canceled: [], tasks: [] };
   // Two array parameters, whatever the number of claims: a short statement to build and plan.
   const ids = sql.param(claims.map((c) => c.deliveryId));
   const attempts = sql.param(claims.map((c) => c.attempt));
@@ -145,20 +159,33 @@ export async function claimDeliveries(
                where status = 'canceled' and retry_task_id is not null
                group by tenant_id, retry_task_id) g
        where t.id = g.retry_task_id and t.tenant_id = g.tenant_id
+      returning t.id, t.tenant_id
     )
-    select c.*, m.event_type, m.event_id, m.payload, e.url, e.headers, e.disabled, e.uid as endpoint_uid,
-           e.deleted_at is not null as deleted, e.consecutive_failures, e.failing_since,
-           e.breaker_state, t.header_style, a.uid as app_uid, a.system,
-           coalesce((select json_agg(json_build_object('kind', s.kind, 'key', s.key) order by s.created_at desc)
-                       from endpoint_secrets s
-                      where s.endpoint_id = c.endpoint_id and c.status = 'sending'
-                        and (s.expires_at is null or s.expires_at > now())), '[]') as keys
-      from claimed c
-      join messages m on m.id = c.message_id
-      join endpoints e on e.id = c.endpoint_id
-      join applications a on a.id = c.app_id
-      join tenants t on t.id = c.tenant_id
-     where c.status = 'sending' or not c.tenant_gone`);
+    -- The deliveries claimed or canceled, and after them (a full join that matches nothing)
+    -- one row for each task counted, which has only counted_task_id and counted_tenant_id.
+    select r.*, k.counted_task_id, k.counted_tenant_id
+      from (
+        select c.*, m.event_type, m.event_id, m.payload, e.url, e.headers, e.disabled, e.uid as endpoint_uid,
+               e.deleted_at is not null as deleted, e.consecutive_failures, e.failing_since,
+               e.breaker_state, t.header_style, a.uid as app_uid, a.system,
+               coalesce((select json_agg(json_build_object('kind', s.kind, 'key', s.key) order by s.created_at desc)
+                           from endpoint_secrets s
+                          where s.endpoint_id = c.endpoint_id and c.status = 'sending'
+                            and (s.expires_at is null or s.expires_at > now())), '[]') as keys
+          from claimed c
+          join messages m on m.id = c.message_id
+          join endpoints e on e.id = c.endpoint_id
+          join applications a on a.id = c.app_id
+          join tenants t on t.id = c.tenant_id
+         where c.status = 'sending' or not c.tenant_gone
+      ) r
+      full join (select id as counted_task_id, tenant_id as counted_tenant_id from counted) k on false`);
+  const counted: { tenantId: Id<'tenant'>; id: Id<'task'> }[] = [];
+  for (const row of result.rows) {
+    if (row.counted_task_id !== null && row.counted_tenant_id !== null) {
+      counted.push({ tenantId: row.counted_tenant_id, id: row.counted_task_id });
+    }
+  }
   const canceled = result.rows
     .filter((row) => row.status === 'canceled')
     .map((row) => ({
@@ -200,5 +227,5 @@ export async function claimDeliveries(
         disabled: row.disabled,
       },
     }));
-  return { claimed, canceled };
+  return { claimed, canceled, tasks: await getTasks(db, counted) };
 }

@@ -1,8 +1,9 @@
 import type { Id } from '@hookrail/ids';
 import { and, eq, isNotNull, isNull, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.ts';
-import { applications, endpoints, tasks, tenants } from '../schema/index.ts';
+import { applications, endpoints, tasks, tenants, type TaskRow } from '../schema/index.ts';
 import type { CanceledDelivery } from './deliveries.ts';
+import { getTasks } from './tasks.ts';
 
 /**
  * Deleting a tenant or an application is two steps. Marking (`markApplicationDeleted`,
@@ -18,15 +19,16 @@ import type { CanceledDelivery } from './deliveries.ts';
 /**
  * Marks the application deleted and frees its uid (a new application may take it at once),
  * and cancels its running retry tasks (over it or one of its endpoints) in the same statement:
- * their deliveries would only be canceled by the claim. False when the tenant has no such
- * application, or it is deleted already.
+ * their deliveries would only be canceled by the claim. Returns the tasks it canceled, as they
+ * are now (read by a second statement when there are any), for their `task.progress`;
+ * undefined when the tenant has no such application, or it is deleted already.
  */
 export async function markApplicationDeleted(
   db: DbOrTx,
   tenantId: Id<'tenant'>,
   id: Id<'application'>,
-): Promise<boolean> {
-  const marked = await db.execute<{ id: Id<'application'> }>(sql`
+): Promise<TaskRow[] | undefined> {
+  const marked = await db.execute<{ id: Id<'application'> | null; stopped: Id<'task'>[] }>(sql`
     with marked as (
       update ${applications}
          set deleted_at = now(), updated_at = now(), uid = null
@@ -47,9 +49,15 @@ export async function markApplicationDeleted(
               or ${tasks.endpointId} in (select ${endpoints.id} from ${endpoints}
                                           where ${endpoints.tenantId} = ${tenantId}
                                             and ${endpoints.appId} = ${id}))
+      returning ${tasks.id} as id
     )
-    select id from marked`);
-  return marked.rows.length > 0;
+    select (select id from marked) as id, array(select id from stopped) as stopped`);
+  const [row] = marked.rows;
+  if (row === undefined || row.id === null) return undefined;
+  return getTasks(
+    db,
+    row.stopped.map((task) => ({ tenantId, id: task })),
+  );
 }
 
 /**

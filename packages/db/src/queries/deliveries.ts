@@ -8,6 +8,7 @@ import {
   type DeliveryRow,
   type DeliveryStatus,
   type EndpointRow,
+  type TaskRow,
 } from '../schema/index.ts';
 import { keyset, type Page, type PageRequest } from './pagination.ts';
 import { countCanceledRetries } from './tasks.ts';
@@ -22,18 +23,26 @@ export interface CanceledDelivery {
   eventType: string;
 }
 
+/** What a bulk cancellation did. */
+export interface Cancellation {
+  /** The deliveries it canceled, for their `delivery.canceled` events. */
+  canceled: CanceledDelivery[];
+  /** The retry tasks whose counts it changed, as they are now, for their `task.progress`. */
+  tasks: TaskRow[];
+}
+
 /**
  * Cancels the deliveries matching `where` that are in one of `statuses`, in one statement, and
  * returns them (with their message's event type) for their `delivery.canceled` events. A
  * delivery being sent right now finishes its request, but its result no longer changes it.
  * Those a retry task had re-queued count on the task as not delivered (`failed_again`), in
- * the caller's transaction.
+ * the caller's transaction; the tasks so changed are returned with them.
  */
 export async function cancelDeliveriesWhere(
   db: DbOrTx,
   where: SQL | undefined,
   statuses: readonly DeliveryStatus[] = ['pending', 'sending'],
-): Promise<CanceledDelivery[]> {
+): Promise<Cancellation> {
   const canceled = await db
     .update(deliveries)
     .set({ status: 'canceled', nextAttemptAt: null, leaseUntil: null, updatedAt: sql`now()` })
@@ -51,15 +60,15 @@ export async function cancelDeliveriesWhere(
       retryTaskId: deliveries.retryTaskId,
     });
   // Those a retry task had re-queued (and not yet seen end) count on it as not delivered.
-  await countCanceledRetries(db, canceled);
-  return canceled.map(({ retryTaskId: _, ...delivery }) => delivery);
+  const tasks = await countCanceledRetries(db, canceled);
+  return { canceled: canceled.map(({ retryTaskId: _, ...delivery }) => delivery), tasks };
 }
 
 /** Cancels what an endpoint still had to send; called in the transaction that deletes it. */
 export async function cancelEndpointDeliveries(
   db: DbOrTx,
   endpointId: Id<'endpoint'>,
-): Promise<CanceledDelivery[]> {
+): Promise<Cancellation> {
   return cancelDeliveriesWhere(db, eq(deliveries.endpointId, endpointId));
 }
 

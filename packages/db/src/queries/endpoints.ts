@@ -3,7 +3,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../client.ts';
 import { isUniqueViolation } from '../errors.ts';
 import { endpointSecrets, endpoints, type EndpointRow } from '../schema/index.ts';
-import { cancelEndpointDeliveries, type CanceledDelivery } from './deliveries.ts';
+import { cancelEndpointDeliveries, type Cancellation } from './deliveries.ts';
 import { missingEventTypes } from './event-types.ts';
 import type { NewDelivery } from './messages.ts';
 import { emitOperationalEvents, type OperationalEvent } from './operational-events.ts';
@@ -280,14 +280,15 @@ export async function updateEndpoint(
 /**
  * Marks the endpoint deleted, drops its secrets and cancels what it still had to send, in one
  * transaction. The row stays so that its past deliveries can still name it. `deleted` is false
- * when there is no live endpoint of that id; `canceled` lists the deliveries canceled.
+ * when there is no live endpoint of that id; `canceled` lists the deliveries canceled, `tasks`
+ * the retry tasks that counted them.
  */
 export async function deleteEndpoint(
   db: Db,
   scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
   id: Id<'endpoint'>,
   options: EndpointWriteOptions = {},
-): Promise<{ deleted: boolean; canceled: CanceledDelivery[] } & Announced> {
+): Promise<{ deleted: boolean } & Cancellation & Announced> {
   return db.transaction(async (tx) => {
     const [endpoint] = await tx
       .update(endpoints)
@@ -295,11 +296,15 @@ export async function deleteEndpoint(
       .where(and(live(scope.tenantId, scope.appId), eq(endpoints.id, id)))
       .returning();
     if (endpoint === undefined) {
-      return { deleted: false, canceled: [], followUps: [], raised: [] };
+      return { deleted: false, canceled: [], tasks: [], followUps: [], raised: [] };
     }
     await tx.delete(endpointSecrets).where(eq(endpointSecrets.endpointId, id));
-    const canceled = await cancelEndpointDeliveries(tx, id);
-    return { deleted: true, canceled, ...(await announced(tx, endpoint, 'deleted', options)) };
+    const cancellation = await cancelEndpointDeliveries(tx, id);
+    return {
+      deleted: true,
+      ...cancellation,
+      ...(await announced(tx, endpoint, 'deleted', options)),
+    };
   });
 }
 

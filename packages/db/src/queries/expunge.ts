@@ -2,19 +2,20 @@ import type { Id } from '@hookrail/ids';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../client.ts';
 import { attempts, deliveries, messages } from '../schema/index.ts';
-import { cancelDeliveriesWhere, type CanceledDelivery } from './deliveries.ts';
+import { cancelDeliveriesWhere, type Cancellation } from './deliveries.ts';
 
 /**
  * Deletes a message's content (Svix's expunge): the payload becomes `{}` and the message is
  * marked expunged, and what it still had to send is canceled, in one transaction, so the
  * content can never be sent again (resend refuses an expunged message). Returns the deliveries
- * it canceled, or undefined when the application has no such message.
+ * it canceled and the retry tasks that counted them, or undefined when the application has no
+ * such message.
  */
 export async function expungeMessageContent(
   db: Db,
   scope: { tenantId: Id<'tenant'>; appId: Id<'application'> },
   messageId: Id<'message'>,
-): Promise<{ canceled: CanceledDelivery[] } | undefined> {
+): Promise<Cancellation | undefined> {
   return db.transaction(async (tx) => {
     const [message] = await tx
       .select({ id: messages.id })
@@ -28,7 +29,7 @@ export async function expungeMessageContent(
       )
       .for('update');
     if (message === undefined) return undefined;
-    return { canceled: await expungeMessages(tx, [messageId]) };
+    return expungeMessages(tx, [messageId]);
   });
 }
 
@@ -37,13 +38,13 @@ export async function expungeMessageContent(
  * `expunged_at` set (kept if already set), and what they still had to send canceled. A message
  * read afterwards shows `{}`; resend and retry tasks refuse it. Shared by the expunge route
  * and the retention purge, so that a purged message reads exactly like an expunged one.
- * Returns the deliveries it canceled.
+ * Returns the deliveries it canceled, and the retry tasks that counted them.
  */
 export async function expungeMessages(
   tx: Tx,
   ids: readonly Id<'message'>[],
-): Promise<CanceledDelivery[]> {
-  if (ids.length === 0) return [];
+): Promise<Cancellation> {
+  if (ids.length === 0) return { canceled: [], tasks: [] };
   await tx
     .update(messages)
     .set({ payload: '{}', expungedAt: sql`coalesce(${messages.expungedAt}, now())` })

@@ -79,7 +79,7 @@ export async function purgeOldPayloads(
     const rows = scanned.rows;
     const purge = rows.filter((r) => !r.skip && !r.busy).map((r) => r.id);
     const later = rows.filter((r) => !r.skip && r.busy);
-    const canceled = await expungeMessages(tx, purge);
+    const { canceled } = await expungeMessages(tx, purge);
     if (later.length > 0) {
       await tx
         .insert(payloadExpiries)
@@ -117,7 +117,7 @@ export async function purgeExpiredPayloads(
          for update of x skip locked`);
     const purge = due.rows.filter((r) => !r.busy).map((r) => r.message_id);
     const later = due.rows.filter((r) => r.busy).map((r) => r.message_id);
-    const canceled = await expungeMessages(tx, purge);
+    const { canceled } = await expungeMessages(tx, purge);
     if (purge.length > 0) {
       const ids = sql.join(
         purge.map((id) => sql`${id}`),

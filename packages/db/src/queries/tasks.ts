@@ -1,5 +1,5 @@
 import { idFloor, newId, type Id } from '@hookrail/ids';
-import { and, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.ts';
 import {
   deliveries,
@@ -94,6 +94,18 @@ export async function getTask(
     .from(tasks)
     .where(and(eq(tasks.tenantId, tenantId), eq(tasks.id, id)));
   return row;
+}
+
+/** The tasks named, each read under its own tenant; those not found are left out. */
+export async function getTasks(
+  db: DbOrTx,
+  refs: readonly { tenantId: Id<'tenant'>; id: Id<'task'> }[],
+): Promise<TaskRow[]> {
+  if (refs.length === 0) return [];
+  return db
+    .select()
+    .from(tasks)
+    .where(or(...refs.map((ref) => and(eq(tasks.tenantId, ref.tenantId), eq(tasks.id, ref.id)))));
 }
 
 export async function listTasks(

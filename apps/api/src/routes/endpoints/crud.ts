@@ -11,10 +11,10 @@ import {
   type EndpointWrite,
   type EndpointWriteOptions,
   type Announced,
-  type CanceledDelivery,
+  type Cancellation,
 } from '@hookrail/db';
 import { isId } from '@hookrail/ids';
-import { deliveriesCanceled, resetEndpointBreaker } from '@hookrail/queue';
+import { deliveriesCanceled, resetEndpointBreaker, taskProgress } from '@hookrail/queue';
 import type { SigningKey } from '@hookrail/signing';
 import { conflict, notFound } from '../../http/api-error.ts';
 import { listQuery } from '../../http/list-query.ts';
@@ -80,9 +80,10 @@ export function endpointCrudRoutes(routes: RouteTable, deps: RouteDeps, tag: str
   /**
    * Queues the operational webhooks a write raised, with its events for the status stream
    * (appended first, in the same round trip): the operational events, then a `delivery.canceled`
-   * for each delivery a deletion canceled. Passes the write on.
+   * for each delivery a deletion canceled and a `task.progress` for each retry task that
+   * counted some of them. Passes the write on.
    */
-  async function after<T extends (Announced & { canceled?: CanceledDelivery[] }) | { ok: false }>(
+  async function after<T extends (Announced & Partial<Cancellation>) | { ok: false }>(
     result: T,
   ): Promise<T> {
     if ('followUps' in result) {
@@ -98,6 +99,7 @@ export function endpointCrudRoutes(routes: RouteTable, deps: RouteDeps, tag: str
           data: { ...event.data },
         })),
         ...deliveriesCanceled(result.canceled ?? [], 'endpoint_deleted', Date.now()),
+        ...(result.tasks ?? []).map(taskProgress),
       ];
       await queueAfterCommit(deps, jobs, { event: 'endpoint' }, events);
     }

@@ -141,24 +141,27 @@ describe('a process that cannot start', () => {
     }
   });
 
-  it('names HOOKRAIL_ENCRYPTION_KEY when the stored secrets were encrypted with another key', async () => {
-    const url = freshDatabase();
-    await migrateDatabase(url);
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      // As the first API of an installation whose key was another one left it.
-      const other = new Vault(Buffer.alloc(32, 7));
-      await client.query("insert into settings (name, value) values ('jwt_secret', $1)", [
-        other.seal(randomBytes(32)),
-      ]);
-    } finally {
-      await client.end();
-    }
-    const line = await failure(start('apps/api/src/main.ts', { DATABASE_URL: url }));
-    expect(line).toContain(`sealed with key ${keyId(Buffer.alloc(32, 7))}`);
-    expect(line).toContain('set HOOKRAIL_ENCRYPTION_KEY to the key they were encrypted with');
-  });
+  it.each(entryPoints)(
+    '%s names HOOKRAIL_ENCRYPTION_KEY when the stored secrets were encrypted with another key',
+    async (script) => {
+      const url = freshDatabase();
+      await migrateDatabase(url);
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        // As the first API of an installation whose key was another one left it.
+        const other = new Vault(Buffer.alloc(32, 7));
+        await client.query("insert into settings (name, value) values ('jwt_secret', $1)", [
+          other.seal(randomBytes(32)),
+        ]);
+      } finally {
+        await client.end();
+      }
+      const line = await failure(start(script, { DATABASE_URL: url }));
+      expect(line).toContain(`sealed with key ${keyId(Buffer.alloc(32, 7))}`);
+      expect(line).toContain('set HOOKRAIL_ENCRYPTION_KEY to the key they were encrypted with');
+    },
+  );
 
   it.each(entryPoints)('%s stops at once on SIGTERM while waiting for Postgres', async (script) => {
     const port = await freePort();

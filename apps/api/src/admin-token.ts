@@ -1,6 +1,5 @@
-import { StartupError } from '@hookrail/config';
-import { hashToken, initSetting, newToken, type Db } from '@hookrail/db';
-import { VaultError, type Vault } from '@hookrail/secrets';
+import { hashToken, initSetting, jwtSecretSetting, newToken, type Db } from '@hookrail/db';
+import { openAtStartup, type Vault } from '@hookrail/secrets';
 import { randomBytes } from 'node:crypto';
 
 const settingName = 'admin_token_sha256';
@@ -51,14 +50,6 @@ export async function resolveJwtSecret(
 ): Promise<Uint8Array> {
   if (configured !== undefined) return new TextEncoder().encode(configured);
   // Sealed like every other secret at rest.
-  const { value } = await initSetting(db, 'jwt_secret', vault.seal(randomBytes(32)));
-  try {
-    return vault.open(value);
-  } catch (error) {
-    if (!(error instanceof VaultError)) throw error;
-    throw new StartupError(
-      `the secrets in the database cannot be opened with this process's keys (${error.message}): set HOOKRAIL_ENCRYPTION_KEY to the key they were encrypted with (a generated one is HOOKRAIL_DATA_DIR/encryption.key where the first process started), or add it to HOOKRAIL_PREVIOUS_ENCRYPTION_KEYS`,
-      { cause: error },
-    );
-  }
+  const { value } = await initSetting(db, jwtSecretSetting, vault.seal(randomBytes(32)));
+  return openAtStartup(vault, value);
 }

@@ -30,6 +30,7 @@ import { EndpointLimits } from './delivery/endpoint-limits.ts';
 import { createSender } from './delivery/http-sender.ts';
 import { createDeliveryProcessor } from './delivery/processor.ts';
 import { createRoundTrips } from './delivery/round-trips.ts';
+import { checkEncryptionKey } from './key-check.ts';
 
 export interface RunningWorker {
   /** The port of this worker's own `/metrics`, when it serves one. */
@@ -95,6 +96,13 @@ export async function startWorker(
     applicationName: 'hookrail-worker',
     max: Math.min(20, Math.max(4, Math.ceil(config.concurrency / 5))),
     onIdleError: (error) => warn('postgres', { err: error }, 'idle database connection lost'),
+  });
+  // Before any connection to Redis: a wrong encryption key stops the start (exit 78).
+  await checkEncryptionKey(database.db, vault).catch(async (error: unknown) => {
+    await database.close();
+    await metricsServer?.close();
+    if (options.tracing === undefined) await tracing.shutdown();
+    throw error;
   });
   const target = redisTarget(config);
   const onRedisError = (error: Error) => warn('redis', { err: error }, 'redis connection error');

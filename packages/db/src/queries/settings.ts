@@ -2,6 +2,12 @@ import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import { settings } from '../schema/index.ts';
 
+/**
+ * The setting that keeps the portal token secret an API generated (sealed): every API and
+ * worker opens it at start, to find a wrong HOOKRAIL_ENCRYPTION_KEY before anything else.
+ */
+export const jwtSecretSetting = 'jwt_secret';
+
 export async function readSetting(db: DbOrTx, name: string): Promise<string | undefined> {
   const [row] = await db.select().from(settings).where(eq(settings.name, name));
   return row?.value;

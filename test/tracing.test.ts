@@ -157,6 +157,15 @@ async function startHookrail(extra: Record<string, string>) {
   return { api, worker, url: `http://127.0.0.1:${port}` };
 }
 
+/** The JSON lines a process logged. */
+function logLines(p: RunningProcess): Record<string, unknown>[] {
+  return p
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 /** Stops both on SIGTERM; each exits 0. Returns the @opentelemetry packages each loaded. */
 async function stop(...processes: RunningProcess[]): Promise<string[][]> {
   for (const p of processes) p.child.kill('SIGTERM');
@@ -317,6 +326,21 @@ describe('traces', { timeout: 120_000 }, () => {
       attributes: { 'http.request.method': 'POST', 'http.response.status_code': 200 },
     });
 
+    // The lines logged under a span carry its ids: the request's, and each attempt's.
+    const requestLine = logLines(api).find(
+      (line) =>
+        line.msg === 'request' &&
+        line.method === 'POST' &&
+        line.path === `/api/v1/app/${t.uid}/msg`,
+    );
+    expect(requestLine).toMatchObject({ traceId: ingest.traceId, spanId: ingest.spanId });
+    const attemptLines = logLines(worker)
+      .filter((line) => line.msg === 'attempt' && line.messageId === messageId)
+      .sort((a, b) => Number(a.attempt) - Number(b.attempt));
+    expect(attemptLines.map(({ traceId, spanId }) => ({ traceId, spanId }))).toEqual(
+      attempts.map(({ traceId, spanId }) => ({ traceId, spanId })),
+    );
+
     // Nothing a tenant or subscriber chose or holds secret, in any span or resource.
     const exported = collector.requests.map((r) => r.body).join('\n');
     for (const secret of [
@@ -353,5 +377,9 @@ describe('traces', { timeout: 120_000 }, () => {
       expect(loaded.filter((name) => name !== '@opentelemetry/api')).toEqual([]);
     }
     expect(collector.requests.length).toBe(exportsBefore);
+    // The attempt was logged, with no trace to join.
+    const lines = [...logLines(api), ...logLines(worker)];
+    expect(lines.some((line) => line.msg === 'attempt')).toBe(true);
+    expect(lines.filter((line) => 'traceId' in line || 'spanId' in line)).toEqual([]);
   });
 });

@@ -67,11 +67,13 @@ const context = new AsyncLocalStorage<Record<string, unknown>>();
 
 /**
  * Runs `fn` so that every line logged while it runs, in its callbacks and awaited
- * continuations too, carries `fields`: a request's id reaches the lines written by the code
- * that serves it without each call passing it on.
+ * continuations too, carries `fields` (added to those of a context it runs in): a request's
+ * id, and its trace's, reach the lines written by the code that serves it without each call
+ * passing them on.
  */
 export function withLogContext<T>(fields: Record<string, unknown>, fn: () => T): T {
-  return context.run(fields, fn);
+  const outer = context.getStore();
+  return context.run(outer === undefined ? fields : { ...outer, ...fields }, fn);
 }
 
 /**

@@ -97,6 +97,21 @@ describe('log context and throttled warnings', () => {
     expect(parsed.map((line) => line.requestId)).toEqual(['req_abc', 'req_abc', undefined]);
   });
 
+  it('a context opened inside another adds its fields to the outer ones, until it ends', () => {
+    const { logger, lines } = capture();
+    withLogContext({ requestId: 'req_abc' }, () => {
+      withLogContext({ traceId: 't1', spanId: 's1' }, () => logger.info('inner'));
+      logger.info('outer');
+    });
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(
+      parsed.map(({ requestId, traceId, spanId }) => ({ requestId, traceId, spanId })),
+    ).toEqual([
+      { requestId: 'req_abc', traceId: 't1', spanId: 's1' },
+      { requestId: 'req_abc', traceId: undefined, spanId: undefined },
+    ]);
+  });
+
   it('a warning of one kind is written once per interval, the next one counting the rest', () => {
     const { logger, lines } = capture();
     let now = 0;

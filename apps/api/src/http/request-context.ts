@@ -28,7 +28,8 @@ function newRequestId(): string {
  * Gives every request an id (the caller's `X-Request-Id` when it is sane), echoes it in the
  * response, puts it on every line logged while the request is served (`withLogContext`), and
  * logs one line per request when it finishes. The line carries the path
- * without its query string: query strings are where credentials end up by accident.
+ * without its query string (query strings are where credentials end up by accident), and the
+ * ids of the request's span when it is traced.
  */
 export function requestContext(logger: Logger): RequestHandler {
   return (req, res, next) => {
@@ -46,6 +47,7 @@ export function requestContext(logger: Logger): RequestHandler {
           status: res.statusCode,
           durationMs: Number(process.hrtime.bigint() - started) / 1e6,
           tenantId: res.locals.auth?.tenantId,
+          ...res.locals.span?.ids(),
         },
         'request',
       );

@@ -1,3 +1,4 @@
+import { withLogContext } from '@hookrail/logger';
 import { attr, type Tracing } from '@hookrail/telemetry';
 import type { RequestHandler } from 'express';
 
@@ -13,7 +14,8 @@ const traceparentPattern = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
  *
  * A caller's `traceparent` is linked, not adopted as the parent: the API is a public endpoint,
  * so a caller may not place Hookrail's spans into a trace of its choosing; a trace viewer
- * still leads from the caller's span to this one. Only mounted when tracing is on.
+ * still leads from the caller's span to this one. Every line logged while the request is served
+ * carries the span's `traceId` and `spanId`. Only mounted when tracing is on.
  */
 export function traceRequests(tracing: Tracing): RequestHandler {
   return (req, res, next) => {
@@ -41,6 +43,6 @@ export function traceRequests(tracing: Tracing): RequestHandler {
     };
     res.once('finish', finish);
     res.once('close', finish); // a connection closed before the response ended
-    next();
+    withLogContext(span.ids() ?? {}, next);
   };
 }

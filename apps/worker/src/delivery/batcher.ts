@@ -1,8 +1,11 @@
+import { withoutLogContext } from '@hookrail/logger';
+
 /**
  * Group commit for the worker's round trips. Jobs running at once each ask for one item (a
  * claim, a result to record, a gate call); the batcher sends what has gathered as one call,
  * and, while that call is out, gathers the next. Alone, an item goes at once; under load the
- * batches grow by themselves, so a round trip serves many deliveries.
+ * batches grow by themselves, so a round trip serves many deliveries. A batch runs outside
+ * any log context: its lines are no one job's (nor its trace's).
  */
 export interface Batcher<I, O> {
   run(item: I): Promise<O>;
@@ -55,7 +58,7 @@ export function createBatcher<I, O>(options: {
         // Items arriving in the same turn of the event loop go together.
         if (!scheduled) {
           scheduled = true;
-          setImmediate(drain);
+          setImmediate(() => withoutLogContext(drain));
         }
       });
     },

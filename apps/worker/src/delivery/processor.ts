@@ -1,7 +1,7 @@
 import { isUnavailableError, type ClaimedDelivery, type DeliveryResult } from '@hookrail/db';
 import { decideAttempt, isSuccess, type DeliveryPolicy } from '@hookrail/delivery';
 import { newId } from '@hookrail/ids';
-import { throttledWarnings, type Logger } from '@hookrail/logger';
+import { throttledWarnings, withLogContext, type Logger } from '@hookrail/logger';
 import type { AttemptLabel, Metrics, TraceSpan } from '@hookrail/telemetry';
 import {
   deliverJobId,
@@ -175,9 +175,13 @@ export function createDeliveryProcessor(
     const attemptId = newId('attempt');
     deps.status.publish(attemptsStarted([{ delivery, attemptId }], deps.now()));
     const span = startAttemptSpan(deps.tracing, job, delivery, attemptId, claimedAt);
-    const finishing = makeAttempt(deps, delivery, attemptId, span).then((made) =>
-      finish(delivery, made, report, job.traceparent, span),
-    );
+    const attempt = () =>
+      makeAttempt(deps, delivery, attemptId, span).then((made) =>
+        finish(delivery, made, report, job.traceparent, span),
+      );
+    // The attempt's lines carry its span's ids when it is traced.
+    const ids = span?.ids();
+    const finishing = ids === undefined ? attempt() : withLogContext(ids, attempt);
     // An attempt that ends in an error (its result not recorded) still ends its span.
     if (span !== undefined) {
       void finishing.catch(() => {

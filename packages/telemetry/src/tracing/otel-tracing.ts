@@ -84,6 +84,11 @@ class OtelSpan implements TraceSpan {
     this.span.end(endTime);
   }
 
+  ids(): { traceId: string; spanId: string } {
+    const { traceId, spanId } = this.span.spanContext();
+    return { traceId, spanId };
+  }
+
   traceparent(): string | undefined {
     const carrier: { traceparent?: string } = {};
     propagator.inject(trace.setSpan(ROOT_CONTEXT, this.span), carrier, defaultTextMapSetter);

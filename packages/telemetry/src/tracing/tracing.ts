@@ -19,6 +19,11 @@ export interface TraceSpan {
   end(endTime?: number): void;
   /** Its W3C `traceparent`, for a child in another process; undefined when not recording. */
   traceparent(): string | undefined;
+  /**
+   * Its trace and span ids (hex, as collectors show them), for the log lines written under it
+   * (`withLogContext`), so that logs and traces join; undefined when not recording.
+   */
+  ids(): { traceId: string; spanId: string } | undefined;
 }
 
 export interface SpanOptions {
@@ -50,6 +55,7 @@ const noSpan: TraceSpan = {
   fail: () => undefined,
   end: () => undefined,
   traceparent: () => undefined,
+  ids: () => undefined,
 };
 
 /** Tracing that is off. */

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
 import { signV1a } from './ed25519.ts';
 
 export interface SignInput {
@@ -15,7 +15,9 @@ export interface SignInput {
  * keyed with the secret's bytes.
  */
 export function signV1(key: Buffer, input: SignInput): string {
-  const mac = createHmac('sha256', key);
+  // Through a key object: an HMAC keyed with a Buffer directly costs several times as much
+  // (Node 24 checks a Buffer key far more slowly than it makes a key object of it).
+  const mac = createHmac('sha256', createSecretKey(key));
   mac.update(`${input.id}.${input.timestamp}.`);
   mac.update(input.body);
   return `v1,${mac.digest('base64')}`;

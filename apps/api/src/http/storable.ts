@@ -31,39 +31,63 @@ export function unstorableIn(
   verbatim: readonly string[] = [],
 ): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  const stack: { value: unknown; loc: (string | number)[]; checkText: boolean }[] = [
-    { value, loc: [where], checkText: true },
-  ];
+  // Locations are made only for an issue (from `parent` links): most requests have none.
+  const stack: Pending[] = [{ value, key: where, parent: undefined, depth: 1, checkText: true }];
   while (stack.length > 0 && issues.length < maxIssues) {
     const item = stack.pop();
     if (item === undefined) break;
-    const { value: current, loc, checkText } = item;
+    const { value: current, depth, checkText } = item;
     if (typeof current === 'string') {
-      if (checkText && isUnstorable(current)) issues.push(textIssue(loc));
+      if (checkText && isUnstorable(current)) issues.push(textIssue(locationOf(item)));
       continue;
     }
     if (typeof current !== 'object' || current === null || JSON.isRawJSON(current)) continue;
-    if (loc.length > maxDepth) {
+    if (depth > maxDepth) {
       issues.push({
-        loc,
+        loc: locationOf(item),
         msg: `is nested more than ${maxDepth} levels deep`,
         type: 'too_deep',
       });
       continue;
     }
-    const entries: [string | number, unknown][] = Array.isArray(current)
-      ? current.map((v, i) => [i, v])
-      : Object.entries(current);
-    for (const [key, child] of entries) {
-      const childLoc = [...loc, key];
-      const keepText = checkText && !(loc.length === 1 && verbatim.includes(String(key)));
-      if (keepText && typeof key === 'string' && isUnstorable(key)) {
-        issues.push(textIssue(childLoc));
+    if (Array.isArray(current)) {
+      const items: unknown[] = current;
+      for (let i = 0; i < items.length; i++) {
+        stack.push({ value: items[i], key: i, parent: item, depth: depth + 1, checkText });
       }
-      stack.push({ value: child, loc: childLoc, checkText: keepText });
+      continue;
+    }
+    const fields = current as Record<string, unknown>;
+    for (const key of Object.keys(fields)) {
+      const keepText = checkText && !(depth === 1 && verbatim.includes(key));
+      const child = {
+        value: fields[key],
+        key,
+        parent: item,
+        depth: depth + 1,
+        checkText: keepText,
+      };
+      if (keepText && isUnstorable(key)) issues.push(textIssue(locationOf(child)));
+      stack.push(child);
     }
   }
   return issues;
+}
+
+/** A value still to look at, and where it is. */
+interface Pending {
+  value: unknown;
+  key: string | number;
+  parent: Pending | undefined;
+  /** How deep it is: 1 for the request part itself. */
+  depth: number;
+  checkText: boolean;
+}
+
+function locationOf(item: Pending): (string | number)[] {
+  const loc: (string | number)[] = [];
+  for (let at: Pending | undefined = item; at !== undefined; at = at.parent) loc.push(at.key);
+  return loc.reverse();
 }
 
 function textIssue(loc: (string | number)[]): ValidationIssue {

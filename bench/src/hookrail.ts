@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { join } from 'node:path';
-import { logDir, startNode, type Child } from './process.ts';
+import { logDir, npmScript, startNode, type Child } from './process.ts';
 
 /** Fixed credentials of the bench installation (loopback only, thrown away after the run). */
 const adminToken = 'bench-admin-token-0123456789abcdef';
@@ -40,6 +40,12 @@ function envOf(settings: HookrailSettings): Record<string, string> {
   };
 }
 
+/** Starts a Hookrail process as `npm run <script>` does: the same entry point and Node options. */
+function startScript(name: string, script: string, settings: HookrailSettings): Child {
+  const { entry, nodeOptions } = npmScript(script);
+  return startNode(name, entry, envOf(settings), [], nodeOptions);
+}
+
 async function originOf(child: Child): Promise<string> {
   const port = (await child.waitFor(/"port":(\d+)/, 120_000))[1] ?? '';
   return `http://127.0.0.1:${port}`;
@@ -48,12 +54,12 @@ async function originOf(child: Child): Promise<string> {
 export async function startApi(
   settings: HookrailSettings,
 ): Promise<{ api: Child; origin: string }> {
-  const api = startNode('api', 'apps/api/src/main.ts', envOf(settings));
+  const api = startScript('api', 'start:api', settings);
   return { api, origin: await originOf(api) };
 }
 
 export async function startWorker(settings: HookrailSettings): Promise<Child> {
-  const worker = startNode('worker', 'apps/worker/src/main.ts', envOf(settings));
+  const worker = startScript('worker', 'start:worker', settings);
   await worker.waitFor(/worker ready/, 120_000);
   return worker;
 }
@@ -61,7 +67,7 @@ export async function startWorker(settings: HookrailSettings): Promise<Child> {
 export async function startStandalone(
   settings: HookrailSettings,
 ): Promise<{ standalone: Child; origin: string }> {
-  const standalone = startNode('standalone', 'apps/standalone/src/main.ts', envOf(settings));
+  const standalone = startScript('standalone', 'start', settings);
   const origin = await originOf(standalone);
   await standalone.waitFor(/worker ready/, 120_000);
   return { standalone, origin };

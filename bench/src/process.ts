@@ -27,6 +27,22 @@ export interface Child {
   stop(graceMs?: number): Promise<void>;
 }
 
+/**
+ * What `npm run <script>` runs for a Hookrail process: its entry point and the options of Node
+ * itself (V8's heap sizing: see README, "Sizing and scaling"), so that the harness measures
+ * the processes as they are run.
+ */
+export function npmScript(script: string): { entry: string; nodeOptions: string[] } {
+  const { scripts } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const [program, ...words] = (scripts[script] ?? '').trim().split(/\s+/);
+  const entry = words.pop();
+  if (program !== 'node' || entry === undefined || words.some((word) => !word.startsWith('--')))
+    throw new Error(`the ${script} script is not "node [options] <entry point>"`);
+  return { entry, nodeOptions: words };
+}
+
 let sequence = 0;
 
 /**
@@ -39,11 +55,13 @@ export function startNode(
   script: string,
   env: Record<string, string>,
   args: string[] = [],
+  /** Options of Node itself, before the script (V8's heap settings, say). */
+  nodeArgs: string[] = [],
 ): Child {
   sequence += 1;
   const logFile = join(logDir, `${String(sequence).padStart(3, '0')}-${name}.log`);
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', fd, fd],

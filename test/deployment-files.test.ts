@@ -30,7 +30,15 @@ const compose = parse(read('docker-compose.yml'), { merge: true }) as {
 };
 const services = Object.entries(compose.services);
 const running = (entry: string) =>
-  services.filter(([, service]) => service.command?.join(' ') === `node ${entry}`);
+  services.filter(
+    ([, service]) => service.command?.[0] === 'node' && service.command.at(-1) === entry,
+  );
+
+/** `node <options> <entry>` as the words of the npm script `name` (package.json). */
+function npmStart(name: string): string[] {
+  const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+  return (scripts[name] ?? '').trim().split(/\s+/);
+}
 const apis = running('apps/api/src/main.ts');
 const workers = running('apps/worker/src/main.ts');
 
@@ -95,6 +103,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('starts every API and worker with the Node options of the npm start scripts', () => {
+    expect(npmStart('start:api').slice(1, -1)).not.toEqual([]); // V8's heap sizing
+    for (const [, api] of apis) expect(api.command).toEqual(npmStart('start:api'));
+    for (const [, worker] of workers) expect(worker.command).toEqual(npmStart('start:worker'));
+  });
+
   it('puts a load balancer in front of every API service that passes WebSocket upgrades', () => {
     const [name, lb] =
       services.find(([, service]) =>
@@ -141,6 +155,11 @@ describe('the Dockerfile', () => {
       expect(copy, `${dir}/package.json is copied with the manifests`).toBeGreaterThan(lockfile);
       expect(copy).toBeLessThan(install);
     }
+  });
+
+  it('starts the all-in-one process as npm start does, Node options included', () => {
+    const cmd = instructions.filter((line) => line.startsWith('CMD ')).at(-1) ?? '';
+    expect(JSON.parse(cmd.slice('CMD '.length))).toEqual(npmStart('start'));
   });
 
   it('runs as a user other than root and never copies .env, local data or node_modules', () => {

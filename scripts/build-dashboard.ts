@@ -30,6 +30,11 @@ export function ensureDashboardBuild(): 'up to date' | 'built' {
   if (!dashboardBuildIsStale()) return 'up to date';
   const result = spawnSync('npm', ['run', 'build', '--workspace', '@hookrail/dashboard'], {
     cwd: join(dashboard, '..', '..'),
+    // Always the production build: vite builds React's development build when NODE_ENV says
+    // otherwise (vitest sets it to `test`), which would be tested instead of what is served,
+    // and served by a later `npm start` (dist/ is shared). Its StrictMode runs every effect
+    // twice, so each page would read everything twice.
+    env: { ...process.env, NODE_ENV: 'production' },
     encoding: 'utf8',
   });
   if (result.status !== 0) {

@@ -119,6 +119,31 @@ describe('the operator dashboard', () => {
     await expect(payload.textContent()).resolves.not.toContain('item-19999-');
   }, 60_000);
 
+  it('reads a message once on its page, while its deliveries change live and after a retry', async () => {
+    broken = true;
+    const page = await browser.newPage();
+    await signIn(page);
+    const msgId = await send('inv-read-once', { invoiceId: 'inv_3003' });
+    const message = `/api/v1/app/${appId}/msg/${msgId}`;
+    const reads = { message: 0, deliveries: 0 };
+    page.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      if (request.method() !== 'GET') return;
+      if (path === message) reads.message += 1;
+      if (path === `${message}/endpoint`) reads.deliveries += 1;
+    });
+    // Opened before the deliveries end: they change on the page.
+    await page.goto(`${api.url}/dashboard/app/${appId}/msg/${msgId}`);
+    const failed = page.getByRole('article', { name: `${receiver.url}/failing` });
+    await failed.getByRole('button', { name: 'Retry' }).waitFor();
+    broken = false;
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await failed.getByText('Attempt 2 (manual)').waitFor();
+    // The deliveries were read again as they changed; the message, once.
+    expect(reads.deliveries).toBeGreaterThan(1);
+    expect(reads.message).toBe(1);
+  });
+
   it('folds a payload over 64 KiB as sent, and shows one under it whole', async () => {
     // About 60 KiB as sent; its pretty-printed text is over 64 KiB.
     const under = {

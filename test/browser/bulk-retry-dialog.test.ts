@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApi } from '../support/api.ts';
-import { useBrowser } from '../support/browser.ts';
+import { hasFocus, useBrowser } from '../support/browser.ts';
 import { useTestEnv } from '../support/env.ts';
 import type { HttpClient } from '../support/http.ts';
 import { jobs } from '@hookrail/queue';
@@ -31,7 +31,9 @@ let broken = true;
 beforeAll(async () => {
   tenant = await api.newTenant('Retry Co');
   receiver.answer((req) =>
-    req.path === '/hooks' && broken ? { status: 503 } : { status: 200, body: 'ok' },
+    (req.path === '/hooks' && broken) || req.path === '/always-down'
+      ? { status: 503 }
+      : { status: 200, body: 'ok' },
   );
   appId = (await tenant.client.post('/api/v1/app', { name: 'Customer 7' })).json<{
     id: string;
@@ -177,4 +179,69 @@ describe('the retry failed deliveries dialog', () => {
     expect(await failedSince()).toBe(3);
     expect(receiver.requestsTo('/hooks')).toHaveLength(before);
   });
+
+  it('lists a tenant’s applications past the first 250 on request, and retries within the one chosen there', async () => {
+    const many = await api.newTenant('Many Customers');
+    const names = Array.from({ length: 260 }, (_, i) => `Customer ${String(i).padStart(3, '0')}`);
+    // Ten at a time: a few seconds for all of them.
+    for (let i = 0; i < names.length; i += 10) {
+      await Promise.all(
+        names.slice(i, i + 10).map(async (name) => {
+          const res = await many.client.post('/api/v1/app', { name });
+          expect(res.status, res.text).toBe(201);
+        }),
+      );
+    }
+    // Created last, so listed last (ascending ids): past the first page.
+    const last = (await many.client.post('/api/v1/app', { name: 'Customer last' })).json<{
+      id: string;
+    }>().id;
+    await many.client.post(`/api/v1/app/${last}/endpoint`, { url: `${receiver.url}/always-down` });
+    await many.client.post(`/api/v1/app/${last}/msg`, { eventType: 'invoice.paid', payload: {} });
+    await waitFor('the last application’s delivery to fail', async () => {
+      const { rows } = await env.sql.query<{ n: number }>(
+        "select count(*)::int as n from deliveries where app_id = $1 and status = 'failed'",
+        [last],
+      );
+      return rows[0]?.n === 1;
+    });
+
+    const page = await browser.newPage();
+    await page.goto(`${api.url}/dashboard/`);
+    await page.getByLabel('Tenant API key').fill(many.apiKey);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Delivery log' }).waitFor();
+    const dialog = await openDialog(page);
+    await dialog.getByLabel('One application').check();
+    const apps = dialog.getByLabel('Application', { exact: true });
+    await dialog.getByText('The first 250 applications are listed.').waitFor();
+    // "Choose…" and the first page.
+    await expect(apps.getByRole('option').count()).resolves.toBe(251);
+    await expect(apps.getByRole('option', { name: 'Customer last' }).count()).resolves.toBe(0);
+
+    await dialog.getByRole('button', { name: 'Load more applications' }).click();
+    await apps.getByRole('option', { name: 'Customer last' }).waitFor({ state: 'attached' });
+    await expect(apps.getByRole('option').count()).resolves.toBe(262);
+    // The whole list is in: no more to load, and the focus is on the list it grew.
+    await expect(
+      dialog.getByRole('button', { name: 'Load more applications' }).count(),
+    ).resolves.toBe(0);
+    await expect(hasFocus(apps)).resolves.toBe(true);
+
+    await apps.selectOption({ label: 'Customer last' });
+    await dialog.getByText('1 failed delivery will be retried.').waitFor();
+    await dialog.getByLabel('One endpoint').check();
+    await dialog
+      .getByLabel('Endpoint', { exact: true })
+      .selectOption({ label: `${receiver.url}/always-down` });
+    await dialog.getByText('1 failed delivery will be retried.').waitFor();
+    // The retry reaches that endpoint once more.
+    expect(receiver.requestsTo('/always-down')).toHaveLength(1);
+    await dialog.getByRole('button', { name: 'Retry 1' }).click();
+    await dialog.getByText('Queued 1 of 1').waitFor();
+    await waitFor(
+      'the retried delivery to arrive',
+      () => receiver.requestsTo('/always-down').length === 2,
+    );
+  }, 120_000); // 261 applications created first, on a shared machine
 });

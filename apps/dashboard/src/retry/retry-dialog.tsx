@@ -1,7 +1,7 @@
 import { useEffect, useId, useMemo, useRef, useState, type SyntheticEvent } from 'react';
-import { request, type Application, type Endpoint, type Page } from '../api.ts';
 import { Time } from '../components/time.tsx';
 import { useLoad, type Load } from '../use-load.ts';
+import { PagedSelect } from './paged-select.tsx';
 import { RetryProgress } from './retry-progress.tsx';
 import { retryRoutes, type RetryRequest, type RetryRoutes, type RetryTask } from './retry-task.ts';
 
@@ -100,16 +100,6 @@ function RetryForm(props: {
   const [starting, setStarting] = useState(false);
   const [startError, setStartError] = useState<string | undefined>();
 
-  const apps = useLoad(`retry-apps:${fixedApp ?? ''}`, () =>
-    fixedApp === undefined
-      ? request<Page<Application>>('/api/v1/app?limit=250&order=ascending')
-      : Promise.resolve(undefined),
-  );
-  const endpoints = useLoad(`retry-endpoints:${appId}`, () =>
-    appId === ''
-      ? Promise.resolve(undefined)
-      : request<Page<Endpoint>>(`/api/v1/app/${appId}/endpoint?limit=250&order=ascending`),
-  );
   const recent = useLoad(`retry-recent:${fixedApp ?? ''}`, () => routes.recent());
 
   /** The request the form describes, or why it describes none yet. */
@@ -201,43 +191,28 @@ function RetryForm(props: {
         ))}
       </fieldset>
       {fixedApp === undefined && scope !== 'tenant' && (
-        <div className="field">
-          <label htmlFor={`${id}-app`}>Application</label>
-          <select
-            id={`${id}-app`}
-            value={appId}
-            onChange={(e) => {
-              setAppId(e.target.value);
-              setEndpointId('');
-            }}
-          >
-            <option value="">Choose…</option>
-            {apps.result.state === 'done' &&
-              apps.result.data?.data.map((app) => (
-                <option key={app.id} value={app.id}>
-                  {app.name}
-                </option>
-              ))}
-          </select>
-        </div>
+        <PagedSelect
+          path="/api/v1/app"
+          label="Application"
+          noun="applications"
+          show="name"
+          value={appId}
+          onChange={(value) => {
+            setAppId(value);
+            setEndpointId('');
+          }}
+        />
       )}
-      {scope === 'endpoint' && (
-        <div className="field">
-          <label htmlFor={`${id}-endpoint`}>Endpoint</label>
-          <select
-            id={`${id}-endpoint`}
-            value={endpointId}
-            onChange={(e) => setEndpointId(e.target.value)}
-          >
-            <option value="">Choose…</option>
-            {endpoints.result.state === 'done' &&
-              endpoints.result.data?.data.map((ep) => (
-                <option key={ep.id} value={ep.id}>
-                  {ep.url}
-                </option>
-              ))}
-          </select>
-        </div>
+      {scope === 'endpoint' && appId !== '' && (
+        <PagedSelect
+          key={appId}
+          path={`/api/v1/app/${encodeURIComponent(appId)}/endpoint`}
+          label="Endpoint"
+          noun="endpoints"
+          show="url"
+          value={endpointId}
+          onChange={setEndpointId}
+        />
       )}
       <div className="field">
         <label htmlFor={`${id}-since`}>Failed deliveries created from</label>

@@ -20,6 +20,8 @@ let tenant: { apiKey: string; client: HttpClient };
 let appId: string;
 let endpointId: string;
 let msgId: string;
+/** A subscriber portal link of the application, as `app-portal-access` gives it. */
+let portalLink: string;
 
 beforeAll(async () => {
   tenant = await api.newTenant('Acme Billing');
@@ -69,13 +71,62 @@ beforeAll(async () => {
     );
     return rows[0]?.n === 6;
   });
+  // The portal as branded: a light accent colour, which the portal must keep readable.
+  const branding = await tenant.client.patch('/api/v1/settings/portal', {
+    displayName: 'Acme Webhooks',
+    accentColor: '#e8590c',
+  });
+  expect(branding.status, branding.text).toBe(200);
+  portalLink = await portalLinkOf(tenant.client, appId);
 });
+
+/** The portal link of an application, with the capabilities that show every portal page. */
+async function portalLinkOf(client: HttpClient, app: string): Promise<string> {
+  const res = await client.post(`/api/v1/auth/app-portal-access/${app}`, {
+    capabilities: ['ViewBase', 'ManageEndpoint', 'CreateAttempts'],
+  });
+  expect(res.status, res.text).toBe(200);
+  // The link names the configured public URL; the test opens the same path on its port.
+  const link = new URL(res.json<{ url: string }>().url);
+  return `${api.url}${link.pathname}${link.hash}`;
+}
+
+/**
+ * Opens the portal through its link and waits for its delivery log. The page keeps the token
+ * in memory only, so each opening is a fresh load of the link (from a blank page: a link that
+ * differs from the address only in its fragment would not load the page again).
+ */
+async function openPortal(page: Page, link = portalLink): Promise<void> {
+  await page.goto('about:blank');
+  await page.goto(link);
+  await page.getByRole('heading', { name: 'Delivery log' }).waitFor();
+}
+
+/** Follows a link of the portal's navigation. */
+async function portalNav(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name }).click();
+}
 
 async function signIn(page: Page): Promise<void> {
   await page.goto(`${api.url}/dashboard/`);
   await page.getByLabel('Tenant API key').fill(tenant.apiKey);
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Delivery log' }).waitFor();
+}
+
+/** On a message's page: the failing delivery's request headers, unfolded. */
+async function showRequestHeaders(page: Page): Promise<void> {
+  const failing = page.getByRole('article', { name: `${receiver.url}/failing` });
+  await failing.getByText('Request headers').click();
+  await failing.getByRole('row', { name: /webhook-signature/ }).waitFor();
+}
+
+/** In the event-type catalogue: invoice.paid's schema and example, unfolded. */
+async function showExample(page: Page): Promise<void> {
+  const item = page.getByRole('listitem', { name: 'invoice.paid' });
+  await item.getByText('Schema', { exact: true }).click();
+  await item.getByText('Example', { exact: true }).click();
+  await item.getByLabel('Example 1 of invoice.paid').waitFor();
 }
 
 /** The main pages, each opened and waited for until its content (not its loading state) shows. */
@@ -91,9 +142,7 @@ const pages: { name: string; open: (page: Page) => Promise<void> }[] = [
     name: 'message-detail',
     open: async (page) => {
       await page.goto(`${api.url}/dashboard/app/${appId}/msg/${msgId}`);
-      const failing = page.getByRole('article', { name: `${receiver.url}/failing` });
-      await failing.getByText('Request headers').click();
-      await failing.getByRole('row', { name: /webhook-signature/ }).waitFor();
+      await showRequestHeaders(page);
     },
   },
   {
@@ -139,15 +188,59 @@ const pages: { name: string; open: (page: Page) => Promise<void> }[] = [
     name: 'event-types',
     open: async (page) => {
       await page.goto(`${api.url}/dashboard/event-types`);
-      const item = page.getByRole('listitem', { name: 'invoice.paid' });
-      await item.getByText('Schema', { exact: true }).click();
-      await item.getByText('Example', { exact: true }).click();
-      await item.getByLabel('Example 1 of invoice.paid').waitFor();
+      await showExample(page);
+    },
+  },
+  // The subscriber portal, opened through its link: the application's pages.
+  {
+    name: 'portal-delivery-log',
+    open: async (page) => {
+      await openPortal(page);
+      await page.getByRole('row').filter({ hasText: 'inv-1001-paid' }).waitFor();
+    },
+  },
+  {
+    name: 'portal-message-detail',
+    open: async (page) => {
+      await openPortal(page);
+      await page.getByRole('link', { name: 'inv-1001-paid' }).click();
+      await showRequestHeaders(page);
+    },
+  },
+  {
+    name: 'portal-endpoints',
+    open: async (page) => {
+      await openPortal(page);
+      await portalNav(page, 'Endpoints');
+      await page.getByRole('link', { name: `${receiver.url}/failing` }).waitFor();
+    },
+  },
+  {
+    name: 'portal-event-type-catalogue',
+    open: async (page) => {
+      await openPortal(page);
+      await portalNav(page, 'Event types');
+      await showExample(page);
+    },
+  },
+  {
+    // Offered because the link has CreateAttempts; fixed to the portal's application.
+    name: 'portal-retry-dialog',
+    open: async (page) => {
+      await openPortal(page);
+      await page.getByRole('button', { name: 'Retry failed deliveries' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Retry failed deliveries' });
+      await dialog.getByLabel('One endpoint').check();
+      await dialog.getByLabel('Endpoint', { exact: true }).selectOption({
+        label: `${receiver.url}/failing`,
+      });
+      await dialog.getByText('3 failed deliveries will be retried.').waitFor();
     },
   },
 ];
 
-// Each test walks through many pages on a shared, busy machine: a minute or two, not thirty seconds.
+// Each test walks through many pages on a shared, busy machine: minutes, not thirty seconds; the
+// two that run axe-core on each of the operator's and the portal's pages, a few.
 describe('the dashboard’s quality bar', () => {
   it('has no serious or critical axe-core violation on any main page', async () => {
     const page = await browser.newPage();
@@ -163,7 +256,7 @@ describe('the dashboard’s quality bar', () => {
       await browser.screenshot(page, name);
     }
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map((name) => [name, []])));
-  }, 120_000);
+  }, 240_000);
 
   it('fits a narrow window (390x844): no sideways scrolling, the navigation and every table cell in view', async () => {
     const width = 390;
@@ -186,16 +279,17 @@ describe('the dashboard’s quality bar', () => {
           .map((el) => el.textContent.slice(0, 60))`);
       found.push(...outside.map((text) => `outside the window: ${text}`));
       problems[name] = found;
-      if (name === 'delivery-log' || name === 'message-detail') {
+      if (name === 'delivery-log' || name === 'message-detail' || name === 'portal-delivery-log') {
         await browser.screenshot(page, `${name}-narrow`);
       }
     }
     expect(problems).toEqual(Object.fromEntries(pages.map(({ name }) => [name, []])));
     // The navigation is in view and works at this width.
+    await page.goto(`${api.url}/dashboard/`);
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Applications' }).click();
     await page.getByRole('heading', { name: 'Applications' }).waitFor();
-  }, 120_000);
+  }, 240_000);
 
   it('reaches the main actions of each page by Tab, and opens them with Enter', async () => {
     const page = await browser.newPage();
@@ -215,14 +309,24 @@ describe('the dashboard’s quality bar', () => {
       throw new Error(`${target.toString()} was not reached in ${limit} presses of Tab`);
     };
 
-    // The log: its filters and its messages.
-    await tabTo(page.getByRole('button', { name: 'Retry failed deliveries' }));
-    await tabTo(page.getByRole('button', { name: 'Apply' }));
-    await tabTo(page.getByRole('link', { name: 'inv-1001-paid' }));
-    await page.keyboard.press('Enter');
-    // The detail: retry of the failed delivery.
-    await page.getByRole('heading', { name: 'invoice.paid' }).waitFor();
-    await tabTo(page.getByRole('button', { name: 'Retry' }));
+    /** The log: its filters and its messages; then a message's retry of its failed delivery. */
+    const logThenMessage = async () => {
+      await tabTo(page.getByRole('button', { name: 'Retry failed deliveries' }));
+      await tabTo(page.getByRole('button', { name: 'Apply' }));
+      await tabTo(page.getByRole('link', { name: 'inv-1001-paid' }));
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'invoice.paid' }).waitFor();
+      await tabTo(page.getByRole('button', { name: 'Retry' }));
+    };
+    /** A list of endpoints: adding one, and opening one. */
+    const endpointsThenOne = async () => {
+      await tabTo(page.getByRole('button', { name: 'Add endpoint' }));
+      await tabTo(page.getByRole('link', { name: `${receiver.url}/ok` }));
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: `${receiver.url}/ok` }).waitFor();
+    };
+
+    await logThenMessage();
 
     // The navigation, then an application and its endpoint's actions.
     await tabTo(
@@ -232,13 +336,25 @@ describe('the dashboard’s quality bar', () => {
     await tabTo(page.getByRole('button', { name: 'New application' }));
     await tabTo(page.getByRole('link', { name: 'Customer 42' }));
     await page.keyboard.press('Enter');
-    await tabTo(page.getByRole('button', { name: 'Add endpoint' }));
-    await tabTo(page.getByRole('link', { name: `${receiver.url}/ok` }));
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: `${receiver.url}/ok` }).waitFor();
+    await endpointsThenOne();
     for (const name of ['Disable', 'Edit', 'Reveal secret', 'Rotate secret', 'Send test event']) {
       await tabTo(page.getByRole('button', { name, exact: true }));
     }
+
+    // The portal, opened through its link: the log, a message's retry, the endpoints, the
+    // catalogue.
+    await openPortal(page);
+    await logThenMessage();
+    const portal = page.getByRole('navigation', { name: 'Portal' });
+    await tabTo(portal.getByRole('link', { name: 'Endpoints' }));
+    await page.keyboard.press('Enter');
+    await endpointsThenOne();
+    for (const name of ['Disable', 'Edit', 'Send test event']) {
+      await tabTo(page.getByRole('button', { name, exact: true }));
+    }
+    await tabTo(portal.getByRole('link', { name: 'Event types' }));
+    await page.keyboard.press('Enter');
+    await tabTo(page.getByLabel('Find an event type'));
   }, 120_000);
 
   it('closes a dialog or an open form with Escape and gives the focus back to the button that opened it', async () => {
@@ -279,6 +395,24 @@ describe('the dashboard’s quality bar', () => {
       await expect(hasFocus(button)).resolves.toBe(true);
     }
     await expect(page.getByRole('button', { name: 'Confirm rotation' }).count()).resolves.toBe(0);
+
+    // The portal's retry dialog and its form to add an endpoint.
+    await openPortal(page);
+    const portalRetry = page.getByRole('button', { name: 'Retry failed deliveries' });
+    await portalRetry.focus();
+    await page.keyboard.press('Enter');
+    await dialog.getByText('3 failed deliveries will be retried.').waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect(hasFocus(portalRetry)).resolves.toBe(true);
+    await portalNav(page, 'Endpoints');
+    const add = page.getByRole('button', { name: 'Add endpoint' });
+    await add.focus();
+    await page.keyboard.press('Enter');
+    await page.getByLabel('URL').focus();
+    await page.keyboard.press('Escape');
+    await page.getByLabel('URL').waitFor({ state: 'detached' });
+    await expect(hasFocus(add)).resolves.toBe(true);
   }, 120_000);
 });
 
@@ -306,19 +440,38 @@ describe('loading, empty and error states', () => {
         'Loading event types…',
       ],
     ];
-    for (const [path, request, loading] of cases) {
-      // The page's request is held until its loading state has been seen, then let through.
+    /** Holds the page's request until its loading state has been seen, then lets it through. */
+    const seeLoading = async (request: RegExp, loading: string, go: () => Promise<unknown>) => {
       const { promise: held, resolve: release } = Promise.withResolvers<undefined>();
       await page.route(request, async (route) => {
         await held;
         await route.continue();
       });
-      await page.goto(`${api.url}${path}`);
+      await go();
       await page.getByRole('status').filter({ hasText: loading }).waitFor();
       release(undefined);
       await page.getByRole('status').filter({ hasText: loading }).waitFor({ state: 'detached' });
       await page.unroute(request);
+    };
+    for (const [path, request, loading] of cases) {
+      await seeLoading(request, loading, () => page.goto(`${api.url}${path}`));
     }
+
+    // The portal's pages, opened through its link and then its own links.
+    const app = `/api/v1/app/${appId}`;
+    await seeLoading(new RegExp(`${app}/delivery\\?`), 'Loading deliveries…', () =>
+      openPortal(page),
+    );
+    const message = page.getByRole('link', { name: 'inv-1001-paid' });
+    await seeLoading(new RegExp(`${app}/msg/${msgId}$`), 'Loading the message…', () =>
+      message.click(),
+    );
+    await seeLoading(new RegExp(`${app}/endpoint\\?`), 'Loading endpoints…', () =>
+      portalNav(page, 'Endpoints'),
+    );
+    await seeLoading(/\/api\/v1\/event-type\?.*with_content=true/, 'Loading event types…', () =>
+      portalNav(page, 'Event types'),
+    );
   }, 120_000);
 
   it('shows an error state that says what went wrong, with a way to try again', async () => {
@@ -343,25 +496,41 @@ describe('loading, empty and error states', () => {
         path.includes('msgId') ? /msg_id/ : /not found|no such|does not exist/i,
       );
     }
-    // Pages whose data cannot be missing: the network fails instead.
-    for (const [path, request] of [
-      ['/dashboard/apps', /\/api\/v1\/app\?limit=250&order=ascending$/],
-      ['/dashboard/event-types', /\/api\/v1\/event-type\?.*with_content=true/],
-    ] as const) {
-      browser.expectFailedRequest(
-        path === '/dashboard/apps' ? '/api/v1/app?' : '/api/v1/event-type?',
-        'aborted',
-      );
+    /**
+     * The page's request (`request`, to a URL containing `path`) fails in the network once,
+     * as `go` opens the page: it says so, and Try again brings it.
+     */
+    const failOnce = async (path: string, request: RegExp, go: () => Promise<unknown>) => {
+      browser.expectFailedRequest(path, 'aborted');
       let aborted = true;
       await page.route(request, (route) => (aborted ? route.abort() : route.continue()));
-      await page.goto(`${api.url}${path}`);
+      await go();
       const alert = page.getByRole('alert');
       await expect(alert.textContent()).resolves.toContain('Hookrail could not be reached');
       aborted = false;
       await alert.getByRole('button', { name: 'Try again' }).click();
       await alert.waitFor({ state: 'detached' });
       await page.unroute(request);
-    }
+    };
+    // Pages whose data cannot be missing: the network fails instead.
+    const eventTypes = /\/api\/v1\/event-type\?.*with_content=true/;
+    await failOnce('/api/v1/app?', /\/api\/v1\/app\?limit=250&order=ascending$/, () =>
+      page.goto(`${api.url}/dashboard/apps`),
+    );
+    await failOnce('/api/v1/event-type?', eventTypes, () =>
+      page.goto(`${api.url}/dashboard/event-types`),
+    );
+
+    // The portal's pages, opened through its link and then its own links.
+    const app = `/api/v1/app/${appId}`;
+    await failOnce(`${app}/delivery?`, new RegExp(`${app}/delivery\\?`), () => openPortal(page));
+    await failOnce(`${app}/msg/${msgId}`, new RegExp(`${app}/msg/${msgId}$`), () =>
+      page.getByRole('link', { name: 'inv-1001-paid' }).click(),
+    );
+    await failOnce(`${app}/endpoint?`, new RegExp(`${app}/endpoint\\?`), () =>
+      portalNav(page, 'Endpoints'),
+    );
+    await failOnce('/api/v1/event-type?', eventTypes, () => portalNav(page, 'Event types'));
   }, 120_000);
 
   it('says so when there is nothing yet, on each page', async () => {
@@ -375,6 +544,19 @@ describe('loading, empty and error states', () => {
     await page.keyboard.press('Enter');
     await page.getByText('No messages have been sent yet.').waitFor();
     await page.goto(`${api.url}/dashboard/event-types`);
+    await page.getByText('No event types have been declared yet.').waitFor();
+    // The application's portal says so too, and its retry dialog finds nothing to retry.
+    await openPortal(page, await portalLinkOf(empty.client, app));
+    await page.getByText('No messages have been sent yet.').waitFor();
+    await page.getByRole('button', { name: 'Retry failed deliveries' }).click();
+    await page
+      .getByRole('dialog', { name: 'Retry failed deliveries' })
+      .getByText('No failed deliveries match: nothing to retry.')
+      .waitFor();
+    await page.keyboard.press('Escape');
+    await portalNav(page, 'Endpoints');
+    await page.getByText('This application has no endpoints yet.').waitFor();
+    await portalNav(page, 'Event types');
     await page.getByText('No event types have been declared yet.').waitFor();
     await page.goto(`${api.url}/dashboard/app/${app}`);
     await page.getByText('This application has no endpoints yet.').waitFor();

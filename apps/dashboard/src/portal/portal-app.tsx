@@ -8,6 +8,7 @@ import { request, whenSignedOut, type Application } from '../api.ts';
 import { EventTypeCatalogue } from '../components/event-type-catalogue.tsx';
 import { Failed, Loading } from '../components/states.tsx';
 import { PortalProvider, type PortalScope } from '../portal-context.tsx';
+import { readableAccent } from './accent.ts';
 import { appPath } from '../resources.ts';
 import { DeliveryLog } from '../pages/delivery-log.tsx';
 import { EndpointPage } from '../pages/endpoint-detail.tsx';
@@ -62,8 +63,9 @@ export function PortalApp(props: { scope: PortalScope }) {
     const title = branding?.displayName ?? 'Webhooks';
     document.title = title;
     if (branding?.accentColor != null) {
-      // CSSOM, not a style attribute: the page's CSP allows no inline styles.
-      document.documentElement.style.setProperty('--accent', branding.accentColor);
+      // CSSOM, not a style attribute: the page's CSP allows no inline styles. A colour too
+      // light to read on the page is shown darkened (accent.ts).
+      document.documentElement.style.setProperty('--accent', readableAccent(branding.accentColor));
     }
   }, [branding]);
 

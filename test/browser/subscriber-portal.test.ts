@@ -178,6 +178,27 @@ describe('the subscriber portal', () => {
     expect((await portal.get('/api/v1/app')).status).toBe(403);
   });
 
+  it('a reload asks for the link again, and the link opened again in the same tab shows the portal', async () => {
+    const { token, url } = await portalLink({});
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.getByRole('link', { name: 'mine-1' }).waitFor();
+    const address = `${api.url}/dashboard/portal/${mine.appId}`;
+    expect(page.url()).toBe(address);
+
+    // The token was in memory only: a reload has none, and says what to do.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Open your portal link again' }).waitFor();
+    await expect(page.getByRole('link', { name: 'mine-1' }).count()).resolves.toBe(0);
+
+    // The link, opened again here, differs from the address only in its fragment: the browser
+    // does not load the page again by itself, the page does.
+    await page.goto(url);
+    await page.getByRole('link', { name: 'mine-1' }).waitFor();
+    expect(page.url()).toBe(address);
+    expect(page.url()).not.toContain(token);
+  });
+
   it('a link with every capability retries a failed delivery and adds an endpoint chosen from the catalogue', async () => {
     const { url } = await portalLink({});
     const page = await browser.newPage();

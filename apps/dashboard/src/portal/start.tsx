@@ -9,6 +9,7 @@ import { takeTokenFromAddress } from './token.ts';
  * older `/dashboard/portal` links), once, before the first render: what to render.
  */
 export function startPortalPage(pathApp: string | undefined): React.ReactNode {
+  loadLinksOpenedAgain();
   const portal = takeTokenFromAddress();
   if (portal === undefined) {
     return (
@@ -36,4 +37,15 @@ export function startPortalPage(pathApp: string | undefined): React.ReactNode {
   setBearerToken(portal.token);
   startPortal(portal.appId);
   return <PortalApp scope={{ appId: portal.appId, capabilities: portal.capabilities }} />;
+}
+
+/**
+ * A portal link opened again in this tab (after a reload, say) differs from the address only
+ * in its fragment, so the browser does not load the page again: the page does, and takes the
+ * token as on a first opening (which also takes it out of the address bar).
+ */
+function loadLinksOpenedAgain(): void {
+  window.addEventListener('hashchange', () => {
+    if (new URLSearchParams(window.location.hash.slice(1)).has('token')) window.location.reload();
+  });
 }

@@ -1,4 +1,9 @@
-import { createRedis, createStatusPublisher, waitUntilReady } from '@hookrail/queue';
+import {
+  createRedis,
+  createStatusPublisher,
+  statusStreamKey,
+  waitUntilReady,
+} from '@hookrail/queue';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testAdminToken } from './support/api.ts';
@@ -319,6 +324,75 @@ describe('the status stream', () => {
     expect(client.messages.filter((m) => m.type === 'error')).toHaveLength(1);
   });
 
+  it('sends the events ready together in one batch frame to a client that asks, in order and through its filter; one event per frame to one that does not', async () => {
+    const t = await tenantWithEndpoint('/batch');
+    const other = (await t.client.post('/api/v1/app', { name: 'other' })).json<{ id: string }>();
+    const redis = createRedis({ url: env.redisUrl, role: 'producer' });
+    await waitUntilReady(redis, 5000);
+    const publisher = createStatusPublisher({
+      connection: redis,
+      settings: { prefix: env.redisPrefix, windowMs: 600_000, maxLen: 100_000 },
+    });
+    const key = statusStreamKey(env.redisPrefix, t.tenantId);
+    const lastEventId = (await redis.xrevrange(key, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+    /** Events n = from..to-1, every other one of the application, all in one pipeline. */
+    const append = async (from: number, to: number) => {
+      publisher.publish(
+        Array.from({ length: to - from }, (_, i) => ({
+          tenantId: t.tenantId,
+          type: 'task.progress' as const,
+          data: { appId: (from + i) % 2 === 0 ? t.appId : other.id, n: from + i },
+        })),
+      );
+      await publisher.flush();
+    };
+    await append(0, 40);
+    const batched = await connect(api1.url, t.apiKey);
+    const plain = await connect(api2.url, t.apiKey);
+    const everything = await connect(api1.url, t.apiKey);
+    batched.send({ type: 'resume', lastEventId, appId: t.appId, batch: true });
+    plain.send({ type: 'resume', lastEventId, appId: t.appId });
+    everything.send({ type: 'resume', lastEventId, batch: true });
+    for (const client of [batched, plain, everything])
+      await client.waitForEvent('the resume to catch up', (m) => m.type === 'subscribed');
+    await append(40, 80);
+    for (const client of [batched, plain])
+      await waitFor('every event of the application', () => client.events().length >= 40);
+    await waitFor('every event', () => everything.events().length >= 80);
+    redis.disconnect();
+
+    const even = Array.from({ length: 40 }, (_, i) => 2 * i);
+    for (const client of [batched, plain]) {
+      const events = client.events();
+      expect(events.map((e) => e.data?.n)).toEqual(even);
+      const ids = events.map((e) => e.id ?? '');
+      expect(ids).toEqual([...ids].sort(compareIds));
+      expect(new Set(ids).size).toBe(40);
+    }
+    // Without a filter, every event, in order, in batch frames only.
+    expect(everything.events().map((e) => e.data?.n)).toEqual(
+      Array.from({ length: 80 }, (_, i) => i),
+    );
+    expect(everything.messages.every((m) => m.type === 'batch' || m.type === 'subscribed')).toBe(
+      true,
+    );
+    // The replay page in one frame, then the live events in frames of their own reads.
+    const frames = batched.messages.map((m) => (m.type === 'batch' ? m.events?.length : m.type));
+    expect(frames.slice(0, 2)).toEqual([20, 'subscribed']);
+    expect(frames.slice(2).every((f) => typeof f === 'number')).toBe(true);
+    expect(batched.messages[1]).toEqual({
+      type: 'subscribed',
+      filter: { appId: t.appId },
+      batch: true,
+    });
+    // The same events one per frame, as a client that never asked for batches always had.
+    expect(plain.messages.map((m) => m.type)).toEqual([
+      ...Array.from({ length: 20 }, () => 'task.progress'),
+      'subscribed',
+      ...Array.from({ length: 20 }, () => 'task.progress'),
+    ]);
+  });
+
   it('tells a client resuming from past the window that events are missing, with a gap', async () => {
     const t = await tenantWithEndpoint('/gap');
     const first = await connect(api1.url, t.apiKey);
@@ -471,7 +545,13 @@ describe('the status stream', () => {
     expect(document.asyncapi).toBe('3.0.0');
     expect(document.channels.statusStream.address).toBe('/api/v1/status-stream');
     const names = Object.values(document.components.messages).map((m) => m.name);
-    for (const type of [...oneDelivery, 'delivery.retry_scheduled', 'delivery.failed', 'gap'])
+    for (const type of [
+      ...oneDelivery,
+      'delivery.retry_scheduled',
+      'delivery.failed',
+      'gap',
+      'batch',
+    ])
       expect(names).toContain(type);
     expect(names).not.toContain('credentials.changed');
   });

@@ -131,7 +131,13 @@ export async function hookrailDrain(
         await watch(filler.origin, tenant.apiKey);
         const workers = await startWorkers(ctx.settings(), ctx.options.workers);
         running = { ...running, workers };
-        return { worker: workers.map((worker) => worker.pid) };
+        // The API serves the status stream and this process holds its subscribers: the cost
+        // of watching shows in these two.
+        return {
+          worker: workers.map((worker) => worker.pid),
+          api: [filler.api.pid],
+          bench: [process.pid],
+        };
       }
       await filler.api.stop();
       const { standalone, origin } = await startStandalone(ctx.settings());

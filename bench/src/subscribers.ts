@@ -9,7 +9,8 @@ export interface Subscribers {
 
 /**
  * Opens `count` status stream connections to `origin` with the tenant's API key, each
- * subscribed to everything, and resolves once every subscription is in effect.
+ * subscribed to everything (in batch frames), and resolves once every subscription is in
+ * effect.
  */
 export async function watchEverything(
   origin: string,
@@ -27,10 +28,20 @@ export async function watchEverything(
           socket.once('unexpected-response', (_req, res) =>
             reject(new Error(`status stream upgrade answered ${res.statusCode}`)),
           );
-          socket.once('open', () => socket.send(JSON.stringify({ type: 'subscribe' })));
+          // Batched, as the dashboard and hookrail tail ask: the events ready together come
+          // in one frame.
+          socket.once('open', () =>
+            socket.send(JSON.stringify({ type: 'subscribe', batch: true })),
+          );
           socket.on('message', (data: Buffer) => {
-            const message = JSON.parse(data.toString('utf8')) as { id?: string; type: string };
+            const message = JSON.parse(data.toString('utf8')) as {
+              id?: string;
+              type: string;
+              events?: { id?: string }[];
+            };
             if (message.type === 'subscribed') resolve(socket);
+            else if (message.type === 'batch')
+              counts[i] = (counts[i] ?? 0) + (message.events?.length ?? 0);
             else if (message.id !== undefined) counts[i] = (counts[i] ?? 0) + 1;
           });
         }),

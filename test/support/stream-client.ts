@@ -8,6 +8,8 @@ export interface StreamMessage {
   code?: string;
   detail?: string;
   data?: Record<string, unknown>;
+  /** A batch frame's events, in order. */
+  events?: StreamMessage[];
 }
 
 /** A status stream client for tests: records every message and how the connection ended. */
@@ -54,9 +56,11 @@ export class StreamClient {
     this.socket.send(JSON.stringify(command));
   }
 
-  /** The events received (server messages with an id), in order. */
+  /** The events received (server messages with an id, and those of batch frames), in order. */
   events(): StreamMessage[] {
-    return this.messages.filter((m) => m.id !== undefined);
+    return this.messages.flatMap((m) =>
+      m.type === 'batch' ? (m.events ?? []) : m.id !== undefined ? [m] : [],
+    );
   }
 
   async waitForEvent(

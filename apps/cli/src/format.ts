@@ -6,6 +6,8 @@ export interface StreamEvent {
   code?: string;
   detail?: string;
   data?: Record<string, unknown>;
+  /** A batch frame's events, in order. */
+  events?: StreamEvent[];
 }
 
 const text = (value: unknown) =>

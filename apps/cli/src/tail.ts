@@ -66,11 +66,12 @@ export async function tail(options: TailOptions): Promise<number> {
       socket.on('open', () => {
         failures = 0;
         // After a drop, one resume with the filter: the missed events come first, in order.
+        // Batched: the events ready together arrive in one frame.
         socket.send(
           JSON.stringify(
             lastEventId === undefined
-              ? { type: 'subscribe', ...filter }
-              : { type: 'resume', lastEventId, ...filter },
+              ? { type: 'subscribe', ...filter, batch: true }
+              : { type: 'resume', lastEventId, ...filter, batch: true },
           ),
         );
       });
@@ -84,8 +85,10 @@ export async function tail(options: TailOptions): Promise<number> {
           options.err(`error: ${event.code ?? ''} ${event.detail ?? ''}`);
           return;
         }
-        if (event.id !== undefined) lastEventId = event.id;
-        options.out(formatEvent(event));
+        for (const one of event.type === 'batch' ? (event.events ?? []) : [event]) {
+          if (one.id !== undefined) lastEventId = one.id;
+          options.out(formatEvent(one));
+        }
       });
       socket.on('close', (code) => resolve({ code }));
       socket.on('error', () => undefined); // 'close' follows

@@ -12,6 +12,11 @@ export interface StreamEvent {
   data?: { msgId?: string; appId?: string; endpointId?: string; status?: string };
 }
 
+/** A frame from the stream: an event, a batch of them, or a control message. */
+interface StreamFrame extends StreamEvent {
+  events?: StreamEvent[];
+}
+
 export interface StreamFilter {
   appId?: string;
   endpointId?: string;
@@ -69,20 +74,23 @@ export function useStatusStream(
           return;
         }
         // After a drop, one resume with the filter: the missed events come first, in order.
+        // Batched: the events ready together arrive in one frame, parsed once.
         ws.send(
           JSON.stringify(
             lastEventId === undefined
-              ? { type: 'subscribe', ...filter }
-              : { type: 'resume', lastEventId, ...filter },
+              ? { type: 'subscribe', ...filter, batch: true }
+              : { type: 'resume', lastEventId, ...filter, batch: true },
           ),
         );
       };
       ws.onmessage = (message) => {
         if (typeof message.data !== 'string') return;
-        const event = JSON.parse(message.data) as StreamEvent;
-        if (event.type === 'subscribed') setState('live');
-        if (event.type === 'subscribed' || event.type === 'error') return;
-        if (event.id !== undefined) lastEventId = event.id;
+        const frame = JSON.parse(message.data) as StreamFrame;
+        if (frame.type === 'subscribed') setState('live');
+        if (frame.type === 'subscribed' || frame.type === 'error') return;
+        for (const event of frame.type === 'batch' ? (frame.events ?? []) : [frame]) {
+          if (event.id !== undefined) lastEventId = event.id;
+        }
         burst ??= setTimeout(() => {
           burst = undefined;
           handler.current();

@@ -53,5 +53,18 @@ export async function stream(ctx: Context): Promise<ScenarioResult> {
     reference: { name: 'no subscribers', value: cpu(runs.none) },
     ratio: cpu(runs.watched) / cpu(runs.none),
   });
+  // Split, the API process fans the events out and this process's subscribers read them: what
+  // watching costs there, per delivery, less subject still to what else the machine does.
+  for (const role of ['api', 'bench']) {
+    const of = (drains: Drain[]) => median(drains.map((d) => d.cpuPerDelivery[role] ?? NaN));
+    if (Number.isNaN(of(runs.watched))) continue;
+    figures.push({
+      scenario: 'stream',
+      name: `CPU per delivery of the ${role === 'api' ? 'API process (status stream)' : 'bench process (subscribers)'}, with ${subscribers} subscribers`,
+      value: of(runs.watched),
+      unit: 'ms',
+      reference: { name: 'no subscribers', value: of(runs.none) },
+    });
+  }
   return { figures, details: runs };
 }

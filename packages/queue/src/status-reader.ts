@@ -60,6 +60,13 @@ export interface StatusReaderOptions {
   /** Receives each tenant's new events, in order, as they are read. */
   onEvents: (tenantId: string, events: StatusEvent[]) => void;
   onError?: (error: Error) => void;
+  /**
+   * A read follows the one before it by at least this long. While events flow, each read (and
+   * each fan-out, one socket write per client) then carries what came in that time instead of
+   * the few events of one producer's call; after a quiet spell the read is already waiting,
+   * so the first event goes out at once. @defaultValue 20
+   */
+  minReadIntervalMs?: number;
 }
 
 export interface StatusReader {
@@ -100,6 +107,8 @@ export function createStatusReader(options: StatusReaderOptions): StatusReader {
   let closed = false;
   const isClosed = () => closed;
   let idle: (() => void) | undefined;
+  const minReadIntervalMs = options.minReadIntervalMs ?? 20;
+  let lastRead = 0;
 
   const wake = async () => {
     idle?.();
@@ -117,6 +126,10 @@ export function createStatusReader(options: StatusReaderOptions): StatusReader {
         idle = undefined;
         continue;
       }
+      const wait = lastRead + minReadIntervalMs - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (isClosed()) return;
+      lastRead = Date.now();
       const tenants = [...watched.keys()];
       const keys = tenants.map((tenantId) => statusStreamKey(prefix, tenantId));
       const ids = tenants.map((tenantId) => watched.get(tenantId)?.position ?? '0-0');

@@ -76,13 +76,33 @@ export function asyncApiDocument(serverUrl: string): Record<string, unknown> {
         },
       },
     },
+    batch: {
+      name: 'batch',
+      summary:
+        'For a client that sent batch: true with subscribe or resume: the events ready together (one read of the stream, or one page of a replay), in order, in one frame, instead of one frame each. Control messages (subscribed, gap, error) still come alone.',
+      payload: {
+        type: 'object',
+        required: ['type', 'events'],
+        properties: {
+          type: { const: 'batch' },
+          events: {
+            type: 'array',
+            items: { type: 'object', required: ['id', 'type', 'timestamp', 'data'] },
+          },
+        },
+      },
+    },
     subscribed: {
       name: 'subscribed',
       summary:
         'The filter is in effect: after a subscribe (and the replay of its msgId), or once a resume has sent every missed event.',
       payload: {
         type: 'object',
-        properties: { type: { const: 'subscribed' }, filter: { type: 'object' } },
+        properties: {
+          type: { const: 'subscribed' },
+          filter: { type: 'object' },
+          batch: { const: true, description: 'Present when events come in batch frames.' },
+        },
       },
     },
     error: {

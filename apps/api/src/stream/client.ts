@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { matches, parseCommand, type StreamCommand, type Subscription } from './commands.ts';
 import type { StreamScope } from './credentials.ts';
+import { EventFrames } from './frames.ts';
 
 /** Close codes of the status stream (RFC 6455 leaves 4000-4999 to applications). */
 export const closeCodes = {
@@ -21,6 +22,12 @@ export const closeCodes = {
 const replayPage = 500;
 /** A message's events are looked for from this long before its id's time (clock skew). */
 const msgLookbackMs = 60_000;
+
+/** The JSON of a fan-out's events, made once for all the clients of their tenant. */
+export interface LivePayloads {
+  one(event: StatusEvent, index: number): Buffer;
+  all(): Buffer | undefined;
+}
 
 export interface StreamClientOptions {
   socket: WebSocket;
@@ -52,6 +59,7 @@ export class StreamClient {
   /** Answered the last ping. */
   alive = true;
   private readonly options: StreamClientOptions;
+  private readonly frames: EventFrames;
   private subscription: Subscription | undefined;
   private cursor: string;
   /** Where live delivery started (the first subscribe), and so where a resume must stop. */
@@ -65,6 +73,7 @@ export class StreamClient {
     this.socket = options.socket;
     this.scope = options.scope;
     this.token = options.token;
+    this.frames = new EventFrames(options.socket);
     this.cursor = options.reader.position(options.scope.tenantId);
   }
 
@@ -88,23 +97,30 @@ export class StreamClient {
   }
 
   /**
-   * Live events of the client's tenant, in order; `payload(event, i)` is the JSON of `events[i]`,
-   * made once for every client. One JSON event per frame, and the frames of one batch in one
-   * write.
+   * Live events of the client's tenant, in order. `payloads` are made once for every client:
+   * `one(event, i)` the JSON of `events[i]`, `all()` the batch frame of all of them (undefined
+   * when too large for one). One JSON event per frame (or, batched, one frame for all those the
+   * client sees), and the frames of one call in one write.
    */
-  deliver(
-    events: readonly StatusEvent[],
-    payload: (event: StatusEvent, index: number) => Buffer,
-  ): void {
+  deliver(events: readonly StatusEvent[], payloads: LivePayloads): void {
     if (this.replaying || this.closed) return;
-    this.options.transport.cork();
+    const seen: number[] = [];
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       if (event === undefined || compareStreamIds(event.id, this.cursor) <= 0) continue;
       this.cursor = event.id;
-      if (this.subscription !== undefined && this.visible(event, this.subscription)) {
-        this.socket.send(payload(event, i), { binary: false });
+      if (this.subscription !== undefined && this.visible(event, this.subscription)) seen.push(i);
+    }
+    if (seen.length === 0) return;
+    this.options.transport.cork();
+    const whole = this.frames.batched && seen.length === events.length ? payloads.all() : undefined;
+    if (whole !== undefined) this.frames.sendBatch(whole);
+    else {
+      for (const i of seen) {
+        const event = events[i];
+        if (event !== undefined) this.frames.send(payloads.one(event, i));
       }
+      this.frames.flush();
     }
     this.uncork();
   }
@@ -122,8 +138,9 @@ export class StreamClient {
         this.subscription = undefined;
         return;
       case 'subscribe': {
-        const { type: _, ...subscription } = command;
+        const { type: _, batch, ...subscription } = command;
         if (!this.mayWatch(subscription)) return;
+        if (batch !== undefined) this.frames.batched = batch;
         this.subscription = subscription;
         this.liveFrom ??= this.cursor;
         if (subscription.msgId !== undefined) {
@@ -131,17 +148,18 @@ export class StreamClient {
           await this.replay(`${from}-0`, this.cursor);
         }
         // From here on the filter holds: events after this message pass through it.
-        this.sendJson({ type: 'subscribed', filter: subscription });
+        this.subscribed();
         return;
       }
       case 'resume': {
-        const { type: _, lastEventId, ...filter } = command;
+        const { type: _, lastEventId, batch, ...filter } = command;
         if (Object.keys(filter).length > 0) {
           if (!this.mayWatch(filter)) return;
           this.subscription = filter;
         } else {
           this.subscription ??= {};
         }
+        if (batch !== undefined) this.frames.batched = batch;
         // Live events wait in Redis from here until the replay has caught up with them, so
         // that none goes out before a missed one.
         this.replaying = true;
@@ -165,10 +183,19 @@ export class StreamClient {
           const after = compareStreamIds(lastEventId, this.cursor) > 0 ? lastEventId : this.cursor;
           await this.replay(after, undefined);
         }
-        this.sendJson({ type: 'subscribed', filter: this.subscription });
+        this.subscribed();
         return;
       }
     }
+  }
+
+  /** Says the filter is in effect (and that events come batched, when they do). */
+  private subscribed(): void {
+    this.sendJson({
+      type: 'subscribed',
+      filter: this.subscription,
+      ...(this.frames.batched && { batch: true }),
+    });
   }
 
   /**
@@ -208,9 +235,10 @@ export class StreamClient {
         }
         at = event.id;
         if (this.subscription !== undefined && this.visible(event, this.subscription)) {
-          this.socket.send(this.options.serialize(event), { binary: false });
+          this.frames.send(this.options.serialize(event));
         }
       }
+      this.frames.flush();
       if (!this.uncork()) return;
       if (end !== undefined) {
         if (passedEnd || page.length < replayPage) {

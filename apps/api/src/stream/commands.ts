@@ -20,7 +20,17 @@ const filterFields = {
   types: z.array(z.enum(statusEventTypes)).min(1).optional(),
 };
 
-export const subscribeCommand = z.strictObject({ type: z.literal('subscribe'), ...filterFields });
+/**
+ * How events are framed: absent or false, one event per WebSocket frame; true, the events
+ * ready together go in one `{"type":"batch","events":[…]}` frame. Absent keeps the framing.
+ */
+const batch = z.boolean().optional();
+
+export const subscribeCommand = z.strictObject({
+  type: z.literal('subscribe'),
+  ...filterFields,
+  batch,
+});
 
 /**
  * Replays what came after `lastEventId`, then goes on live. With any filter field it is a
@@ -33,6 +43,7 @@ export const resumeCommand = z.strictObject({
     .string()
     .refine(isStreamId, { error: 'must be an event id received from this stream' }),
   ...filterFields,
+  batch,
 });
 
 export const streamCommand = z.discriminatedUnion('type', [
@@ -42,7 +53,7 @@ export const streamCommand = z.discriminatedUnion('type', [
 ]);
 
 export type StreamCommand = z.output<typeof streamCommand>;
-export type Subscription = Omit<z.output<typeof subscribeCommand>, 'type'>;
+export type Subscription = z.output<z.ZodObject<typeof filterFields>>;
 
 /** Reads one text frame as a command, or says what is wrong with it. */
 export function parseCommand(

@@ -6,8 +6,9 @@ import type { Duplex } from 'node:stream';
 import proxyAddr from 'proxy-addr';
 import { WebSocketServer } from 'ws';
 import { looksLikeJwt, type PortalTokens } from '../portal-tokens.ts';
-import { closeCodes, StreamClient } from './client.ts';
+import { closeCodes, StreamClient, type LivePayloads } from './client.ts';
 import { authenticate, credentialOf, type StreamScope } from './credentials.ts';
+import { batchFrame } from './frames.ts';
 import type { StreamTokens } from './stream-tokens.ts';
 
 export const statusStreamPath = '/api/v1/status-stream';
@@ -230,10 +231,17 @@ export function attachStatusStream(
         void recheckClients([...clients]);
       }
       const visible = events.filter((event) => event.type !== 'credentials.changed');
-      // The JSON of an event is made once, when a first client wants it, for all of them.
-      const payloads: (Buffer | undefined)[] = [];
-      const payload = (event: StatusEvent, i: number) => (payloads[i] ??= serialize(event));
-      for (const client of clients) client.deliver(visible, payload);
+      // The JSON of an event, and the batch frame of them all, are made once, when a first
+      // client wants them, for every client.
+      const made: (Buffer | undefined)[] = [];
+      let whole: { frame: Buffer | undefined } | undefined;
+      const payloads: LivePayloads = {
+        one: (event, i) => (made[i] ??= serialize(event)),
+        all: () =>
+          (whole ??= { frame: batchFrame(visible.map((event, i) => payloads.one(event, i))) })
+            .frame,
+      };
+      for (const client of clients) client.deliver(visible, payloads);
     },
     recheck(tenantId) {
       void recheckClients([...(byTenant.get(tenantId) ?? [])]);

@@ -266,7 +266,12 @@ describe('the status stream', () => {
     // More keep coming, before, during and after the resume.
     const flowing = { on: true };
     const flow = (async () => {
-      for (let i = 0; flowing.on; i++) await sendAndWait(i % 2 === 0 ? t.appId : other.id);
+      for (let i = 0; flowing.on; i++) {
+        await sendAndWait(i % 2 === 0 ? t.appId : other.id);
+        // The stream keeps 20 events: however slow the machine, no more than one message goes
+        // by before the resume has read the missed ones.
+        await again.waitForEvent('the resume to catch up', (m) => m.type === 'subscribed');
+      }
     })();
     await waitFor('a message sent after reconnecting', () => sent.length >= 4);
     again.send({ type: 'resume', lastEventId, ...filter });

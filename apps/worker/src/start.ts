@@ -156,13 +156,19 @@ export async function startWorker(
         logger,
         leaseMs: config.requestTimeoutMs + config.leaseMarginMs,
         now: Date.now,
-        gate: createEndpointGate(producer, config.redisPrefix, {
-          breakerFailures: config.breakerFailures,
-          probeBaseMs: config.breakerProbeIntervalMs,
-          probeMaxMs: Math.max(config.breakerProbeIntervalMs, 10 * 60_000),
-          slowAfterMs: config.slowAfterMs,
-          slowTotal: config.slowInflightTotal,
-        }),
+        gate: createEndpointGate(
+          producer,
+          config.redisPrefix,
+          {
+            breakerFailures: config.breakerFailures,
+            probeBaseMs: config.breakerProbeIntervalMs,
+            probeMaxMs: Math.max(config.breakerProbeIntervalMs, 10 * 60_000),
+            slowAfterMs: config.slowAfterMs,
+            slowTotal: config.slowInflightTotal,
+          },
+          // Its calls carry the status events waiting (same connection and prefix).
+          status,
+        ),
       }),
       sender,
       vault,

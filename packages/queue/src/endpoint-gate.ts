@@ -1,5 +1,5 @@
-import type { ChainableCommander } from 'ioredis';
 import { redisKey, type RedisClient } from './redis.ts';
+import { appendStatusEvents, countFailed, type StatusPublisher } from './status-stream.ts';
 
 /**
  * Per-endpoint admission, shared by every worker process through Redis. One Lua script per
@@ -209,6 +209,15 @@ export interface EndpointGate {
    * made, e.g. the delivery had been canceled).
    */
   report(requests: readonly ReportRequest[]): Promise<Transition[]>;
+  /**
+   * Reports, then admissions (which may take the slots the reports gave back), in one round
+   * trip, each answered on its own: an error (a script's, a lost connection) is the answer of
+   * the items it concerns.
+   */
+  call(
+    reports: readonly ReportRequest[],
+    admits: readonly AdmitRequest[],
+  ): Promise<{ transitions: (Transition | Error)[]; admissions: (Admission | Error)[] }>;
 }
 
 declare module 'ioredis' {
@@ -218,79 +227,118 @@ declare module 'ioredis' {
   }
 }
 
-/** The replies of a pipeline, failing on the first error (a script error, a lost connection). */
-async function replies(pipeline: ChainableCommander): Promise<unknown[]> {
-  const results = (await pipeline.exec()) ?? [];
-  return results.map(([error, reply]) => {
-    if (error) throw error;
-    return reply;
+/** Each answer, or the first error among them. */
+function allOrThrow<T>(answers: readonly (T | Error)[]): T[] {
+  return answers.map((answer) => {
+    if (answer instanceof Error) throw answer;
+    return answer;
   });
 }
 
+function admission(reply: unknown): Admission {
+  // The fourth value is the spread of a refusal, or the slow flag of an admission.
+  const [admitted, waitMs, reason, extra] = reply as [number, number, string, number];
+  if (admitted === 1) return { admitted: true, probe: reason === 'probe', slow: extra === 1 };
+  return {
+    admitted: false,
+    reason: reason as Exclude<Admission, { admitted: true }>['reason'],
+    waitMs,
+    spreadMs: extra,
+  };
+}
+
+/**
+ * The gate of every worker. With `carry` (the status publisher of the same connection and
+ * prefix), each call also sends the status events waiting in it, ahead of its own commands:
+ * the events of a turn and the gate's calls then cost one round trip, not two, in the same
+ * order on the connection as the publisher's own sends (see `StatusPublisher.takePending`).
+ */
 export function createEndpointGate(
   redis: RedisClient,
   prefix: string,
   settings: GateSettings,
+  carry?: StatusPublisher,
 ): EndpointGate {
+  if (carry !== undefined && (carry.connection !== redis || carry.settings.prefix !== prefix)) {
+    throw new Error(
+      'the endpoint gate carries status events of its own connection and prefix only',
+    );
+  }
   redis.defineCommand('hookrailAdmit', { numberOfKeys: 5, lua: admitScript });
   redis.defineCommand('hookrailReport', { numberOfKeys: 3, lua: reportScript });
   const key = (endpointId: string, part: string) => redisKey(prefix, 'ep', endpointId, part);
   const slowSet = redisKey(prefix, 'slow-inflight');
+  const call: EndpointGate['call'] = async (reports, admits) => {
+    if (reports.length === 0 && admits.length === 0) return { transitions: [], admissions: [] };
+    const pipeline = redis.pipeline();
+    const events = carry?.takePending() ?? [];
+    const skip =
+      carry === undefined || events.length === 0
+        ? 0
+        : appendStatusEvents(
+            (command, args) => void pipeline.call(command, ...args),
+            carry.settings,
+            events,
+            Date.now(),
+          );
+    for (const r of reports) {
+      pipeline.hookrailReport(
+        key(r.endpointId, 'inflight'),
+        key(r.endpointId, 'breaker'),
+        slowSet,
+        r.now,
+        r.jobKey,
+        r.outcome,
+        settings.breakerFailures,
+        settings.probeBaseMs,
+        settings.probeMaxMs,
+        r.maxInflight,
+        r.slow ? 1 : 0,
+        slowHoldMs,
+      );
+    }
+    for (const r of admits) {
+      pipeline.hookrailAdmit(
+        key(r.endpointId, 'inflight'),
+        key(r.endpointId, 'bucket'),
+        key(r.endpointId, 'reserved'),
+        key(r.endpointId, 'breaker'),
+        slowSet,
+        r.now,
+        r.jobKey,
+        r.maxInflight,
+        r.rate ?? 0,
+        1,
+        r.leaseMs,
+        settings.slowAfterMs,
+        r.slowRoom ? 1 : 0,
+        settings.slowTotal,
+      );
+    }
+    const results = await pipeline.exec().catch((error: unknown) => {
+      carry?.dropped(events.length);
+      throw error;
+    });
+    carry?.dropped(countFailed(results, events.length));
+    const answer = (i: number): unknown => {
+      const [error, reply] = results?.[skip + i] ?? [new Error('no reply from Redis'), null];
+      return error ?? reply;
+    };
+    return {
+      transitions: reports.map((_, i) => {
+        const reply = answer(i);
+        return reply instanceof Error ? reply : (reply as [Transition, number])[0];
+      }),
+      admissions: admits.map((_, i) => {
+        const reply = answer(reports.length + i);
+        return reply instanceof Error ? reply : admission(reply);
+      }),
+    };
+  };
   return {
-    async admit(requests) {
-      if (requests.length === 0) return [];
-      const pipeline = redis.pipeline();
-      for (const r of requests) {
-        pipeline.hookrailAdmit(
-          key(r.endpointId, 'inflight'),
-          key(r.endpointId, 'bucket'),
-          key(r.endpointId, 'reserved'),
-          key(r.endpointId, 'breaker'),
-          slowSet,
-          r.now,
-          r.jobKey,
-          r.maxInflight,
-          r.rate ?? 0,
-          1,
-          r.leaseMs,
-          settings.slowAfterMs,
-          r.slowRoom ? 1 : 0,
-          settings.slowTotal,
-        );
-      }
-      return (await replies(pipeline)).map((reply): Admission => {
-        // The fourth value is the spread of a refusal, or the slow flag of an admission.
-        const [admitted, waitMs, reason, extra] = reply as [number, number, string, number];
-        if (admitted === 1) return { admitted: true, probe: reason === 'probe', slow: extra === 1 };
-        return {
-          admitted: false,
-          reason: reason as Exclude<Admission, { admitted: true }>['reason'],
-          waitMs,
-          spreadMs: extra,
-        };
-      });
-    },
-    async report(requests) {
-      if (requests.length === 0) return [];
-      const pipeline = redis.pipeline();
-      for (const r of requests) {
-        pipeline.hookrailReport(
-          key(r.endpointId, 'inflight'),
-          key(r.endpointId, 'breaker'),
-          slowSet,
-          r.now,
-          r.jobKey,
-          r.outcome,
-          settings.breakerFailures,
-          settings.probeBaseMs,
-          settings.probeMaxMs,
-          r.maxInflight,
-          r.slow ? 1 : 0,
-          slowHoldMs,
-        );
-      }
-      return (await replies(pipeline)).map((reply) => (reply as [Transition, number])[0]);
-    },
+    call,
+    admit: async (requests) => allOrThrow((await call([], requests)).admissions),
+    report: async (requests) => allOrThrow((await call(requests, [])).transitions),
   };
 }
 

@@ -152,13 +152,16 @@ export interface StatusPublisher {
   /**
    * Appends events without waiting: it never delays or fails its caller. The events published
    * during one turn of the event loop go to Redis together, in one pipelined call, in the order
-   * they were published. Events are dropped, and counted, when Redis is not connected, when too
-   * many appends are already waiting on a slow Redis, or when Redis refuses them.
+   * they were published, unless another call on the connection takes them first
+   * (`takePending`): the publisher sends them itself one turn later, so a call made in the
+   * same turn carries them. Events are dropped, and counted, when Redis is not connected, when
+   * too many appends are already waiting on a slow Redis, or when Redis refuses them.
    */
   publish(events: readonly NewStatusEvent[]): void;
   /**
    * Hands over the events published but not yet sent, for a caller that appends them itself
-   * ahead of its own (the delivery queue), so that they keep their order on the connection.
+   * ahead of its own on the same connection (the delivery queue, the endpoint gate), so that
+   * they keep their order on the connection.
    */
   takePending(): NewStatusEvent[];
   /** Counts events that were not appended because Redis was unreachable or slow. */
@@ -168,6 +171,8 @@ export interface StatusPublisher {
   /** Sends what is pending, then resolves once every append in flight has been answered. */
   flush(): Promise<void>;
   readonly settings: StatusStreamSettings;
+  /** Where the events go: a call that carries them must be on this connection. */
+  readonly connection: RedisClient;
 }
 
 /** Appends in flight at once, at most; past it Redis is slow and new events are dropped. */
@@ -217,8 +222,13 @@ export function createStatusPublisher(options: {
     );
     inFlight.add(done);
   };
+  // A turn later: calls made on the connection in the turn of the publish go first and carry them.
+  const sendNextTurn = () => {
+    scheduled = setImmediate(send);
+  };
   const publisher: StatusPublisher = {
     settings: options.settings,
+    connection: options.connection,
     publish(events) {
       if (events.length === 0) return;
       if (options.connection.status !== 'ready') {
@@ -226,7 +236,7 @@ export function createStatusPublisher(options: {
         return;
       }
       for (const event of events) pending.push(event);
-      scheduled ??= setImmediate(send);
+      scheduled ??= setImmediate(sendNextTurn);
     },
     takePending() {
       const taken = pending;

@@ -26,10 +26,11 @@ import { resultEvents } from './status-events.ts';
 
 /**
  * The worker's calls to Postgres and Redis, one item each, batched with those of every other
- * job running at the same moment: one statement claims many deliveries, one transaction
- * records many results, one pipelined call admits or reports many requests to the endpoint
- * gates, and one call, after the results commit, queues their follow-ups (next attempts,
- * operational messages) with the status events that explain them.
+ * job running at the same moment: one statement claims many deliveries, one statement (or,
+ * when endpoint health or events change, one transaction) records many results, one
+ * pipelined call admits and reports many requests to the endpoint gates and carries the
+ * status events waiting to be sent, and one call, after the results commit, queues their
+ * follow-ups (next attempts, operational messages) with the status events that explain them.
  */
 export interface RoundTrips {
   admit(request: AdmitRequest): Promise<Admission>;
@@ -51,6 +52,10 @@ interface Recording {
   traceparent: string | undefined;
 }
 
+/** A call to the endpoint gate: an admission or a report, and its answer. */
+type GateItem = { admit: AdmitRequest } | { report: ReportRequest };
+type GateAnswer = { admission: Admission } | { transition: Transition } | { error: unknown };
+
 /** Items per round trip, at most: large enough to share it, small enough to stay quick. */
 const maxBatch = 200;
 
@@ -64,13 +69,28 @@ export function createRoundTrips(deps: {
   now: () => number;
 }): RoundTrips {
   const warn = throttledWarnings(deps.logger);
-  const admits = createBatcher({
+  // Admissions and reports share one call: the gate's traffic of a turn is one round trip
+  // (with the status events waiting, which the gate carries), not one of each.
+  const gate = createBatcher({
     maxBatch,
-    flush: (items: AdmitRequest[]) => deps.gate.admit(items),
-  });
-  const reports = createBatcher({
-    maxBatch,
-    flush: (items: ReportRequest[]) => deps.gate.report(items),
+    flush: async (items: GateItem[]): Promise<GateAnswer[]> => {
+      const reports: ReportRequest[] = [];
+      const admits: AdmitRequest[] = [];
+      for (const item of items) {
+        if ('report' in item) reports.push(item.report);
+        else admits.push(item.admit);
+      }
+      const { transitions, admissions } = await deps.gate.call(reports, admits);
+      let r = 0;
+      let a = 0;
+      return items.map((item): GateAnswer => {
+        const answer = 'report' in item ? transitions[r++] : admissions[a++];
+        if (answer === undefined || answer instanceof Error) {
+          return { error: answer ?? new Error('the gate did not answer') };
+        }
+        return typeof answer === 'string' ? { transition: answer } : { admission: answer };
+      });
+    },
   });
   const claims = createBatcher({
     maxBatch,
@@ -154,8 +174,16 @@ export function createRoundTrips(deps: {
     },
   });
   return {
-    admit: (request) => admits.run(request),
-    report: (request) => reports.run(request),
+    async admit(request) {
+      const answer = await gate.run({ admit: request });
+      if ('admission' in answer) return answer.admission;
+      throw 'error' in answer ? answer.error : new Error('a report answered an admission');
+    },
+    async report(request) {
+      const answer = await gate.run({ report: request });
+      if ('transition' in answer) return answer.transition;
+      throw 'error' in answer ? answer.error : new Error('an admission answered a report');
+    },
     claim: (job) => claims.run(job),
     async record(result, traceparent) {
       const outcome = await records.run({ result, traceparent });

@@ -134,12 +134,21 @@ describe('endpoint state and pending deliveries', () => {
       await client.post(`/api/v1/app/${app.id}/msg`, { eventType: 'a.b', payload: {} })
     ).json<{ id: string }>().id;
     // A worker given another encryption key than the one the secrets were sealed with.
-    const misconfigured = await startWorker(
-      testWorkerConfig(env, {
-        HOOKRAIL_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
-        HOOKRAIL_RETRY_SCHEDULE: '0.05',
-      }),
-      createLogger({ name: 'worker', level: 'silent' }),
+    const wrongKey = testWorkerConfig(env, {
+      HOOKRAIL_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+      HOOKRAIL_RETRY_SCHEDULE: '0.05',
+    });
+    const silent = createLogger({ name: 'worker', level: 'silent' });
+    // Where the installation stored a secret of its own, the start is refused.
+    await expect(startWorker(wrongKey, silent)).rejects.toThrow(/HOOKRAIL_ENCRYPTION_KEY/);
+    // Where it stored none (HOOKRAIL_JWT_SECRET set), the start cannot tell: the attempts must.
+    const stored = await env.sql.query<{ value: string }>(
+      "delete from settings where name = 'jwt_secret' returning value",
+    );
+    const misconfigured = await startWorker(wrongKey, silent).finally(() =>
+      env.sql.query("insert into settings (name, value) values ('jwt_secret', $1)", [
+        stored.rows[0]?.value,
+      ]),
     );
     const attemptsOf = async () =>
       (await client.get(`/api/v1/app/${app.id}/attempt/endpoint/${ep}`)).json<{

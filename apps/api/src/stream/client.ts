@@ -111,7 +111,7 @@ export class StreamClient {
       this.cursor = event.id;
       if (this.subscription !== undefined && this.visible(event, this.subscription)) seen.push(i);
     }
-    if (seen.length === 0) return;
+    if (seen.length === 0 || !this.keepingUp()) return;
     this.options.transport.cork();
     const whole = this.frames.batched && seen.length === events.length ? payloads.all() : undefined;
     if (whole !== undefined) this.frames.sendBatch(whole);
@@ -122,7 +122,7 @@ export class StreamClient {
       }
       this.frames.flush();
     }
-    this.uncork();
+    this.options.transport.uncork();
   }
 
   close(code: number, reason: string): void {
@@ -225,7 +225,7 @@ export class StreamClient {
     let end: string | undefined = upTo;
     for (;;) {
       const page = await reader.range(scope.tenantId, at, replayPage);
-      if (this.closed) return;
+      if (this.closed || !this.keepingUp()) return;
       let passedEnd = false;
       transport.cork();
       for (const event of page) {
@@ -239,7 +239,7 @@ export class StreamClient {
         }
       }
       this.frames.flush();
-      if (!this.uncork()) return;
+      transport.uncork();
       if (end !== undefined) {
         if (passedEnd || page.length < replayPage) {
           // The first stretch is done; what follows the cursor is what live delivery skipped.
@@ -266,24 +266,16 @@ export class StreamClient {
   }
 
   private sendJson(message: object): void {
-    if (this.closed) return;
+    if (this.closed || !this.keepingUp()) return;
     this.socket.send(JSON.stringify(message));
-    this.keepingUp();
-  }
-
-  /**
-   * Lets the frames made while corked leave (what the kernel does not take at once stays
-   * buffered), then checks the client keeps up.
-   */
-  private uncork(): boolean {
-    this.options.transport.uncork();
-    return this.keepingUp();
   }
 
   /**
    * Closes the client as too slow when what waits to be sent to it is past the bound. Checked
-   * after a batch's write, not per frame: a batch (at most one read of the reader, or one
-   * replay page) is made whole, and only what a client has not read counts against it.
+   * before a batch is written, not after: a client is slow when it left earlier batches unread,
+   * not when one batch (at most one read of the reader, or one replay page) is larger than the
+   * bound by itself, which a reader keeping up drains at once. What waits for a slow client is
+   * then at most the bound and one batch.
    */
   private keepingUp(): boolean {
     if (this.socket.bufferedAmount > this.options.maxBufferedBytes) {

@@ -335,6 +335,8 @@ describe('the status stream beyond deliveries', () => {
         if (m.data?.taskId !== taskId) return false;
         return Object.entries(state).every(([key, value]) => m.data?.[key] === value);
       });
+    const purge = await env.sql.connect();
+    const deletionLock = [0x686b726c, 13]; // packages/db housekeeping-lock.ts: 'deletion'
     const retry = async (appId: string) =>
       (await tenant.client.post('/api/v1/bulk-retry', { scope: { appId }, since })).json<{
         id: string;
@@ -353,6 +355,9 @@ describe('the status stream beyond deliveries', () => {
 
       // Deleting the application cancels its running task at once, and the claim cancels the
       // deliveries it had re-queued that wait behind the one request its endpoint may have open.
+      // The worker's purge of deleted applications would delete them (and the task) first if
+      // its turn came while they wait: this test holds the purge's lock meanwhile.
+      await purge.query('select pg_advisory_lock($1, $2)', deletionLock);
       const doomed = await newApp('owed, application deleted');
       await failedDeliveries(doomed, '/owed-app', 3, { maxInflight: 1 });
       receiver.answer((req) => (req.path === '/owed-app' ? 'hang' : { status: 200 }));
@@ -371,6 +376,8 @@ describe('the status stream beyond deliveries', () => {
       receiver.answer(() => ({ status: 200 }));
       receiver.release(200);
       watcher.close();
+      await purge.query('select pg_advisory_unlock_all()');
+      purge.release();
     }
   });
 

@@ -6,6 +6,7 @@ import { useReceiver } from './support/receiver.ts';
 import { StreamClient, UpgradeRefused, type StreamMessage } from './support/stream-client.ts';
 import { waitFor } from './support/wait.ts';
 import { useTestWorker } from './support/worker.ts';
+import { housekeepingLockKey } from '@hookrail/db';
 
 // What the API and the worker put on the status stream besides deliveries: background tasks,
 // endpoint changes made through the API, and the attempt ids; and how refused upgrades are
@@ -336,7 +337,7 @@ describe('the status stream beyond deliveries', () => {
         return Object.entries(state).every(([key, value]) => m.data?.[key] === value);
       });
     const purge = await env.sql.connect();
-    const deletionLock = [0x686b726c, 13]; // packages/db housekeeping-lock.ts: 'deletion'
+    const deletionLock = housekeepingLockKey('deletion');
     const retry = async (appId: string) =>
       (await tenant.client.post('/api/v1/bulk-retry', { scope: { appId }, since })).json<{
         id: string;

@@ -19,6 +19,11 @@ const keys: Record<HousekeepingJob, number> = {
   deletion: 13,
 };
 
+/** The advisory lock key pair of `job`, for a process that must keep the job away meanwhile. */
+export function housekeepingLockKey(job: HousekeepingJob): [number, number] {
+  return [namespace, keys[job]];
+}
+
 /**
  * Runs `job` while holding its advisory lock, or returns undefined at once when another
  * process holds it (it is doing the same work). The lock is held by a transaction that does

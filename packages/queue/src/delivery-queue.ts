@@ -347,7 +347,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       // removed through the workers' connection, which closes last. Only the wait for Redis
       // to confirm that a blocking connection ended is bounded (see bounded-close.ts).
       await Promise.all(workers.map((worker) => worker.pause(true)));
-      await Promise.all(active);
+      // Settled, not fulfilled: a job that gives its slot back ends in BullMQ's DelayedError.
+      await Promise.allSettled(active);
       await Promise.all(parked);
       await Promise.all(
         workers.map((worker) =>

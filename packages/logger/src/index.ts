@@ -89,8 +89,20 @@ export interface LoggerOptions {
   name: string;
   /** @defaultValue 'info' */
   level?: Level | 'silent';
-  /** Where lines go. @defaultValue stdout */
+  /** Where lines go. @defaultValue stdout, written asynchronously (see `standardOutput`) */
   destination?: DestinationStream;
+}
+
+/**
+ * Standard output, written without blocking: while one write is under way the lines logged
+ * meanwhile gather and go out together in the next, so a busy API writes a few times per
+ * batch of requests instead of once per request line, and a line logged while nothing else
+ * is waiting goes out at once. Lines still buffered when the process exits (`process.exit`,
+ * an uncaught exception, a signal handled by a graceful stop) are written synchronously by
+ * pino's exit hook; only a process killed outright (SIGKILL) can lose the last of them.
+ */
+function standardOutput(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false });
 }
 
 /** Structured JSON logs, one line per event. */
@@ -107,6 +119,6 @@ export function createLogger(options: LoggerOptions): Logger {
       // A fresh object each time: pino merges the line's own fields into what this returns.
       mixin: () => ({ ...context.getStore() }),
     },
-    options.destination,
+    options.destination ?? standardOutput(),
   );
 }

@@ -1,6 +1,7 @@
 import type { Id } from '@hookrail/ids';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
+import { executePrepared } from '../prepared.ts';
 import { deliveries, type TaskRow } from '../schema/index.ts';
 import type { CanceledDelivery } from './deliveries.ts';
 import { getTasks } from './tasks.ts';
@@ -122,7 +123,10 @@ export async function claimDeliveries(
   // Two array parameters, whatever the number of claims: a short statement to build and plan.
   const ids = sql.param(claims.map((c) => c.deliveryId));
   const attempts = sql.param(claims.map((c) => c.attempt));
-  const result = await db.execute<ClaimRow>(sql`
+  const result = await executePrepared<ClaimRow>(
+    db,
+    'hookrail_claim_deliveries',
+    sql`
     with wanted(id, attempt) as (select * from unnest(${ids}::text[], ${attempts}::int[])),
     -- Transaction-local (see above); evaluated before any row is claimed.
     relaxed as materialized (select set_config('synchronous_commit', 'off', true) as setting),
@@ -179,7 +183,8 @@ export async function claimDeliveries(
           join tenants t on t.id = c.tenant_id
          where c.status = 'sending' or not c.tenant_gone
       ) r
-      full join (select id as counted_task_id, tenant_id as counted_tenant_id from counted) k on false`);
+      full join (select id as counted_task_id, tenant_id as counted_tenant_id from counted) k on false`,
+  );
   const counted: { tenantId: Id<'tenant'>; id: Id<'task'> }[] = [];
   for (const row of result.rows) {
     if (row.counted_task_id !== null && row.counted_tenant_id !== null) {

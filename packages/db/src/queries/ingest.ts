@@ -88,6 +88,8 @@ const insertStatement = sql`
   from m
   union all
   select gone.id, null, true from gone`;
+/** The name `insertMessages` prepares its statement under, once on each connection. */
+const insertMessagesStatement = 'hookrail_insert_messages';
 let insertTextCache: string | undefined;
 const insertText = (): string =>
   (insertTextCache ??= new PgDialect().sqlToQuery(insertStatement).sql);
@@ -104,8 +106,9 @@ const insertText = (): string =>
  *
  * Throws `DeliveryIdShortage` when a `receiversAtMost` was too low; any other error (an
  * application purged meanwhile fails its foreign key) fails every message of the call. Takes
- * the pool, not a transaction: the statement is its own transaction, sent by the driver as it
- * is (unnamed, as every statement of Hookrail: PgBouncer in transaction mode stays usable).
+ * the pool, not a transaction: the statement is its own transaction.
+ *
+ * It is a named prepared statement, planned once per connection (see `executePrepared`).
  */
 export async function insertMessages(
   db: Db,
@@ -134,7 +137,11 @@ export async function insertMessages(
   });
   let result;
   try {
-    result = await db.$client.query<Written>(insertText(), [JSON.stringify(rows)]);
+    result = await db.$client.query<Written>({
+      name: insertMessagesStatement,
+      text: insertText(),
+      values: [JSON.stringify(rows)],
+    });
   } catch (error) {
     // The only column left null by the statement is a delivery id it ran out of.
     if (isNotNullViolation(error, 'deliveries')) throw new DeliveryIdShortage({ cause: error });

@@ -7,6 +7,7 @@ import type { ClaimedDelivery } from './claim.ts';
 import { countTaskOutcomes, type TaskOutcomes } from './tasks.ts';
 import type { NewDelivery } from './messages.ts';
 import { emitOperationalEvents, type OperationalEvent } from './operational-events.ts';
+import { executePrepared } from '../prepared.ts';
 
 /** One claimed delivery's attempt, and what `decideAttempt` decided follows from it. */
 export interface DeliveryResult {
@@ -155,7 +156,12 @@ async function writeRows(
       : sql``;
   const nextAt = ({ decision: { next } }: DeliveryResult) =>
     next.status === 'pending' ? new Date(next.nextAttemptAt).toISOString() : null;
-  const updated = await db.execute<{ id: Id<'delivery'> }>(sql`
+  // Two texts (with attempts to insert or without), each prepared under a name of its own.
+  const name = made.length > 0 ? 'hookrail_record_results' : 'hookrail_record_deliveries';
+  const updated = await executePrepared<{ id: Id<'delivery'> }>(
+    db,
+    name,
+    sql`
     with ${inserted}updated as (
       update deliveries d
          set status = v.status,
@@ -175,7 +181,8 @@ async function writeRows(
        where d.id = v.id and d.status = 'sending' and d.claim_token = v.token
       returning d.id
     )
-    select id from updated`);
+    select id from updated`,
+  );
   return new Set(updated.rows.map((row) => row.id));
 }
 

@@ -38,9 +38,16 @@ export function round(value: number): number {
   return Number(value.toFixed(digits));
 }
 
-/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
+/**
+ * Milliseconds of the system's monotonic clock (`CLOCK_MONOTONIC` on Linux: since boot, the
+ * same for every process of the machine), with sub-millisecond resolution: a time taken in
+ * the load generator and one taken in the receivers can be subtracted. Wall-clock time
+ * (`performance.timeOrigin + performance.now()`, or `Date.now()`) cannot serve: the origin is
+ * read once at each process's start, and a virtual machine's wall clock can be slewed (5 ms
+ * a second has been seen), so two processes started minutes apart disagree by seconds.
+ */
 export function nowMs(): number {
-  return performance.timeOrigin + performance.now();
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 /** A rounded figure as text: ∞ for "never", – for "not measured". */

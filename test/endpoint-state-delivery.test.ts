@@ -6,6 +6,7 @@ import { pendingJobs } from './support/queue.ts';
 import { useReceiver } from './support/receiver.ts';
 import { waitFor } from './support/wait.ts';
 import { testWorkerConfig, useTestWorker } from './support/worker.ts';
+import { jwtSecretSetting, keyCheckSetting } from '@hookrail/db';
 import { createLogger } from '@hookrail/logger';
 import { startWorker } from '@hookrail/worker';
 
@@ -139,17 +140,18 @@ describe('endpoint state and pending deliveries', () => {
       HOOKRAIL_RETRY_SCHEDULE: '0.05',
     });
     const silent = createLogger({ name: 'worker', level: 'silent' });
-    // Where the installation stored a secret of its own, the start is refused.
+    // The start is refused: the installation's key check does not open.
     await expect(startWorker(wrongKey, silent)).rejects.toThrow(/HOOKRAIL_ENCRYPTION_KEY/);
-    // Where it stored none (HOOKRAIL_JWT_SECRET set), the start cannot tell: the attempts must.
-    const stored = await env.sql.query<{ value: string }>(
-      "delete from settings where name = 'jwt_secret' returning value",
+    // Where the start cannot tell (nothing sealed stored yet), the attempts must.
+    const stored = await env.sql.query<{ name: string; value: string }>(
+      `delete from settings where name in ('${jwtSecretSetting}', '${keyCheckSetting}') returning name, value`,
     );
-    const misconfigured = await startWorker(wrongKey, silent).finally(() =>
-      env.sql.query("insert into settings (name, value) values ('jwt_secret', $1)", [
-        stored.rows[0]?.value,
-      ]),
-    );
+    const misconfigured = await startWorker(wrongKey, silent).finally(async () => {
+      // It sealed a key check with its own key: the installation's takes its place again.
+      await env.sql.query('delete from settings where name = $1', [keyCheckSetting]);
+      for (const { name, value } of stored.rows)
+        await env.sql.query('insert into settings (name, value) values ($1, $2)', [name, value]);
+    });
     const attemptsOf = async () =>
       (await client.get(`/api/v1/app/${app.id}/attempt/endpoint/${ep}`)).json<{
         data: { error: string | null; responseStatusCode: number }[];

@@ -218,7 +218,7 @@ describe('secrets at rest', () => {
     try {
       const counts = await reencrypt(database.db, rotating);
       expect(counts.endpoint_secrets).toBeGreaterThanOrEqual(3);
-      expect(counts.settings).toBe(1);
+      expect(counts.settings).toBe(2); // the generated JWT secret and the key check
       expect(counts.endpoint_headers).toBe(2);
       // Running it again finds nothing left to do.
       expect(Object.values(await reencrypt(database.db, rotating)).every((n) => n === 0)).toBe(
@@ -245,7 +245,7 @@ describe('secrets at rest', () => {
         if (name !== 'x-tenant') expect(onlyNew.openText(value)).toMatch(/s3cret|legacy-plain-key/);
       }
     }
-    // A process with only the new key reads the secrets back.
+    // A process with only the new key starts (its key check opens) and reads the secrets back.
     const { startApi, loadApiConfig } = await import('@hookrail/api');
     const { createLogger } = await import('@hookrail/logger');
     const config = loadApiConfig({

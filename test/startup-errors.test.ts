@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { migrateDatabase } from '@hookrail/db';
-import { keyId, Vault } from '@hookrail/secrets';
+import { jwtSecretSetting, keyCheckSetting, migrateDatabase } from '@hookrail/db';
+import { keyCheck, keyId, Vault } from '@hookrail/secrets';
 import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort, PrivateRedis } from './support/private-redis.ts';
@@ -57,6 +57,47 @@ const freshDatabase = () =>
     inject('postgresUrl'),
     `${inject('runPrefix')}_start_${randomBytes(4).toString('hex')}`,
   );
+
+const otherKey = Buffer.alloc(32, 7);
+const otherVault = new Vault(otherKey);
+const jwtSecret = 'startup-jwt-secret-0123456789abcdef';
+
+/** A migrated database of its own holding `settings`, as processes before left it. */
+async function installation(settings: Record<string, string>): Promise<string> {
+  const url = freshDatabase();
+  await migrateDatabase(url);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const [name, value] of Object.entries(settings)) {
+      await client.query('insert into settings (name, value) values ($1, $2)', [name, value]);
+    }
+  } finally {
+    await client.end();
+  }
+  return url;
+}
+
+async function readSettings(url: string): Promise<Record<string, string>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string; value: string }>(
+      'select name, value from settings order by name',
+    );
+    return Object.fromEntries(rows.map((row) => [row.name, row.value]));
+  } finally {
+    await client.end();
+  }
+}
+
+/** Starts `script`, waits until it is ready, and stops it with SIGTERM (exit 0). */
+async function startsAndStops(script: string, env: Record<string, string>, ready: RegExp) {
+  const p = start(script, env);
+  await p.waitFor(ready);
+  p.child.kill('SIGTERM');
+  expect(await p.exited).toBe(0);
+}
 
 async function busyPort(): Promise<number> {
   const server = createServer();
@@ -141,24 +182,27 @@ describe('a process that cannot start', () => {
     }
   });
 
+  // From before the key check: a process with another key must not be the first to seal it.
   it.each(entryPoints)(
     '%s names HOOKRAIL_ENCRYPTION_KEY when the stored secrets were encrypted with another key',
     async (script) => {
-      const url = freshDatabase();
-      await migrateDatabase(url);
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        // As the first API of an installation whose key was another one left it.
-        const other = new Vault(Buffer.alloc(32, 7));
-        await client.query("insert into settings (name, value) values ('jwt_secret', $1)", [
-          other.seal(randomBytes(32)),
-        ]);
-      } finally {
-        await client.end();
-      }
+      // As the first API of an installation whose key was another one left it.
+      const url = await installation({ [jwtSecretSetting]: otherVault.seal(randomBytes(32)) });
       const line = await failure(start(script, { DATABASE_URL: url }));
-      expect(line).toContain(`sealed with key ${keyId(Buffer.alloc(32, 7))}`);
+      expect(line).toContain(`sealed with key ${keyId(otherKey)}`);
+      expect(line).toContain('set HOOKRAIL_ENCRYPTION_KEY to the key they were encrypted with');
+      expect(Object.keys(await readSettings(url))).toEqual([jwtSecretSetting]);
+    },
+  );
+
+  it.each(entryPoints)(
+    '%s names HOOKRAIL_ENCRYPTION_KEY when HOOKRAIL_JWT_SECRET is set and the key check was sealed with another key',
+    async (script) => {
+      const url = await installation({ [keyCheckSetting]: keyCheck(otherVault).seal() });
+      const line = await failure(
+        start(script, { DATABASE_URL: url, HOOKRAIL_JWT_SECRET: jwtSecret }),
+      );
+      expect(line).toContain(`sealed with key ${keyId(otherKey)}`);
       expect(line).toContain('set HOOKRAIL_ENCRYPTION_KEY to the key they were encrypted with');
     },
   );
@@ -214,6 +258,44 @@ describe('a process that cannot start', () => {
     );
     expect(line).toContain(`port ${port} is already in use (HOOKRAIL_WORKER_METRICS_PORT)`);
   });
+});
+
+describe('the key check, where HOOKRAIL_JWT_SECRET is set (nothing else sealed to open at start)', () => {
+  it('is sealed by the first process; another key is refused, a previous key opens it, and after re-encryption the new key alone does', async () => {
+    const url = await installation({});
+    const oldKey = otherKey.toString('base64');
+    const newKey = Buffer.alloc(32, 9).toString('base64');
+    const withJwt = { DATABASE_URL: url, HOOKRAIL_JWT_SECRET: jwtSecret };
+    await startsAndStops(
+      'apps/api/src/main.ts',
+      { ...withJwt, HOOKRAIL_ENCRYPTION_KEY: oldKey },
+      /api listening/,
+    );
+    const sealed = (await readSettings(url))[keyCheckSetting];
+    expect(sealed).toMatch(new RegExp(`^enc:v1:${keyId(otherKey)}:`));
+
+    const worker = 'apps/worker/src/main.ts';
+    const line = await failure(start(worker, { ...withJwt, HOOKRAIL_ENCRYPTION_KEY: newKey }));
+    expect(line).toContain(`sealed with key ${keyId(otherKey)}`);
+    expect(line).toContain('set HOOKRAIL_ENCRYPTION_KEY to the key they were encrypted with');
+    expect((await readSettings(url))[keyCheckSetting]).toBe(sealed);
+
+    const rotating = {
+      ...withJwt,
+      HOOKRAIL_ENCRYPTION_KEY: newKey,
+      HOOKRAIL_PREVIOUS_ENCRYPTION_KEYS: oldKey,
+    };
+    await startsAndStops(worker, rotating, /worker ready/);
+    const reencrypt = start('apps/worker/src/reencrypt-main.ts', rotating);
+    expect(await reencrypt.exited).toBe(0);
+    expect(reencrypt.output()).toContain('"settings":1');
+    await startsAndStops(worker, { ...withJwt, HOOKRAIL_ENCRYPTION_KEY: newKey }, /worker ready/);
+    await startsAndStops(
+      'apps/api/src/main.ts',
+      { ...withJwt, HOOKRAIL_ENCRYPTION_KEY: newKey },
+      /api listening/,
+    );
+  }, 90_000);
 });
 
 describe('a password in DATABASE_URL, REDIS_URL or REDIS_CLUSTER_NODES', () => {

@@ -1,8 +1,8 @@
 import { listenError, redisTarget } from '@hookrail/config';
-import { clusterGauges, createDatabase } from '@hookrail/db';
+import { checkEncryptionKey, clusterGauges, createDatabase } from '@hookrail/db';
 import { throttledWarnings, type Logger } from '@hookrail/logger';
 import { outboundGuard } from '@hookrail/outbound';
-import { loadVault, warnGeneratedKey } from '@hookrail/secrets';
+import { keyCheck, loadVault, warnGeneratedKey } from '@hookrail/secrets';
 import { Metrics, tracingFromConfig, type Tracing } from '@hookrail/telemetry';
 import {
   createAuthThrottle,
@@ -72,6 +72,11 @@ export async function startApi(
     url: config.databaseUrl,
     applicationName: 'hookrail-api',
     onIdleError: (error) => warn('postgres', { err: error }, 'idle database connection lost'),
+  });
+  // Before any connection to Redis: a wrong encryption key stops the start (exit 78).
+  await checkEncryptionKey(database.db, keyCheck(vault)).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
   });
   const target = redisTarget(config);
   const onRedisError = (error: Error) => warn('redis', { err: error }, 'redis connection error');

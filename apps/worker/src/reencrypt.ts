@@ -4,8 +4,8 @@ import type { Vault } from '@hookrail/secrets';
 
 /**
  * Re-encrypts every secret at rest with the vault's current key: endpoint signing keys, the
- * portal JWT secret, stored idempotent responses and the credential values of endpoints'
- * custom headers. Run after rotating the encryption key, with the old key in
+ * portal JWT secret, the key check every process opens at start, stored idempotent responses
+ * and the credential values of endpoints' custom headers. Run after rotating the encryption key, with the old key in
  * HOOKRAIL_PREVIOUS_ENCRYPTION_KEYS so that values sealed with it open. Values stored before
  * encryption existed are sealed too.
  */

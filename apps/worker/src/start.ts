@@ -1,5 +1,5 @@
 import { listenError, redisTarget } from '@hookrail/config';
-import { createDatabase } from '@hookrail/db';
+import { checkEncryptionKey, createDatabase } from '@hookrail/db';
 import { throttledWarnings, type Logger } from '@hookrail/logger';
 import { outboundGuard, type Resolver } from '@hookrail/outbound';
 import {
@@ -12,7 +12,7 @@ import {
   startTaskWorker,
   type DeliveryWorker,
 } from '@hookrail/queue';
-import { loadVault, warnGeneratedKey } from '@hookrail/secrets';
+import { keyCheck, loadVault, warnGeneratedKey } from '@hookrail/secrets';
 import {
   Metrics,
   serveMetrics,
@@ -30,7 +30,6 @@ import { EndpointLimits } from './delivery/endpoint-limits.ts';
 import { createSender } from './delivery/http-sender.ts';
 import { createDeliveryProcessor } from './delivery/processor.ts';
 import { createRoundTrips } from './delivery/round-trips.ts';
-import { checkEncryptionKey } from './key-check.ts';
 
 export interface RunningWorker {
   /** The port of this worker's own `/metrics`, when it serves one. */
@@ -98,7 +97,7 @@ export async function startWorker(
     onIdleError: (error) => warn('postgres', { err: error }, 'idle database connection lost'),
   });
   // Before any connection to Redis: a wrong encryption key stops the start (exit 78).
-  await checkEncryptionKey(database.db, vault).catch(async (error: unknown) => {
+  await checkEncryptionKey(database.db, keyCheck(vault)).catch(async (error: unknown) => {
     await database.close();
     await metricsServer?.close();
     if (options.tracing === undefined) await tracing.shutdown();

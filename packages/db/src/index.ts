@@ -19,6 +19,7 @@ export {
   isUniqueViolation,
   pgErrorCode,
 } from './errors.ts';
+export { checkEncryptionKey } from './key-check.ts';
 export * from './schema/index.ts';
 export * from './queries/pagination.ts';
 export * from './queries/settings.ts';

@@ -18,3 +18,29 @@ export function openAtStartup(vault: Vault, sealed: string): Buffer {
     );
   }
 }
+
+/** What the key check seals: not a secret, only something to open. */
+const keyCheckText = 'hookrail encryption key check';
+
+/** Seals a new key check value and opens stored ones, with a process's keys. */
+export interface KeyCheck {
+  /** A key check value sealed with the current key, for an installation that has none yet. */
+  seal(): string;
+  /** Throws a StartupError naming HOOKRAIL_ENCRYPTION_KEY when `sealed` does not open. */
+  open(sealed: string): void;
+}
+
+/**
+ * The key check of `vault`: a known text sealed once per installation, which every process
+ * opens at start. Unlike the secrets themselves it exists in every configuration (a configured
+ * HOOKRAIL_JWT_SECRET leaves nothing else sealed to open at start), so a process with the
+ * wrong key never runs; previous keys open it, and re-encryption seals it anew.
+ */
+export function keyCheck(vault: Vault): KeyCheck {
+  return {
+    seal: () => vault.seal(keyCheckText),
+    open: (sealed) => {
+      openAtStartup(vault, sealed);
+    },
+  };
+}

@@ -2,6 +2,7 @@ import type { Id } from '@hookrail/ids';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import { endpoints } from '../schema/index.ts';
+import { jwtSecretSetting, keyCheckSetting } from './settings.ts';
 
 /**
  * Every column that holds a value sealed by the vault. Re-encryption after a key rotation
@@ -10,7 +11,12 @@ import { endpoints } from '../schema/index.ts';
  */
 const sealedColumns = [
   { table: 'endpoint_secrets', column: 'key', key: 'id', where: 'true' },
-  { table: 'settings', column: 'value', key: 'name', where: "name = 'jwt_secret'" },
+  {
+    table: 'settings',
+    column: 'value',
+    key: 'name',
+    where: `name in ('${jwtSecretSetting}', '${keyCheckSetting}')`,
+  },
   {
     table: 'idempotency_keys',
     column: 'response_body',

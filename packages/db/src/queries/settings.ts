@@ -3,10 +3,17 @@ import type { DbOrTx } from '../client.ts';
 import { settings } from '../schema/index.ts';
 
 /**
- * The setting that keeps the portal token secret an API generated (sealed): every API and
- * worker opens it at start, to find a wrong HOOKRAIL_ENCRYPTION_KEY before anything else.
+ * The setting that keeps the portal token secret an API generated (sealed). Every API and
+ * worker opens it at start, when there is one (see checkEncryptionKey).
  */
 export const jwtSecretSetting = 'jwt_secret';
+
+/**
+ * The setting that keeps the key check: a known text sealed by the first process to start,
+ * opened by every API and worker at start to find a wrong HOOKRAIL_ENCRYPTION_KEY before
+ * anything else (see checkEncryptionKey).
+ */
+export const keyCheckSetting = 'encryption_key_check';
 
 export async function readSetting(db: DbOrTx, name: string): Promise<string | undefined> {
   const [row] = await db.select().from(settings).where(eq(settings.name, name));

@@ -35,9 +35,11 @@ const redactPaths = [
  * lose the parameters, also where pino folds a `cause` into the message and stack. A Redis
  * command's error (ioredis) carries the command with its arguments: the arguments go too, a
  * refused `AUTH`'s being the password. A connection URL an error quotes (in its message, its
- * stack, or a field such as the `input` of an invalid URL) loses its password.
+ * stack, or a field such as the `input` of an invalid URL) loses its password, also where
+ * what was thrown is a string (a promise rejected with one).
  */
 function withoutSecrets(serialized: unknown, depth = 0): unknown {
+  if (typeof serialized === 'string') return hidePasswords(serialized);
   if (typeof serialized !== 'object' || serialized === null || depth > 5) return serialized;
   const copy: Record<string, unknown> = { ...(serialized as Record<string, unknown>) };
   delete copy.params;

@@ -64,6 +64,14 @@ describe('the logger', () => {
     expect(second?.err.stack).toContain('refused by postgres://u:***@db/hookrail');
   });
 
+  it('logs a string thrown in place of an error without the password it quotes', () => {
+    const { logger, lines } = capture();
+    logger.fatal({ err: 'cannot reach postgres://u:pw-in-string@db/hookrail' }, 'crashed');
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      err: 'cannot reach postgres://u:***@db/hookrail',
+    });
+  });
+
   it("logs a refused Redis command's error without the command's arguments", () => {
     const { logger, lines } = capture();
     // As ioredis reports a refused AUTH: the command and its arguments on the error.

@@ -36,14 +36,37 @@ export interface ServeOptions {
 }
 
 /**
+ * Ends the process on an uncaught exception or an unhandled rejection: one `fatal` line
+ * through `logger`, whose error serializer hides the password of a connection URL the error
+ * quotes, then exit 1. Listening for both events is what keeps Node from printing the raw
+ * error and its stack on stderr. The line gets out on an asynchronous destination too: a
+ * write already handed to Node's thread pool completes before the process ends, and pino
+ * writes what is still buffered synchronously on 'exit' (so the crash's line may come out
+ * before a line whose write was under way; `time` orders them).
+ */
+export function exitOnCrash(logger: Logger): void {
+  const crash = (error: unknown, origin: 'uncaughtException' | 'unhandledRejection') => {
+    try {
+      logger.fatal({ err: error, origin }, 'uncaught error; exiting');
+    } finally {
+      process.exit(1);
+    }
+  };
+  process.on('uncaughtException', (error) => crash(error, 'uncaughtException'));
+  process.on('unhandledRejection', (reason) => crash(reason, 'unhandledRejection'));
+}
+
+/**
  * Runs a process until SIGTERM or SIGINT, then closes it cleanly and exits 0. The handlers
  * are in place before start-up begins: a signal during start-up aborts what can stop at once
  * (exit 0), or waits for start-up to finish, then closes. A second signal, a failed close, or
  * the deadline exits 1. A start-up that fails with a StartupError prints its one line and
  * exits 78 (EX_CONFIG), as invalid configuration does; any other failure exits 1. Neither
- * prints the password of a connection URL its error quotes.
+ * prints the password of a connection URL its error quotes. An uncaught exception or
+ * unhandled rejection at any time is one log line and exit 1 (`exitOnCrash`).
  */
 export function serve(options: ServeOptions): void {
+  exitOnCrash(options.logger);
   const startup = new AbortController();
   const running = options.start(startup.signal);
   let started = false;

@@ -207,6 +207,40 @@ describe('a process that cannot start', () => {
     },
   );
 
+  it.each(entryPoints)(
+    '%s names HOOKRAIL_ENCRYPTION_KEY when HOOKRAIL_JWT_SECRET is set, there is no key check yet and the endpoint secrets were encrypted with another key',
+    async (script) => {
+      // As an installation upgraded from before the key check, its JWT secret configured.
+      const url = await installation({});
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`insert into tenants (id, name) values ('tnt_upgraded', 'upgraded')`);
+        await client.query(
+          `insert into applications (id, tenant_id, name) values ('app_upgraded', 'tnt_upgraded', 'a')`,
+        );
+        await client.query(
+          `insert into endpoints (id, tenant_id, app_id, url)
+           values ('ep_upgraded', 'tnt_upgraded', 'app_upgraded', 'http://127.0.0.1:9/')`,
+        );
+        await client.query(
+          `insert into endpoint_secrets (id, tenant_id, endpoint_id, kind, key)
+           values ('whsec_upgraded', 'tnt_upgraded', 'ep_upgraded', 'hmac', $1)`,
+          [otherVault.seal(randomBytes(24))],
+        );
+      } finally {
+        await client.end();
+      }
+      const line = await failure(
+        start(script, { DATABASE_URL: url, HOOKRAIL_JWT_SECRET: jwtSecret }),
+      );
+      expect(line).toContain(`sealed with key ${keyId(otherKey)}`);
+      expect(line).toContain('set HOOKRAIL_ENCRYPTION_KEY to the key they were encrypted with');
+      // Not sealed by the process with the wrong key, which would lock out the right ones.
+      expect(await readSettings(url)).toEqual({});
+    },
+  );
+
   it.each(entryPoints)('%s stops at once on SIGTERM while waiting for Postgres', async (script) => {
     const port = await freePort();
     const p = start(script, {

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { isUnavailableError } from './errors.ts';
 import { initSetting, jwtSecretSetting, keyCheckSetting, readSetting } from './queries/settings.ts';
@@ -9,11 +10,13 @@ import { initSetting, jwtSecretSetting, keyCheckSetting, readSetting } from './q
  * opens with the process's vault (@hookrail/secrets `keyCheck`).
  *
  * The key check setting is made by the first process to start and opened by every process
- * after it, in every configuration. The portal JWT secret an API generated is opened first,
- * when there is one: an installation upgraded from a version without the key check has none
- * yet, and a process with the wrong key must not be the one that seals it, which would lock
- * out every process with the right key. Once the check exists, opening the JWT secret too
- * costs one read and both are re-sealed together by re-encryption.
+ * after it, in every configuration. An installation upgraded from a version without the key
+ * check has none yet, and a process with the wrong key must not be the one that seals it,
+ * which would lock out every process with the right key. So what the installation already
+ * sealed is opened first: the portal JWT secret an API generated, when there is one (opening
+ * it too once the check exists costs one read; both are re-sealed together by re-encryption),
+ * and, while there is no check yet, the newest endpoint signing secret (with
+ * HOOKRAIL_JWT_SECRET configured, the JWT secret is not stored).
  *
  * A Postgres that cannot be reached leaves the check undone: the worker starts paused and
  * waits for it.
@@ -25,6 +28,12 @@ export async function checkEncryptionKey(
   try {
     const jwtSecret = await readSetting(db, jwtSecretSetting);
     if (jwtSecret !== undefined) keys.open(jwtSecret);
+    else if ((await readSetting(db, keyCheckSetting)) === undefined) {
+      const newest = await db.execute<{ key: string }>(
+        sql`select key from endpoint_secrets order by created_at desc limit 1`,
+      );
+      if (newest.rows[0] !== undefined) keys.open(newest.rows[0].key);
+    }
     keys.open((await initSetting(db, keyCheckSetting, keys.seal())).value);
   } catch (error) {
     // A StartupError from `open` is not one of these, and goes on.

@@ -38,6 +38,16 @@ export function isNotNullViolation(error: unknown, table: string): boolean {
   return false;
 }
 
+/**
+ * A transaction Postgres rolled back to resolve a conflict with another one (a deadlock, a
+ * serialization failure) or because a lock was not granted within its `lock_timeout`: nothing
+ * of it was written, and the same work sent again may well succeed.
+ */
+export function isConflictError(error: unknown): boolean {
+  const code = pgErrorCode(error);
+  return code === '40P01' || code === '40001' || code === '55P03';
+}
+
 const unavailableCodes = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

@@ -14,6 +14,7 @@ export {
   type MigrateWhenReachableOptions,
 } from './migrate.ts';
 export {
+  isConflictError,
   isNotNullViolation,
   isUnavailableError,
   isUniqueViolation,

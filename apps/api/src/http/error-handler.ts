@@ -1,4 +1,4 @@
-import { isUnavailableError } from '@hookrail/db';
+import { isConflictError, isUnavailableError } from '@hookrail/db';
 import { throttledWarnings, type Logger } from '@hookrail/logger';
 import type { Metrics } from '@hookrail/telemetry';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
@@ -62,6 +62,16 @@ export function errorHandler(logger: Logger, metrics?: Metrics): ErrorRequestHan
     if (apiError === undefined && isUnavailableError(error)) {
       warn('database', { requestId, err: error }, 'database unavailable');
       apiError = new ApiError(503, 'unavailable', 'The database is unavailable; retry shortly.');
+    }
+    if (apiError === undefined && isConflictError(error)) {
+      // A write Postgres rolled back to break a deadlock or a lock wait (ingest has already
+      // sent its statement twice): nothing was written, and the same request may succeed.
+      warn('lock-conflict', { requestId, err: error }, 'database lock conflict; answered 503');
+      apiError = new ApiError(
+        503,
+        'unavailable',
+        'The database was busy with a conflicting change; nothing was written; retry shortly.',
+      );
     }
     if (apiError === undefined) {
       logger.error(

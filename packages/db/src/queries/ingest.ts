@@ -2,7 +2,7 @@ import { idTime, newId, type Id } from '@hookrail/ids';
 import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db, DbOrTx } from '../client.ts';
-import { isNotNullViolation } from '../errors.ts';
+import { isConflictError, isNotNullViolation } from '../errors.ts';
 import {
   deliveries,
   endpoints,
@@ -105,8 +105,10 @@ const insertText = (): string =>
  * (`application_deleted`): nothing is written for it after the deletion was answered.
  *
  * Throws `DeliveryIdShortage` when a `receiversAtMost` was too low; any other error (an
- * application purged meanwhile fails its foreign key) fails every message of the call. Takes
- * the pool, not a transaction: the statement is its own transaction.
+ * application purged meanwhile fails its foreign key) fails every message of the call. A
+ * statement Postgres rolled back to break a deadlock (or whose lock wait ran out) is sent once
+ * more before its error is thrown (`isConflictError`). Takes the pool, not a transaction: the
+ * statement is its own transaction.
  *
  * It is a named prepared statement, planned once per connection (see `executePrepared`).
  */
@@ -135,12 +137,23 @@ export async function insertMessages(
       delivery_ids: Array.from({ length: input.receiversAtMost }, () => newId('delivery')),
     };
   });
-  let result;
-  try {
-    result = await db.$client.query<Written>({
+  const params = [JSON.stringify(rows)];
+  const send = () =>
+    db.$client.query<Written>({
       name: insertMessagesStatement,
       text: insertText(),
-      values: [JSON.stringify(rows)],
+      values: params,
+    });
+  let result;
+  try {
+    result = await send().catch((error: unknown) => {
+      // Postgres broke a deadlock (or a lock wait ran out) by rolling this statement back: it
+      // is its own transaction, so nothing of it was written and it is sent once more, as it
+      // is. The other side (the worker's partition maintenance waiting for `deliveries`, a
+      // purge) holds its locks for a moment only; a second conflict is the caller's to answer
+      // (the API: 503, retry).
+      if (!isConflictError(error)) throw error;
+      return send();
     });
   } catch (error) {
     // The only column left null by the statement is a delivery id it ran out of.

@@ -24,8 +24,13 @@ export interface HousekeepingDeps {
   status?: Pick<StatusPublisher, 'publish'>;
 }
 
-/** Monthly attempt partitions made this far ahead, so that writes never find none. */
-const monthsAhead = 2;
+/**
+ * Monthly attempt partitions made this far ahead, so that writes never find none. A month's
+ * table is first tried about three months before its first attempt, and at every run after
+ * (an attach gives up after a short wait for a busy lock rather than hold up ingest): one that
+ * keeps failing has months to succeed before any write needs it.
+ */
+const monthsAhead = 3;
 
 /**
  * What each job of one housekeeping run did: its report, `busy` when another worker held the

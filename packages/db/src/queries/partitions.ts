@@ -24,9 +24,61 @@ export interface Partition {
   to: string;
 }
 
-/** A statement waits this long for a lock at most, then fails and is tried next time. */
-const lockTimeout = sql.raw(`set local lock_timeout = '5s'`);
+/**
+ * How long a schema change of maintenance waits for a lock, then fails and is tried at the
+ * next run (a minute later; months are made ahead, so a month's table may fail for weeks
+ * before it is missed). While it waits, the writes it would conflict with queue behind it,
+ * ingest's among them: so it is short, and shorter than Postgres's `deadlock_timeout` (1 s by
+ * default), so that a maintenance transaction caught in a wait gives up before a deadlock
+ * check of its own could run.
+ */
+export const partitionLockTimeoutMs = 200;
 const legacyBound = 'attempts_legacy_bound';
+
+/**
+ * Of the tables the foreign keys of `attempts` reference, the ones the hot path writes (ingest
+ * and the worker's results write `deliveries`; `tenants` only reads, ROW SHARE at most). A
+ * schema change takes its lock on these last: see `lockInOrder`.
+ */
+const hotTables = new Set(['deliveries']);
+
+async function setLockTimeout(tx: DbOrTx, timeoutMs: number): Promise<void> {
+  await tx.execute(sql.raw(`set local lock_timeout = ${Math.max(1, Math.round(timeoutMs))}`));
+}
+
+/**
+ * Takes, one statement each and in this order, every table lock a schema change of `parent`
+ * is about to need, before its first DDL statement: `parent` in `mode`, then SHARE ROW
+ * EXCLUSIVE on each table its foreign keys reference, those the hot path writes last.
+ *
+ * Left to itself, `ATTACH PARTITION` (or the conversion's `ADD FOREIGN KEY`) takes SHARE ROW
+ * EXCLUSIVE on each referenced table in the order of the constraints' names, `deliveries`
+ * before `tenants`, and may then wait for `tenants` (a tenant being written) while holding
+ * `deliveries` against every writer. Each ingest statement then queues behind it, holding its
+ * lock on `messages` (taken before `deliveries`), and a third transaction that waits for
+ * either closes a cycle, which Postgres breaks by rolling back one member: possibly the
+ * ingest. In this order a wait happens only here, and until the change holds `deliveries` it
+ * holds nothing ingest asks for (ingest does not touch `attempts` and takes ROW SHARE at most
+ * on `tenants`); once it holds `deliveries` it holds everything and waits for nothing more. So
+ * ingest never waits behind a change that is itself waiting, and no cycle passes through both.
+ */
+async function lockInOrder(
+  tx: DbOrTx,
+  parent: { table: string; mode: string },
+  timeoutMs: number,
+): Promise<void> {
+  await setLockTimeout(tx, timeoutMs);
+  const { rows } = await tx.execute<{ name: string }>(sql`
+    select distinct confrelid::regclass::text as name from pg_constraint
+     where conrelid = ${parent.table}::regclass and contype = 'f'`);
+  const referenced = rows
+    .map((row) => row.name)
+    .sort((a, b) => Number(hotTables.has(a)) - Number(hotTables.has(b)) || (a < b ? -1 : 1));
+  await tx.execute(sql.raw(`lock table ${parent.table} in ${parent.mode} mode`));
+  for (const table of referenced) {
+    await tx.execute(sql.raw(`lock table ${table} in share row exclusive mode`));
+  }
+}
 
 function monthStart(time: Date, plus = 0): Date {
   return new Date(Date.UTC(time.getUTCFullYear(), time.getUTCMonth() + plus, 1));
@@ -71,10 +123,16 @@ export async function attemptPartitions(db: DbOrTx): Promise<Partition[]> {
  *    indexes and foreign keys, attach the old table (the validated constraint proves its rows
  *    fit, so nothing is scanned, and its indexes and keys are adopted, not rebuilt).
  * Processes of the previous version keep writing `attempts` throughout: the name now routes
- * their rows to the right partition. A lock not granted within 5 s fails the step, retried
- * at the next run. Returns true once `attempts` is partitioned.
+ * their rows to the right partition. A lock not granted within `lockTimeoutMs` fails the
+ * step, retried at the next run; step 3 takes its locks first (`lockInOrder`: `attempts`,
+ * whose readers and writers it holds off for that moment, then `tenants`, then `deliveries`).
+ * Returns true once `attempts` is partitioned.
  */
-export async function partitionAttempts(db: Db, now: Date): Promise<boolean> {
+export async function partitionAttempts(
+  db: Db,
+  now: Date,
+  lockTimeoutMs = partitionLockTimeoutMs,
+): Promise<boolean> {
   if (await attemptsPartitioned(db)) return true;
   const existing = await db.execute<{ def: string; valid: boolean }>(sql`
     select pg_get_constraintdef(oid) as def, convalidated as valid from pg_constraint
@@ -85,7 +143,7 @@ export async function partitionAttempts(db: Db, now: Date): Promise<boolean> {
   // kept failing for weeks) is replaced by a later one.
   if (bound !== undefined && bound < idFloor('attempt', new Date(now.getTime() + 7 * 86_400_000))) {
     await db.transaction(async (tx) => {
-      await tx.execute(lockTimeout);
+      await setLockTimeout(tx, lockTimeoutMs);
       await tx.execute(sql.raw(`alter table attempts drop constraint ${legacyBound}`));
     });
     row = undefined;
@@ -94,7 +152,7 @@ export async function partitionAttempts(db: Db, now: Date): Promise<boolean> {
   if (row === undefined || bound === undefined) {
     const fresh = idFloor('attempt', monthStart(now, 2));
     await db.transaction(async (tx) => {
-      await tx.execute(lockTimeout);
+      await setLockTimeout(tx, lockTimeoutMs);
       await tx.execute(
         sql.raw(
           `alter table attempts add constraint ${legacyBound} check (id < ${literal(fresh)}) not valid`,
@@ -108,7 +166,10 @@ export async function partitionAttempts(db: Db, now: Date): Promise<boolean> {
     await db.execute(sql.raw(`alter table attempts validate constraint ${legacyBound}`));
   }
   await db.transaction(async (tx) => {
-    await tx.execute(lockTimeout);
+    // The rename needs ACCESS EXCLUSIVE on the table; the new parent's foreign keys, SHARE ROW
+    // EXCLUSIVE on the tables they reference: all taken first, `deliveries` last. `attempts`
+    // comes first because the worker's results statement locks it before `deliveries`.
+    await lockInOrder(tx, { table: 'attempts', mode: 'access exclusive' }, lockTimeoutMs);
     const indexes = await tx.execute<{ name: string; def: string; primary: boolean }>(sql`
       select c.relname as name, pg_get_indexdef(i.indexrelid) as def, i.indisprimary as primary
         from pg_index i join pg_class c on c.oid = i.indexrelid
@@ -154,17 +215,32 @@ export async function partitionAttempts(db: Db, now: Date): Promise<boolean> {
 
 /**
  * Creates the monthly partitions from this month to `monthsAhead` months on that do not exist
- * yet (each created apart and attached, which locks the parent only against other schema
- * changes), and drops the partitions whose every id is older than `dropBefore`. Returns the
- * names created and dropped.
+ * yet, and drops the partitions whose every id is older than `dropBefore`. Returns the names
+ * created and dropped. Run by one worker at a time (the `attempt-partitions` housekeeping
+ * lock); nothing else creates partitions: no write ever waits for a month's table to be made.
+ *
+ * A month is created apart (`CREATE TABLE ... (LIKE attempts)`, which touches nothing else)
+ * and then attached, in one transaction that first takes every lock the attach needs in a
+ * fixed order (`lockInOrder`): SHARE UPDATE EXCLUSIVE on `attempts` (other schema changes
+ * only), SHARE ROW EXCLUSIVE on the tables its foreign keys reference, `deliveries` last.
+ * That last lock holds off writes to `deliveries` (ingest, the worker's results) for the few
+ * milliseconds of the attach on an empty table. Each lock is waited for at most
+ * `lockTimeoutMs`; a month not made is tried at the next run.
  */
 export async function maintainAttemptPartitions(
   db: Db,
-  options: { now: Date; monthsAhead: number; dropBefore: Date },
+  options: {
+    now: Date;
+    monthsAhead: number;
+    dropBefore: Date;
+    /** @defaultValue partitionLockTimeoutMs */
+    lockTimeoutMs?: number;
+  },
 ): Promise<{ created: string[]; dropped: string[] }> {
   const created: string[] = [];
   const dropped: string[] = [];
-  if (!(await partitionAttempts(db, options.now))) return { created, dropped };
+  const timeoutMs = options.lockTimeoutMs ?? partitionLockTimeoutMs;
+  if (!(await partitionAttempts(db, options.now, timeoutMs))) return { created, dropped };
   const partitions = await attemptPartitions(db);
   const covered = (id: string) =>
     partitions.some((p) => (p.from === null || p.from <= id) && id < p.to);
@@ -175,7 +251,7 @@ export async function maintainAttemptPartitions(
     if (covered(from)) continue;
     const name = monthName(start);
     await db.transaction(async (tx) => {
-      await tx.execute(lockTimeout);
+      await lockInOrder(tx, { table: 'attempts', mode: 'share update exclusive' }, timeoutMs);
       await tx.execute(sql.raw(`create table "${name}" (like attempts including defaults)`));
       await tx.execute(
         sql.raw(
@@ -189,7 +265,9 @@ export async function maintainAttemptPartitions(
   for (const partition of partitions) {
     if (partition.to > cutoff) continue;
     await db.transaction(async (tx) => {
-      await tx.execute(lockTimeout);
+      // Dropping a partition takes ACCESS EXCLUSIVE on `attempts` (no query may still plan
+      // with it), and no lock on the tables its keys reference.
+      await setLockTimeout(tx, timeoutMs);
       await tx.execute(sql.raw(`drop table "${partition.name}"`));
     });
     dropped.push(partition.name);

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestApi } from './support/api.ts';
 import { useTestEnv } from './support/env.ts';
 
-// The worker's maintenance turns the attempts table into monthly partitions, makes them
-// ahead of time and drops old ones whole. Called directly here, with an explicit `now`.
+// The worker's maintenance turns an existing attempts table into monthly partitions, makes
+// them ahead of time and drops old ones whole. Called directly here, with an explicit `now`.
 const env = useTestEnv();
 const api = useTestApi(env);
 let database: Database;
@@ -23,6 +23,19 @@ let appId: Id<'application'>;
 const day = 86_400_000;
 
 beforeAll(async () => {
+  // The migrator partitioned the new, empty table; the table of an installation from before
+  // partitions is plain, and that is what the worker's maintenance converts.
+  await env.sql.query(`
+    alter table attempts detach partition attempts_legacy;
+    drop table attempts;
+    alter table attempts_legacy rename to attempts;
+    alter table attempts drop constraint attempts_legacy_bound`);
+  const { rows: indexes } = await env.sql.query<{ name: string }>(
+    `select relname as name from pg_class where relkind = 'i' and relname like 'attempts_legacy_%'`,
+  );
+  for (const { name } of indexes) {
+    await env.sql.query(`alter index "${name}" rename to "${name.replace('_legacy', '')}"`);
+  }
   database = createDatabase({ url: env.databaseUrl, max: 4 });
   const tenant = await api.newTenant();
   tenantId = tenant.id as Id<'tenant'>;

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { isUnavailableError, pgErrorCode } from './errors.ts';
+import { partitionEmptyAttempts } from './queries/partitions.ts';
+import * as schema from './schema/index.ts';
 import { cannotCreateDatabase, startupError, unreachable } from './startup-errors.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url));
@@ -65,6 +67,8 @@ export async function ensureDatabase(url: string): Promise<void> {
  * leaves the schema as it was. It records each file's hash but never compares it: editing an
  * applied file (its opening comment) changes nothing for a database that has it, and a process
  * of the previous version, whose newest migration is older than the database's, applies nothing.
+ * Then, still under the lock, an `attempts` table without rows is partitioned
+ * (`partitionEmptyAttempts`): a new installation never converts it under load.
  */
 export async function migrateDatabase(url: string): Promise<void> {
   await ensureDatabase(url);
@@ -79,7 +83,9 @@ export async function migrateDatabase(url: string): Promise<void> {
   try {
     await client.query('select pg_advisory_lock($1, $2)', [...migrationLock]);
     try {
-      await migrate(drizzle(client), { migrationsFolder });
+      const db = drizzle(client, { schema });
+      await migrate(db, { migrationsFolder });
+      await partitionEmptyAttempts(db, new Date());
     } finally {
       await client.query('select pg_advisory_unlock($1, $2)', [...migrationLock]);
     }

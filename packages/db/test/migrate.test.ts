@@ -55,6 +55,11 @@ describe('the migrator', () => {
           'endpoint_secrets',
         ]),
       );
+      // A new installation's attempts are partitioned before any process writes one.
+      const attempts = await client.query<{ kind: string }>(
+        "select relkind as kind from pg_class where oid = 'attempts'::regclass",
+      );
+      expect(attempts.rows[0]).toEqual({ kind: 'p' });
     } finally {
       await client.end();
     }

@@ -1,6 +1,10 @@
 import { idFloor } from '@hookrail/ids';
 import { sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.ts';
+import { isConflictError } from '../errors.ts';
+
+/** The database over a pool (`Db`) or over the migrator's one connection. */
+type Schemaless = Pick<Db, 'execute' | 'transaction'>;
 
 /**
  * The attempts table is range-partitioned by month on its id. Ids start with their creation
@@ -92,7 +96,7 @@ function monthName(start: Date): string {
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /** Whether `attempts` is a partitioned table yet. */
-export async function attemptsPartitioned(db: DbOrTx): Promise<boolean> {
+export async function attemptsPartitioned(db: Pick<DbOrTx, 'execute'>): Promise<boolean> {
   const result = await db.execute<{ kind: string }>(
     sql`select relkind::text as kind from pg_class where oid = 'attempts'::regclass`,
   );
@@ -129,7 +133,7 @@ export async function attemptPartitions(db: DbOrTx): Promise<Partition[]> {
  * Returns true once `attempts` is partitioned.
  */
 export async function partitionAttempts(
-  db: Db,
+  db: Schemaless,
   now: Date,
   lockTimeoutMs = partitionLockTimeoutMs,
 ): Promise<boolean> {
@@ -227,6 +231,27 @@ export async function partitionAttempts(
  * milliseconds of the attach on an empty table. Each lock is waited for at most
  * `lockTimeoutMs`; a month not made is tried at the next run.
  */
+/**
+ * Partitions `attempts` while it is still empty: run by the migrator (under its lock, before
+ * the process serves), so that a new installation is partitioned from its first attempt and
+ * the worker's housekeeping never converts it under load. A table with rows, or one whose
+ * locks are not granted at once (a process of the previous version writing it), is left to
+ * housekeeping. Returns whether `attempts` is partitioned.
+ */
+export async function partitionEmptyAttempts(db: Schemaless, now: Date): Promise<boolean> {
+  if (await attemptsPartitioned(db)) return true;
+  const rows = await db.execute<{ empty: boolean }>(
+    sql`select not exists (select 1 from attempts) as empty`,
+  );
+  if (rows.rows[0]?.empty !== true) return false;
+  try {
+    return await partitionAttempts(db, now);
+  } catch (error) {
+    if (isConflictError(error)) return false;
+    throw error;
+  }
+}
+
 export async function maintainAttemptPartitions(
   db: Db,
   options: {

@@ -101,7 +101,8 @@ export interface LoggerOptions {
  * batch of requests instead of once per request line, and a line logged while nothing else
  * is waiting goes out at once. Lines still buffered when the process exits (`process.exit`,
  * an uncaught exception, a signal handled by a graceful stop) are written synchronously by
- * pino's exit hook; only a process killed outright (SIGKILL) can lose the last of them.
+ * pino's exit hook. A process killed outright (SIGKILL) loses what was still buffered, and
+ * lines whose write was under way at exit can be lost too.
  */
 function standardOutput(): DestinationStream {
   return pino.destination({ dest: 1, sync: false });

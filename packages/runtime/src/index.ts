@@ -39,10 +39,9 @@ export interface ServeOptions {
  * Ends the process on an uncaught exception or an unhandled rejection: one `fatal` line
  * through `logger`, whose error serializer hides the password of a connection URL the error
  * quotes, then exit 1. Listening for both events is what keeps Node from printing the raw
- * error and its stack on stderr. The line gets out on an asynchronous destination too: a
- * write already handed to Node's thread pool completes before the process ends, and pino
- * writes what is still buffered synchronously on 'exit' (so the crash's line may come out
- * before a line whose write was under way; `time` orders them).
+ * error and its stack on stderr. The line gets out on an asynchronous destination too: pino
+ * writes what is still buffered synchronously on 'exit', the crash's line among it (a line
+ * whose write was already under way may come out after it; `time` orders them).
  */
 export function exitOnCrash(logger: Logger): void {
   const crash = (error: unknown, origin: 'uncaughtException' | 'unhandledRejection') => {

@@ -96,16 +96,24 @@ export interface LoggerOptions {
 }
 
 /**
- * Standard output, written without blocking: while one write is under way the lines logged
- * meanwhile gather and go out together in the next, so a busy API writes a few times per
- * batch of requests instead of once per request line, and a line logged while nothing else
- * is waiting goes out at once. Lines still buffered when the process exits (`process.exit`,
- * an uncaught exception, a signal handled by a graceful stop) are written synchronously by
- * pino's exit hook. A process killed outright (SIGKILL) loses what was still buffered, and
- * lines whose write was under way at exit can be lost too.
+ * Standard output, written without blocking up to `warn`: while one write is under way the
+ * lines logged meanwhile gather and go out together in the next, so a busy API writes a few
+ * times per batch of requests instead of once per request line, and a line logged while
+ * nothing else is waiting goes out at once. Lines still buffered when the process exits are
+ * written synchronously by pino's exit hook; a process killed outright (SIGKILL) loses them,
+ * and a write under way at exit may not finish. So `error` and `fatal` lines, rare and the
+ * ones a person needs when a process dies (an uncaught crash, a failed start-up), are written
+ * synchronously, at once: they may come out before lines of a moment earlier (`time` orders
+ * them).
  */
 function standardOutput(): DestinationStream {
-  return pino.destination({ dest: 1, sync: false });
+  return pino.multistream(
+    [
+      { level: 'trace', stream: pino.destination({ dest: 1, sync: false }) },
+      { level: 'error', stream: pino.destination({ dest: 1, sync: true }) },
+    ],
+    { dedupe: true },
+  );
 }
 
 /** Structured JSON logs, one line per event. */

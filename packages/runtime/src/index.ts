@@ -39,9 +39,8 @@ export interface ServeOptions {
  * Ends the process on an uncaught exception or an unhandled rejection: one `fatal` line
  * through `logger`, whose error serializer hides the password of a connection URL the error
  * quotes, then exit 1. Listening for both events is what keeps Node from printing the raw
- * error and its stack on stderr. The line gets out on an asynchronous destination too: pino
- * writes what is still buffered synchronously on 'exit', the crash's line among it (a line
- * whose write was already under way may come out after it; `time` orders them).
+ * error and its stack on stderr. On standard output a `fatal` line is written synchronously
+ * (see @hookrail/logger), so it is out before the process exits.
  */
 export function exitOnCrash(logger: Logger): void {
   const crash = (error: unknown, origin: 'uncaughtException' | 'unhandledRejection') => {

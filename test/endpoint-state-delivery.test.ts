@@ -8,6 +8,7 @@ import { waitFor } from './support/wait.ts';
 import { testWorkerConfig, useTestWorker } from './support/worker.ts';
 import { jwtSecretSetting, keyCheckSetting } from '@hookrail/db';
 import { createLogger } from '@hookrail/logger';
+import { keyCheck, Vault } from '@hookrail/secrets';
 import { startWorker } from '@hookrail/worker';
 
 const env = useTestEnv();
@@ -135,19 +136,25 @@ describe('endpoint state and pending deliveries', () => {
       await client.post(`/api/v1/app/${app.id}/msg`, { eventType: 'a.b', payload: {} })
     ).json<{ id: string }>().id;
     // A worker given another encryption key than the one the secrets were sealed with.
+    const otherKey = Buffer.alloc(32, 9);
     const wrongKey = testWorkerConfig(env, {
-      HOOKRAIL_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+      HOOKRAIL_ENCRYPTION_KEY: otherKey.toString('base64'),
       HOOKRAIL_RETRY_SCHEDULE: '0.05',
     });
     const silent = createLogger({ name: 'worker', level: 'silent' });
     // The start is refused: the installation's key check does not open.
     await expect(startWorker(wrongKey, silent)).rejects.toThrow(/HOOKRAIL_ENCRYPTION_KEY/);
-    // Where the start cannot tell (nothing sealed stored yet), the attempts must.
+    // Where the start cannot tell (a key check sealed with this worker's key, as if it had
+    // started first on an installation whose secrets it cannot open), the attempts must.
     const stored = await env.sql.query<{ name: string; value: string }>(
       `delete from settings where name in ('${jwtSecretSetting}', '${keyCheckSetting}') returning name, value`,
     );
+    await env.sql.query('insert into settings (name, value) values ($1, $2)', [
+      keyCheckSetting,
+      keyCheck(new Vault(otherKey)).seal(),
+    ]);
     const misconfigured = await startWorker(wrongKey, silent).finally(async () => {
-      // It sealed a key check with its own key: the installation's takes its place again.
+      // The installation's own settings take their place again.
       await env.sql.query('delete from settings where name = $1', [keyCheckSetting]);
       for (const { name, value } of stored.rows)
         await env.sql.query('insert into settings (name, value) values ($1, $2)', [name, value]);

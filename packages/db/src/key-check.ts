@@ -28,12 +28,18 @@ export async function checkEncryptionKey(
   try {
     const jwtSecret = await readSetting(db, jwtSecretSetting);
     if (jwtSecret !== undefined) keys.open(jwtSecret);
-    else if ((await readSetting(db, keyCheckSetting)) === undefined) {
+    const check = await readSetting(db, keyCheckSetting);
+    if (check !== undefined) {
+      keys.open(check);
+      return;
+    }
+    if (jwtSecret === undefined) {
       const newest = await db.execute<{ key: string }>(
         sql`select key from endpoint_secrets order by created_at desc limit 1`,
       );
       if (newest.rows[0] !== undefined) keys.open(newest.rows[0].key);
     }
+    // Another process may have sealed it meanwhile: whichever was first is opened.
     keys.open((await initSetting(db, keyCheckSetting, keys.seal())).value);
   } catch (error) {
     // A StartupError from `open` is not one of these, and goes on.
